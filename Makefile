@@ -1,0 +1,119 @@
+# evpipe: a thin layer over the `evpipe` binary. Every target of the original
+# pipeline, same variables, same defaults. `make help` lists them.
+
+KAFKA_BOOTSTRAP  ?= localhost:9092
+TOPIC            ?= events
+PARTITIONS       ?= 3
+REPLICATION      ?= 1
+N_ORDERS         ?= 5000
+KAFKA_KEY_FIELD  ?= order_id
+RAW_DIR          ?= ./data/raw
+PARQUET_DIR      ?= ./data/parquet
+CONSUMER_GROUP   ?= raw-sink
+ROLL_MAX_MB      ?= 64
+ROLL_MAX_SECONDS ?= 60
+ROWS_PER_FILE    ?= 250000
+DATE             ?=
+SEED             ?= 42
+GEN_DIR          ?= ./data/gen
+EXIT_AT_END      ?= 0
+BROKER           ?= auto
+
+BUILD_DIR   ?= build/release
+EVPIPE      := $(BUILD_DIR)/evpipe
+EVPIPE_WERROR ?= OFF
+CTEST_ARGS  ?=
+
+KAFKA   := --bootstrap $(KAFKA_BOOTSTRAP)
+EXIT_FLAG := $(if $(filter 1 true yes on,$(EXIT_AT_END)),--exit-at-end,)
+
+.DEFAULT_GOAL := help
+.PHONY: help deps venv reqs build build-asan test test-asan bench soak demo clean \
+        up down restart logs ps health topic topics describe-topic gen \
+        produce produce-small produce-big consume consume-latest sink-raw \
+        raw-to-parquet raw-to-parquet-all reconcile
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
+
+# ---- set-up ---------------------------------------------------------------
+deps: ## install Debian and npm packages the project needs (idempotent)
+	@scripts/deps.sh
+venv reqs: deps ## (original names) same as deps
+
+build: deps ## build the release binary and tests
+	@cmake --preset release -DEVPIPE_WERROR=$(EVPIPE_WERROR) >/dev/null
+	@cmake --build $(BUILD_DIR)
+
+build-asan: deps ## build with ASan+UBSan into build/asan
+	@cmake --preset asan -DEVPIPE_WERROR=$(EVPIPE_WERROR) >/dev/null
+	@cmake --build build/asan
+
+test: build ## build and run every test
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure $(CTEST_ARGS)
+
+test-asan: build-asan ## unit tests under ASan+UBSan
+	@ctest --test-dir build/asan --output-on-failure -L unit $(CTEST_ARGS)
+
+bench: build ## the benchmark suite, side by side with baselines
+	@bench/run.py --evpipe $(EVPIPE) --build-dir $(BUILD_DIR)
+
+clean: ## remove build output and data/
+	rm -rf build data
+
+# ---- the broker -------------------------------------------------------------
+up: build ## start the broker (embedded, or Redpanda where Docker answers)
+	@$(EVPIPE) up --broker $(BROKER)
+down: build ## stop the broker
+	@$(EVPIPE) down --broker $(BROKER)
+restart: build ## restart the broker
+	@$(EVPIPE) restart --broker $(BROKER)
+logs: build ## show the broker log
+	@$(EVPIPE) logs --broker $(BROKER)
+ps: build ## show whether the broker runs
+	@$(EVPIPE) ps --broker $(BROKER)
+health: build ## exit 0 when the broker is ready
+	@$(EVPIPE) health --broker $(BROKER)
+
+# ---- topics -------------------------------------------------------------------
+topic: build ## create TOPIC with PARTITIONS and REPLICATION
+	@$(EVPIPE) topic create $(KAFKA) --topic $(TOPIC) --partitions $(PARTITIONS) --replication $(REPLICATION)
+topics: build ## list topics
+	@$(EVPIPE) topic list $(KAFKA)
+describe-topic: build ## describe TOPIC
+	@$(EVPIPE) topic describe $(KAFKA) --topic $(TOPIC)
+
+# ---- events -------------------------------------------------------------------
+gen: build ## simulate N_ORDERS orders into GEN_DIR (no broker)
+	@$(EVPIPE) gen --orders $(N_ORDERS) --seed $(SEED) --topic $(TOPIC) --gen-dir $(GEN_DIR)
+produce: build ## simulate and produce N_ORDERS orders
+	@$(EVPIPE) produce $(KAFKA) --topic $(TOPIC) --orders $(N_ORDERS) --seed $(SEED) --key-field $(KAFKA_KEY_FIELD)
+produce-small: ## produce 200 orders
+	@$(MAKE) --no-print-directory produce N_ORDERS=200
+produce-big: ## produce 50000 orders
+	@$(MAKE) --no-print-directory produce N_ORDERS=50000
+consume: build ## print records from the beginning
+	@$(EVPIPE) consume $(KAFKA) --topic $(TOPIC) --from-beginning $(EXIT_FLAG)
+consume-latest: build ## print only new records
+	@$(EVPIPE) consume $(KAFKA) --topic $(TOPIC) $(EXIT_FLAG)
+
+# ---- landing and compaction -------------------------------------------------------
+sink-raw: build ## land the topic as raw NDJSON (EXIT_AT_END=1 stops when caught up)
+	@$(EVPIPE) sink-raw $(KAFKA) --topic $(TOPIC) --group $(CONSUMER_GROUP) --raw-dir $(RAW_DIR) \
+	  --roll-max-mb $(ROLL_MAX_MB) --roll-max-seconds $(ROLL_MAX_SECONDS) $(EXIT_FLAG)
+raw-to-parquet: build ## convert one DATE=YYYY-MM-DD to Parquet
+	@test -n "$(DATE)" || { echo "make raw-to-parquet: set DATE=YYYY-MM-DD" >&2; exit 2; }
+	@$(EVPIPE) raw-to-parquet --date $(DATE) --topic $(TOPIC) --raw-dir $(RAW_DIR) \
+	  --parquet-dir $(PARQUET_DIR) --rows-per-file $(ROWS_PER_FILE)
+raw-to-parquet-all: build ## convert every date whose raw input changed
+	@$(EVPIPE) raw-to-parquet --all --topic $(TOPIC) --raw-dir $(RAW_DIR) \
+	  --parquet-dir $(PARQUET_DIR) --rows-per-file $(ROWS_PER_FILE)
+reconcile: build ## per-date counts from simulator to Parquet, and whether they balance
+	@$(EVPIPE) reconcile $(KAFKA) --topic $(TOPIC) --orders $(N_ORDERS) --seed $(SEED) \
+	  --raw-dir $(RAW_DIR) --parquet-dir $(PARQUET_DIR)
+
+demo: build ## the whole flow end to end on the embedded broker
+	@scripts/demo.sh
+
+soak: build ## the long crash test of sink-raw (200 kills)
+	@scripts/soak.sh

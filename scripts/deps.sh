@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what evpipe needs: Debian packages (apt-get) and the npm packages the
+# tests use (tests/node). Idempotent, and quick when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  librdkafka-dev libsimdjson-dev libzstd-dev libsnappy-dev libssl-dev
+  libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev libasio-dev
+  clang libclang-rt-14-dev
+  kcat python3 python3-kafka nodejs npm hyperfine time curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# Node and npm may come from elsewhere than Debian (a newer node on PATH); accept that.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  keep=()
+  for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || keep+=("$p"); done
+  missing=("${keep[@]}")
+fi
+
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null; then SUDO=sudo; else
+      echo "deps: need root to install: ${missing[*]} (run as root or install them with apt-get)" >&2
+      exit 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
+    $SUDO apt-get update -q >/dev/null
+    $SUDO apt-get install -y -q "${missing[@]}"
+  }
+fi
+
+# npm packages for the interop and client tests; reinstalled only when package.json changes.
+if [[ -f tests/node/package.json ]]; then
+  stamp=tests/node/node_modules/.evpipe-stamp
+  want=$(sha256sum tests/node/package.json | cut -c1-64)
+  if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+    echo "deps: npm install in tests/node"
+    (cd tests/node && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$want" >"$stamp"
+  fi
+fi

@@ -1,0 +1,59 @@
+// Progress bar.
+#include "evpipe/core/progress.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/core.h>
+
+#include "evpipe/core/clock.h"
+
+namespace evpipe {
+
+bool Progress::Enabled() {
+  const char* env = std::getenv("EVPIPE_PROGRESS");
+  if (env != nullptr && std::strcmp(env, "0") == 0) return false;
+  return ::isatty(STDERR_FILENO) == 1;
+}
+
+Progress::Progress(std::string label, uint64_t total)
+    : label_(std::move(label)), total_(total), enabled_(Enabled()), start_us_(MonotonicMicros()) {}
+
+Progress::~Progress() { Finish(); }
+
+void Progress::Update(uint64_t done) {
+  if (!enabled_) return;
+  int64_t now = MonotonicMicros();
+  if (now - last_draw_us_ < 100000) return;
+  last_draw_us_ = now;
+  Draw(done);
+}
+
+void Progress::Draw(uint64_t done) {
+  double secs = static_cast<double>(MonotonicMicros() - start_us_) / 1e6;
+  double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
+  std::string line;
+  if (total_ > 0) {
+    constexpr int kWidth = 30;
+    double frac = static_cast<double>(done) / static_cast<double>(total_);
+    if (frac > 1) frac = 1;
+    int filled = static_cast<int>(frac * kWidth);
+    line = fmt::format("\r{} [{}{}] {:5.1f}% {}/{} {:.0f}/s ", label_, std::string(filled, '#'),
+                       std::string(kWidth - filled, '.'), frac * 100, done, total_, rate);
+  } else {
+    line = fmt::format("\r{} {} {:.0f}/s ", label_, done, rate);
+  }
+  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+  drawn_ = true;
+}
+
+void Progress::Finish() {
+  if (!drawn_) return;
+  static constexpr char kClear[] = "\r\033[K";
+  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, kClear, sizeof(kClear) - 1);
+  drawn_ = false;
+}
+
+}  // namespace evpipe

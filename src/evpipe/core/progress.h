@@ -1,0 +1,37 @@
+// A progress bar on stderr, drawn only when stderr is a terminal.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace evpipe {
+
+// Owned by one thread (the one that calls Update/Finish). Redraws at most ten
+// times a second, so Update is cheap to call per record.
+class Progress {
+ public:
+  // total 0 means unknown: shows a count and a rate instead of a bar.
+  Progress(std::string label, uint64_t total);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void Update(uint64_t done);
+  // Clears the bar line (no-op when not on a terminal).
+  void Finish();
+
+  // Forces drawing on or off (tests; EVPIPE_PROGRESS=0 turns it off too).
+  static bool Enabled();
+
+ private:
+  void Draw(uint64_t done);
+
+  std::string label_;
+  uint64_t total_;
+  bool enabled_;
+  bool drawn_ = false;
+  int64_t start_us_;
+  int64_t last_draw_us_ = 0;
+};
+
+}  // namespace evpipe

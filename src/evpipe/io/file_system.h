@@ -1,0 +1,73 @@
+// The file-system seam: every durable write in evpipe goes through FileSystem,
+// so tests can make a write, an fsync or a rename fail (STYLE.md, Tests).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "evpipe/core/status.h"
+
+namespace evpipe::io {
+
+// A file open for appending. Owned by one thread at a time. Close() is
+// explicit because its error matters; the destructor closes silently.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual Status Append(std::string_view data) = 0;
+  // Flushes our buffer to the kernel (no fsync).
+  virtual Status Flush() = 0;
+  // Flushes and fsyncs (fdatasync is not enough for a new file's size).
+  virtual Status Sync() = 0;
+  virtual Status Close() = 0;
+  virtual uint64_t Size() const = 0;
+  virtual const std::string& path() const = 0;
+};
+
+struct DirEntry {
+  std::string name;
+  bool is_dir = false;
+  uint64_t size = 0;
+};
+
+// Thread-safe. Default() is the real POSIX file system; tests wrap it with
+// FaultInjectingFileSystem (fault_fs.h).
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  static FileSystem& Default();
+
+  // Creates or truncates.
+  virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) = 0;
+  // Opens for appending, keeping existing bytes.
+  virtual Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) = 0;
+  virtual Result<std::string> ReadFile(const std::string& path) = 0;
+  virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  virtual Status Remove(const std::string& path) = 0;
+  // Recursive remove; missing is fine.
+  virtual Status RemoveAll(const std::string& path) = 0;
+  // mkdir -p.
+  virtual Status CreateDirs(const std::string& path) = 0;
+  // fsyncs a directory so that renames and creations in it are durable.
+  virtual Status SyncDir(const std::string& path) = 0;
+  virtual Result<std::vector<DirEntry>> ListDir(const std::string& path) = 0;
+  virtual bool Exists(const std::string& path) = 0;
+  virtual Result<uint64_t> FileSize(const std::string& path) = 0;
+  virtual Status Truncate(const std::string& path, uint64_t size) = 0;
+};
+
+// Directory part of a path ("a/b/c" -> "a/b", "c" -> ".").
+std::string DirName(std::string_view path);
+// Last part of a path.
+std::string BaseName(std::string_view path);
+// a + "/" + b, without doubling slashes.
+std::string JoinPath(std::string_view a, std::string_view b);
+
+// Writes `data` to `path` so that readers see either the old file or the whole
+// new one: writes ".<name>.tmp" beside it, fsyncs, renames over, fsyncs the dir.
+Status WriteFileAtomically(FileSystem& fs, const std::string& path, std::string_view data);
+
+}  // namespace evpipe::io
