@@ -58,7 +58,11 @@ TEST(OffsetStoreTest, CompactionKeepsLatestAndDeletes) {
   std::string path = dir.path() + "/offsets.log";
   {
     auto store = OffsetStore::Open(io::FileSystem::Default(), path);
-    for (int i = 0; i < 10000; ++i) ASSERT_TRUE((*store)->Commit("g", "t", i % 3, i).ok());
+    for (int chunk = 0; chunk < 10; ++chunk) {
+      std::vector<OffsetCommitEntry> entries;
+      for (int i = chunk * 1000; i < (chunk + 1) * 1000; ++i) entries.push_back({"t", i % 3, {.offset = i}});
+      ASSERT_TRUE((*store)->Commit("g", entries).ok());
+    }
     ASSERT_TRUE((*store)->Commit("dead", "t", 0, 1).ok());
     ASSERT_TRUE((*store)->Commit("g", "gone", 0, 1).ok());
     ASSERT_TRUE((*store)->DeleteGroup("dead").ok());

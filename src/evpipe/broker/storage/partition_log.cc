@@ -215,16 +215,14 @@ Status PartitionLog::Recover() {
     EVPIPE_ASSIGN_OR_RETURN(auto reader, fs_.NewRandomAccessFile(seg->log_path));
     seg->reader = std::move(reader);
 
-    bool trusted = false;
     const bool last = i + 1 == bases.size();
     auto index_data = last ? Result<std::string>(Status::NotFound(seg->index_path)) : fs_.ReadFile(seg->index_path);
     // A sealed segment was fsynced before its index was written, so an index that
     // checks out is trusted. The last segment is always re-read and CRC-checked:
     // that is where a crash leaves torn writes.
-    if (!last && index_data.ok() && seg->DecodeIndex(*index_data) &&
-        seg->size <= static_cast<int64_t>(file_size) && seg->last_offset < rp) {
-      trusted = true;
-    } else {
+    const bool trusted = !last && index_data.ok() && seg->DecodeIndex(*index_data) &&
+                         seg->size <= static_cast<int64_t>(file_size) && seg->last_offset < rp;
+    if (!trusted) {
       seg->size = 0;
       seg->last_offset = -1;
       seg->max_timestamp = -1;

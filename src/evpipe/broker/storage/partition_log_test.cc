@@ -137,8 +137,8 @@ TEST(PartitionLogTest, MaxBytesGivesWholeBatchesAndAtLeastOne) {
 TEST(PartitionLogTest, OffsetsContinueAcrossSegmentRolls) {
   testing::TempDir tmp;
   LogOptions o;
-  o.segment_bytes = 4096;
-  o.index_interval_bytes = 512;
+  o.segment_bytes = 1024;
+  o.index_interval_bytes = 256;
   auto log = OpenLog(tmp.path() + "/p", o);
   int64_t expect = 0;
   for (int i = 0; i < 200; ++i) {
@@ -335,7 +335,7 @@ TEST(PartitionLogTest, IdempotenceSurvivesCrashAndCleanRestart) {
   testing::TempDir tmp;
   std::string dir = tmp.path() + "/p";
   LogOptions o;
-  o.segment_bytes = 2048;
+  o.segment_bytes = 1024;
   std::vector<std::string> batches;
   for (int i = 0; i < 60; ++i) batches.push_back(BuildSimpleBatch(2, "s", Idem(77, 3, 2 * i)));
   std::string early = BuildSimpleBatch(1, "x", Idem(88, 0, 0));  // a producer seen only in the first segment

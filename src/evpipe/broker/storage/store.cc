@@ -186,8 +186,8 @@ Status Store::Load() {
     uint32_t want = 0;
     std::string_view crc_text = all.substr(crc_at + 4);
     while (!crc_text.empty() && (crc_text.back() == '\n')) crc_text.remove_suffix(1);
-    auto [p, ec] = std::from_chars(crc_text.data(), crc_text.data() + crc_text.size(), want, 16);
-    if (ec != std::errc() || want != Crc32c(all.substr(0, crc_at))) {
+    auto [crc_end, ec] = std::from_chars(crc_text.data(), crc_text.data() + crc_text.size(), want, 16);
+    if (ec != std::errc() || crc_end != crc_text.data() + crc_text.size() || want != Crc32c(all.substr(0, crc_at))) {
       return Status::Corruption("topics file: CRC-32C mismatch (written by WriteFileAtomically, so this is disk damage)");
     }
     std::istringstream in{std::string(all.substr(0, crc_at))};
