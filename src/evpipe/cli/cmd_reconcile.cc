@@ -30,6 +30,9 @@ struct ReconcileOptions {
   std::vector<std::string> properties;
   std::string raw_dir, parquet_dir, quarantine_dir;
   bool skip_topic = false;
+  // "kafka": records count under the date the sink can read from them (unreadable
+  // ingest_time: "unknown"); "gen": under the date of the gen file they were written to.
+  std::string source = "kafka";
   int64_t started_ms = 0;
   sim::SimulatorFlags sim;
 };
@@ -87,7 +90,7 @@ Status CountMade(const ReconcileOptions& o, std::map<std::string, DateCounts>& r
   sim::Simulator simulator(o.sim.options);
   sim::Record r;
   while (simulator.Next(&r)) {
-    DateCounts& c = rows[PipelineDate(r.line)];
+    DateCounts& c = rows[o.source == "gen" ? r.ingest_date : PipelineDate(r.line)];
     ++c.made;
     switch (r.kind) {
       case sim::Kind::kEvent: ++c.made_unique; break;
@@ -197,6 +200,7 @@ int RunReconcile(ReconcileOptions& o) {
   io::FileSystem& fs = io::FileSystem::Default();
   std::map<std::string, DateCounts> rows;
   Status s = CountMade(o, rows);
+  if (o.source == "gen") o.skip_topic = true;
   if (s.ok() && !o.skip_topic) s = CountTopic(o, rows).WithContext("reading topic " + o.topic);
   if (s.ok()) s = CountRaw(fs, o, rows).WithContext("raw " + o.raw_dir);
   if (s.ok()) s = CountQuarantine(fs, o, rows).WithContext("quarantine " + o.quarantine_dir);
@@ -269,6 +273,9 @@ void RegisterReconcile(CLI::App& root, Context& ctx) {
   AddRawDir(sub, o->raw_dir);
   AddParquetDir(sub, o->parquet_dir);
   AddQuarantineDir(sub, o->quarantine_dir);
+  sub->add_option("--source", o->source,
+                  "kafka: the run went through the topic and sink-raw; gen: raw input came from evpipe gen")
+      ->check(CLI::IsMember({"kafka", "gen"}))->capture_default_str();
   sub->add_flag("--skip-topic", o->skip_topic, "do not read the topic (no broker)");
   sub->add_option("--started-ms", o->started_ms, "epoch ms when the run began, to report end-to-end seconds");
   sub->callback([o, &ctx] { ctx.exit_code = RunReconcile(*o); });
