@@ -46,6 +46,10 @@ class FileSystem {
   virtual Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) = 0;
   virtual Result<std::string> ReadFile(const std::string& path) = 0;
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  // Atomically swaps two existing paths (renameat2 RENAME_EXCHANGE): readers see
+  // one or the other at every instant. kInvalidArgument where the file system
+  // cannot (callers then fall back to two renames).
+  virtual Status RenameExchange(const std::string& a, const std::string& b);
   virtual Status Remove(const std::string& path) = 0;
   // Recursive remove; missing is fine.
   virtual Status RemoveAll(const std::string& path) = 0;
