@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -30,7 +32,9 @@
 #include "evpipe/event/event.h"
 #include "evpipe/io/quarantine.h"
 #include "evpipe/jobs/date_swap.h"
+#include "evpipe/jobs/event_columns.h"
 #include "evpipe/jobs/event_parquet.h"
+#include "evpipe/jobs/parallel_file_writer.h"
 #include "evpipe/jobs/raw_input.h"
 #include "evpipe/parquet/file_writer.h"
 
@@ -40,6 +44,7 @@ namespace {
 constexpr uint64_t kReleaseEveryBytes = 8ull << 20;  // drop mapped pages behind us this often
 constexpr uint64_t kMinChunkBytes = 1ull << 20;
 constexpr size_t kBatchRows = 4096;
+constexpr size_t kRowGroupBytes = 16u << 20;
 constexpr size_t kArenaBlockBytes = 4u << 20;
 constexpr uint32_t kNullLen = 0xFFFFFFFFu;
 constexpr uint32_t kPayloadInArena = 0xFFFFFFFFu;
@@ -75,52 +80,81 @@ struct RowRef {
   uint32_t pad_ = 0;
 };
 
-// Append-only storage of packed small-string records: uint32 lengths
-// (kNullLen = null) for every SmallField, then the bytes. Blocks never move.
+// Append-only storage of packed small-string records, one per valid line: a
+// uint32 descriptor per SmallField, then the bytes stored here. A descriptor is
+// kNullLen (null), kInLine|offset<<16|length (the bytes are in the line at
+// that offset: they are read from the mapped file when the row is written), or
+// a length of bytes that follow. event_id is always stored here (dedup and sort
+// compare it without touching the mapped file). Blocks never move.
 class Arena {
  public:
+  static constexpr uint32_t kInLine = 0x80000000u;
+  static constexpr size_t kMaxInLineOffset = 0x7FFF;
+  static constexpr size_t kMaxInLineLength = 0xFFFF;
+
   // Returns (block, offset) of the new record.
-  std::pair<uint32_t, uint32_t> Add(const std::string_view* values, const bool* nulls) {
-    size_t need = sizeof(uint32_t) * kSmallFieldCount;
-    for (int i = 0; i < kSmallFieldCount; ++i) need += nulls[i] ? 0 : values[i].size();
+  std::pair<uint32_t, uint32_t> Add(const std::string_view* values, const bool* nulls, std::string_view line) {
+    uint32_t desc[kSmallFieldCount];
+    size_t need = sizeof desc;
+    for (int i = 0; i < kSmallFieldCount; ++i) {
+      if (nulls[i]) {
+        desc[i] = kNullLen;
+        continue;
+      }
+      const std::string_view v = values[i];
+      if (i != kSfEventId && !v.empty() && v.size() <= kMaxInLineLength && line.size() <= kMaxInLineOffset + 1) {
+        // Any occurrence of the same bytes in the line will do.
+        const void* at = ::memmem(line.data(), line.size(), v.data(), v.size());
+        if (at != nullptr) {
+          const size_t off = static_cast<size_t>(static_cast<const char*>(at) - line.data());
+          if (off <= kMaxInLineOffset) {
+            desc[i] = kInLine | static_cast<uint32_t>(off << 16) | static_cast<uint32_t>(v.size());
+            continue;
+          }
+        }
+      }
+      desc[i] = static_cast<uint32_t>(v.size());
+      need += v.size();
+    }
     if (blocks_.empty() || used_ + need > capacity_) {
       capacity_ = std::max(kArenaBlockBytes, need);
-      blocks_.push_back(std::make_unique<char[]>(capacity_));
+      blocks_.push_back(std::make_unique_for_overwrite<char[]>(capacity_));  // untouched pages stay unmapped
       used_ = 0;
     }
     char* base = blocks_.back().get() + used_;
-    char* p = base + sizeof(uint32_t) * kSmallFieldCount;
+    std::memcpy(base, desc, sizeof desc);
+    char* p = base + sizeof desc;
     for (int i = 0; i < kSmallFieldCount; ++i) {
-      const uint32_t len = nulls[i] ? kNullLen : static_cast<uint32_t>(values[i].size());
-      std::memcpy(base + i * sizeof(uint32_t), &len, sizeof len);
-      if (!nulls[i] && !values[i].empty()) {
-        std::memcpy(p, values[i].data(), values[i].size());
-        p += values[i].size();
-      }
+      if (desc[i] == kNullLen || (desc[i] & kInLine) != 0 || desc[i] == 0) continue;
+      std::memcpy(p, values[i].data(), values[i].size());
+      p += values[i].size();
     }
     const auto at = std::make_pair(static_cast<uint32_t>(blocks_.size() - 1), static_cast<uint32_t>(used_));
     used_ += need;
     return at;
   }
 
-  // Decodes a record; views stay valid as long as the arena.
-  void Get(uint32_t block, uint32_t off, std::string_view* values, bool* nulls) const {
+  // Decodes a record; `line` is the row's line. Views stay valid as long as the
+  // arena and the mapped line.
+  void Get(uint32_t block, uint32_t off, const char* line, std::string_view* values, bool* nulls) const {
     const char* base = blocks_[block].get() + off;
-    const char* p = base + sizeof(uint32_t) * kSmallFieldCount;
+    uint32_t desc[kSmallFieldCount];
+    std::memcpy(desc, base, sizeof desc);
+    const char* p = base + sizeof desc;
     for (int i = 0; i < kSmallFieldCount; ++i) {
-      uint32_t len;
-      std::memcpy(&len, base + i * sizeof(uint32_t), sizeof len);
-      nulls[i] = len == kNullLen;
+      nulls[i] = desc[i] == kNullLen;
       if (nulls[i]) {
         values[i] = {};
+      } else if ((desc[i] & kInLine) != 0) {
+        values[i] = std::string_view(line + ((desc[i] >> 16) & kMaxInLineOffset), desc[i] & kMaxInLineLength);
       } else {
-        values[i] = std::string_view(p, len);
-        p += len;
+        values[i] = std::string_view(p, desc[i]);
+        p += desc[i];
       }
     }
   }
 
-  // The event_id (always present in a record).
+  // The event_id (always present and stored here).
   std::string_view EventId(uint32_t block, uint32_t off) const {
     const char* base = blocks_[block].get() + off;
     uint32_t len;
@@ -244,7 +278,7 @@ void ParseChunk(ParseContext& ctx, uint32_t chunk_index, Chunk& c, event::LinePa
       set(kSfChecksum, ev.checksum);
       small[kSfPayload] = payload_in_line ? std::string_view() : ev.payload;
       nulls[kSfPayload] = payload_in_line;
-      std::tie(r.block, r.block_off) = c.arena.Add(small, nulls);
+      std::tie(r.block, r.block_off) = c.arena.Add(small, nulls, line);
       c.rows.push_back(r);
     }
     pos += len + (nl != nullptr ? 1 : 0);
@@ -305,6 +339,16 @@ int ResolveThreads(int threads) {
   if (threads > 0) return threads;
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 2 : static_cast<int>(hw);
+}
+
+void DebugRss(const char* where) {
+  if (std::getenv("EVPIPE_DEBUG_RSS") == nullptr) return;
+  FILE* f = std::fopen("/proc/self/status", "r");
+  char line[256];
+  while (f && std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, "VmRSS", 5) == 0 || std::strncmp(line, "VmHWM", 5) == 0) std::fprintf(stderr, "%s %s", where, line);
+  }
+  if (f) std::fclose(f);
 }
 
 // The work of one date, once its input is listed and mapped.
@@ -392,7 +436,14 @@ Status DateJob::WriteParquet(const std::string& dir) {
   parquet::WriterOptions wopt;
   wopt.codec = options_.codec;
   wopt.zstd_level = options_.zstd_level;
+  // Row groups of up to 16 MiB of compressed pages: the writer holds one in memory.
+  wopt.row_group_size_bytes = kRowGroupBytes;
   const parquet::Schema schema = EventParquetSchema();
+  // Encoding cost per column, to split columns across threads: the payload is
+  // most of the bytes.
+  std::vector<double> weights;
+  for (const EventColumn& c : kEventColumns) weights.push_back(c.type == ColumnType::kString ? 1.0 : 0.3);
+  weights[kColPayload] = 6.0;
   EventBatch batch(kBatchRows);
   std::unique_ptr<Progress> progress;
   if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} writing", date_), static_cast<uint64_t>(total));
@@ -402,10 +453,12 @@ Status DateJob::WriteParquet(const std::string& dir) {
   for (int64_t first = 0, part = 0; first < total; first += per_file, ++part) {
     const int64_t last = std::min(total, first + per_file);
     const std::string name = PartName(part);
-    EVPIPE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(fs_, io::JoinPath(dir, name), schema, wopt));
+    EVPIPE_ASSIGN_OR_RETURN(auto writer, ParallelFileWriter::Open(fs_, io::JoinPath(dir, name), schema, wopt,
+                                                                  ResolveThreads(options_.threads), weights));
     for (int64_t i = first; i < last; ++i) {
       const RowRef& r = rows_[static_cast<size_t>(i)];
-      chunks_[r.chunk]->arena.Get(r.block, r.block_off, small, nulls);
+      const char* line = maps_[r.file].data().data() + r.line_off;
+      chunks_[r.chunk]->arena.Get(r.block, r.block_off, line, small, nulls);
       event::EventView ev;
       ev.event_id = small[kSfEventId];
       ev.event_type = small[kSfEventType];
@@ -425,20 +478,22 @@ Status DateJob::WriteParquet(const std::string& dir) {
       if (r.payload_off == kPayloadInArena) {
         ev.payload = small[kSfPayload];
       } else {
-        ev.payload = std::string_view(maps_[r.file].data().data() + r.line_off + r.payload_off, r.payload_len);
+        ev.payload = std::string_view(line + r.payload_off, r.payload_len);
       }
       since_release += ev.payload.size();
       batch.Add(ev);
       if (batch.size() == kBatchRows || i + 1 == last) {
         EVPIPE_RETURN_IF_ERROR(batch.WriteTo(writer.get()).WithContext(name));
         if (progress) progress->Update(static_cast<uint64_t>(i + 1));
-        if (since_release >= kReleaseEveryBytes * 4) {
+        if (since_release >= kReleaseEveryBytes / 2) {
           for (const MappedFile& m : maps_) m.ReleaseAll();
           since_release = 0;
         }
       }
     }
+    DebugRss("before close");
     EVPIPE_ASSIGN_OR_RETURN(parquet::FileSummary summary, writer->Close());
+    DebugRss("closed");
     manifest_.outputs.push_back(ManifestOutput{name, last - first, summary.bytes});
     report_.output_bytes += summary.bytes;
     ++report_.output_files;
@@ -488,6 +543,7 @@ Result<DateReport> DateJob::Run() {
     ParseAll(ctx, chunks_, threads, progress.get());
     if (progress) progress->Finish();
   }
+  DebugRss("parsed");
   // Merge in file order; line numbers become per file.
   size_t valid = 0;
   for (const auto& c : chunks_) valid += c->rows.size();
@@ -506,9 +562,11 @@ Result<DateReport> DateJob::Run() {
   }
   report_.quarantined = static_cast<int64_t>(bad_.size());
 
+  DebugRss("merged");
   // 2. Deduplicate by event_id, 3. order by (event_time, event_id).
   Deduplicate();
   SortRows();
+  DebugRss("sorted");
   report_.rows_out = static_cast<int64_t>(rows_.size());
 
   manifest_.topic = options_.topic;

@@ -352,9 +352,10 @@ check(!fs.existsSync(dateDir(PQ, '2026-02-07')), 'no output for a missing partit
     const delay = rand() * fullMs * 1.1;
     const child = spawn(BIN, ['raw-to-parquet', '--date', D3, '--raw-dir', RAW, '--parquet-dir', PQ, '--quarantine-dir', QD],
       { env: { ...process.env, EVPIPE_PROGRESS: '0' }, stdio: 'ignore' });
+    const exited = new Promise((res) => child.once('exit', res));  // before it can exit
     await new Promise((res) => setTimeout(res, delay));
     child.kill('SIGKILL');
-    await new Promise((res) => child.once('exit', res));
+    await exited;
     const now = JSON.stringify(snapshot(dateDir(PQ, D3)));
     const isOld = now === JSON.stringify(oldSnap), isNew = now === JSON.stringify(newSnap);
     check(isOld || isNew, `kill #${k} after ${delay.toFixed(1)} ms: date is neither the old nor the new output: ${now}`);
