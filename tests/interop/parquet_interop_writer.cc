@@ -4,6 +4,7 @@
 // rows as canonical JSON lines (see canonical.mjs), for check_interop.mjs.
 //
 //   parquet_interop_writer OUT_DIR [--seed N]
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -67,6 +68,30 @@ std::string CanonicalLine(const Schema& schema, const Row& row) {
   return out + "}";
 }
 
+// What the file declares, for the metadata checks of check_interop.mjs.
+std::string SchemaJson(const Schema& schema, const WriterOptions& options) {
+  std::string codec(CodecName(options.codec));
+  for (char& ch : codec) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  std::string out = "{\"codec\":\"" + codec + "\",\"statistics_max_bytes\":" +
+                    std::to_string(options.statistics_max_bytes) + ",\"columns\":[";
+  for (size_t c = 0; c < schema.columns.size(); ++c) {
+    const Column& col = schema.columns[c];
+    const char* logical = "";
+    switch (col.logical) {
+      case LogicalType::kNone: logical = "NONE"; break;
+      case LogicalType::kString: logical = "STRING"; break;
+      case LogicalType::kInt32: logical = "INT32"; break;
+      case LogicalType::kInt64: logical = "INT64"; break;
+      case LogicalType::kTimestampMicrosUtc: logical = "TIMESTAMP_MICROS_UTC"; break;
+    }
+    if (c) out += ",";
+    out += "{\"name\":" + JsonString(col.name) + ",\"physical\":\"" + std::string(PhysicalTypeName(col.physical)) +
+           "\",\"logical\":\"" + logical + "\",\"repetition\":\"" +
+           (col.optional() ? "OPTIONAL" : "REQUIRED") + "\"}";
+  }
+  return out + "]}\n";
+}
+
 Status WriteCase(const std::string& dir, const std::string& name, const Schema& schema,
                  const std::vector<Row>& rows, const WriterOptions& options, size_t batch_rows) {
   auto& fs = io::FileSystem::Default();
@@ -100,6 +125,8 @@ Status WriteCase(const std::string& dir, const std::string& name, const Schema& 
     EVPIPE_RETURN_IF_ERROR(w->WriteBatch(e - b, cols));
   }
   EVPIPE_ASSIGN_OR_RETURN(FileSummary summary, w->Close());
+  EVPIPE_RETURN_IF_ERROR(
+      io::WriteFileAtomically(fs, io::JoinPath(dir, name + ".schema.json"), SchemaJson(schema, options)));
   std::string expected;
   for (const Row& r : rows) expected += CanonicalLine(schema, r) + "\n";
   EVPIPE_RETURN_IF_ERROR(io::WriteFileAtomically(fs, io::JoinPath(dir, name + ".expected.jsonl"), expected));
