@@ -12,6 +12,11 @@ namespace evpipe::parquet {
 
 namespace {
 constexpr size_t kMaxPageBytes = std::numeric_limits<int32_t>::max();
+// Dictionary-encoded values after which the first page checks that the
+// dictionary pays for itself (earlier than the page end, to spare hashing
+// columns of distinct values).
+constexpr size_t kDictionaryProbeValues = 1024;
+constexpr size_t kBlockBytes = 1 << 20;
 }
 
 ColumnWriter::ColumnWriter(const Column& column, const WriterOptions& options, Compressor* compressor)
@@ -21,11 +26,14 @@ ColumnWriter::ColumnWriter(const Column& column, const WriterOptions& options, C
       value_width_(column.physical == PhysicalType::kInt32 ? 4 : column.physical == PhysicalType::kInt64 ? 8 : 0),
       page_stats_(column.physical),
       chunk_stats_(column.physical) {
+  plain_.reserve(options.page_size_bytes + 64);
   ResetChunk();
 }
 
 void ColumnWriter::ResetChunk() {
-  pages_.clear();
+  for (size_t i = 0; i < blocks_used_; ++i) blocks_[i].clear();
+  blocks_used_ = 0;
+  pages_bytes_ = 0;
   dict_page_.clear();
   dict_mode_ = options_.dictionary && column_.physical == PhysicalType::kByteArray;
   dict_checked_ = false;
@@ -45,7 +53,7 @@ size_t ColumnWriter::PageBytes() const {
 }
 
 size_t ColumnWriter::BufferedBytes() const {
-  return pages_.size() + plain_.size() + indices_.size() * sizeof(uint32_t) + levels_.size() +
+  return pages_bytes_ + dict_page_.size() + plain_.size() + indices_.size() * sizeof(uint32_t) + levels_.size() +
          dict_plain_.size() + entries_.size() * sizeof(Entry) + slots_.size() * sizeof(uint32_t);
 }
 
@@ -120,6 +128,12 @@ Status ColumnWriter::AppendStrings(const ColumnValues& values, size_t begin, siz
         indices_.push_back(static_cast<uint32_t>(idx));
         page_plain_bytes_ += 4 + v.size();
         encoded = true;
+        if (!dict_checked_ && indices_.size() == kDictionaryProbeValues && dict_data_pages_ == 0 &&
+            !DictionaryPays()) {
+          // Mostly distinct values (ids, payloads): give up the dictionary
+          // before it costs more, and re-encode this first page as PLAIN.
+          DropDictionary();
+        }
       } else {
         // The dictionary is full: close this page as dictionary-encoded, then
         // write PLAIN for the rest of the chunk (like parquet-mr's fallback).
@@ -160,6 +174,40 @@ Status ColumnWriter::AppendStrings(const ColumnValues& values, size_t begin, siz
   }
   fold_range();
   return Status::Ok();
+}
+
+void ColumnWriter::AppendToBlocks(std::string_view a, std::string_view b) {
+  size_t need = a.size() + b.size();
+  if (blocks_used_ == 0 || blocks_[blocks_used_ - 1].capacity() - blocks_[blocks_used_ - 1].size() < need) {
+    if (blocks_used_ == blocks_.size()) blocks_.emplace_back();
+    std::string& block = blocks_[blocks_used_++];
+    block.clear();
+    block.reserve(std::max(need, kBlockBytes));
+  }
+  std::string& block = blocks_[blocks_used_ - 1];
+  block.append(a);
+  block.append(b);
+  pages_bytes_ += need;
+}
+
+bool ColumnWriter::DictionaryPays() const {
+  return indices_.size() * dict_bits_ / 8 + dict_plain_.size() < page_plain_bytes_;
+}
+
+void ColumnWriter::DropDictionary() {
+  plain_.clear();
+  for (uint32_t idx : indices_) {
+    const Entry& e = entries_[idx];
+    PlainByteArray(&plain_, std::string_view(dict_plain_.data() + e.offset, e.size));
+  }
+  indices_.clear();
+  page_plain_bytes_ = 0;
+  dict_plain_.clear();
+  entries_.clear();
+  slots_.assign(1024, 0);  // unused from now on in this chunk
+  dict_bits_ = 1;
+  dict_mode_ = false;
+  dict_checked_ = true;
 }
 
 Status ColumnWriter::AppendInts(const ColumnValues& values, size_t begin, size_t end) {
@@ -228,11 +276,8 @@ Status ColumnWriter::AppendPage(PageType type, Encoding encoding, int32_t num_va
     return Status::InvalidArgument("parquet column '" + column_.name + "': page of " +
                                    std::to_string(body.size()) + " bytes is too large");
   }
-  std::string_view stored = body;
-  if (compressor_->codec() != Codec::kUncompressed) {
-    EVPIPE_RETURN_IF_ERROR(compressor_->Compress(body, &compressed_));
-    stored = compressed_;
-  }
+  std::string_view stored;
+  EVPIPE_RETURN_IF_ERROR(compressor_->Compress(body, &stored));
   PageHeader h;
   h.type = type;
   h.uncompressed_size = static_cast<int32_t>(body.size());
@@ -246,9 +291,12 @@ Status ColumnWriter::AppendPage(PageType type, Encoding encoding, int32_t num_va
   }
   header_.clear();
   SerializePageHeader(h, &header_);
-  std::string& dst = type == PageType::kDictionaryPage ? dict_page_ : pages_;
-  dst.append(header_);
-  dst.append(stored);
+  if (type == PageType::kDictionaryPage) {
+    dict_page_.append(header_);
+    dict_page_.append(stored);
+  } else {
+    AppendToBlocks(header_, stored);
+  }
   uncompressed_bytes_ += static_cast<int64_t>(header_.size() + body.size());
   compressed_bytes_ += static_cast<int64_t>(header_.size() + stored.size());
   return Status::Ok();
@@ -286,8 +334,7 @@ Status ColumnWriter::FinishPage() {
   if (use_dict && !dict_checked_) {
     // parquet-mr's rule: keep the dictionary only if it pays for itself on the first page.
     dict_checked_ = true;
-    size_t encoded = indices_.size() * dict_bits_ / 8 + dict_plain_.size();
-    if (encoded >= page_plain_bytes_) dict_mode_ = false;
+    if (!DictionaryPays()) dict_mode_ = false;
   }
   levels_.clear();
   plain_.clear();

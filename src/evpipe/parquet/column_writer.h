@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,8 @@ class ColumnWriter {
   Status FinishChunk();
   // Header + body of the dictionary page; empty when the chunk has none. Goes first.
   const std::string& dictionary_page() const { return dict_page_; }
-  // Headers + bodies of the data pages, in order.
-  const std::string& data_pages() const { return pages_; }
+  // Headers + bodies of the data pages, in order, in blocks to write one after the other.
+  std::span<const std::string> data_pages() const { return {blocks_.data(), blocks_used_}; }
   // The chunk's metadata for a chunk written at `file_offset`.
   ColumnChunkMeta Meta(int64_t file_offset) const;
   void ResetChunk();
@@ -44,6 +45,10 @@ class ColumnWriter {
   // Dictionary index of v, inserting it; -1 when inserting would pass the bound.
   int64_t DictionaryIndex(std::string_view v);
   void DictionaryGrow();
+  // Whether the open (first) page is smaller dictionary-encoded than PLAIN.
+  bool DictionaryPays() const;
+  // Re-encodes the open page as PLAIN and stops dictionary encoding for this chunk.
+  void DropDictionary();
   size_t PageBytes() const;
   Status AppendPage(PageType type, Encoding encoding, int32_t num_values, std::string_view body);
 
@@ -60,8 +65,12 @@ class ColumnWriter {
   size_t page_plain_bytes_ = 0;    // PLAIN size of the dictionary-encoded values
   StatisticsAccumulator page_stats_;
 
-  // The chunk.
-  std::string pages_;
+  // The chunk: data pages appended to blocks of kBlockBytes (or one page),
+  // which are kept across row groups so that no page is copied twice.
+  void AppendToBlocks(std::string_view a, std::string_view b);
+  std::vector<std::string> blocks_;
+  size_t blocks_used_ = 0;
+  size_t pages_bytes_ = 0;
   std::string dict_page_;
   bool dict_mode_ = false;
   bool dict_checked_ = false;
@@ -84,7 +93,7 @@ class ColumnWriter {
   std::vector<uint32_t> slots_;  // entry index + 1; 0 = empty
   int dict_bits_ = 1;
 
-  std::string scratch_, compressed_, header_;
+  std::string scratch_, header_;
 };
 
 }  // namespace evpipe::parquet

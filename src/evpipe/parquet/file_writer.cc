@@ -106,11 +106,13 @@ Status FileWriter::FlushRowGroup() {
     Status s = c->FinishChunk();
     if (!s.ok()) return Fail(std::move(s));
     ColumnChunkMeta m = c->Meta(static_cast<int64_t>(offset_));
-    for (const std::string* part : {&c->dictionary_page(), &c->data_pages()}) {
-      if (part->empty()) continue;
-      s = file_->Append(*part);
+    std::vector<std::string_view> parts = {c->dictionary_page()};
+    for (const std::string& block : c->data_pages()) parts.push_back(block);
+    for (std::string_view part : parts) {
+      if (part.empty()) continue;
+      s = file_->Append(part);
       if (!s.ok()) return Fail(s.WithContext(file_->path()));
-      offset_ += part->size();
+      offset_ += part.size();
     }
     rg.total_byte_size += m.total_uncompressed_size;
     rg.total_compressed_size += m.total_compressed_size;
