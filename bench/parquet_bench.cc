@@ -82,7 +82,7 @@ Schema EventSchema() {
                  Column::String("payload"), Column::String("checksum", opt)}};
 }
 
-void BM_WriteEvents(benchmark::State& state, Codec codec, int level) {
+void BM_WriteEvents(benchmark::State& state, Codec codec, int level, int threads = 0) {
   const Data& d = Rows();
   std::vector<ColumnValues> cols(13);
   for (int c : {0, 1, 11}) cols[c] = ColumnValues::Strings(d.strs[c]);
@@ -96,6 +96,7 @@ void BM_WriteEvents(benchmark::State& state, Codec codec, int level) {
   o.codec = codec;
   o.zstd_level = level;
   o.sync_on_close = false;
+  o.compression_threads = threads;
   uint64_t file_bytes = 0;
   for (auto _ : state) {
     auto w = FileWriter::Open(io::FileSystem::Default(), path, EventSchema(), o);
@@ -113,6 +114,7 @@ void BM_WriteEvents(benchmark::State& state, Codec codec, int level) {
 }
 
 BENCHMARK_CAPTURE(BM_WriteEvents, zstd1, Codec::kZstd, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_WriteEvents, zstd1_2threads, Codec::kZstd, 1, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_WriteEvents, zstd3, Codec::kZstd, 3)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_WriteEvents, snappy, Codec::kSnappy, 0)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_WriteEvents, uncompressed, Codec::kUncompressed, 0)->Unit(benchmark::kMillisecond)->UseRealTime();
