@@ -291,7 +291,7 @@ struct Sink::Impl {
     std::string_view value(static_cast<const char*>(m->payload), m->payload != nullptr ? m->len : 0);
     int64_t ingest_us = -1;
     std::optional<std::string> reason;
-    if (std::memchr(value.data(), '\n', value.size()) != nullptr) {
+    if (!value.empty() && std::memchr(value.data(), '\n', value.size()) != nullptr) {
       reason = "line_break_in_record";  // one record must stay one line
     } else {
       reason = classifier.Classify(value, &ingest_us);
@@ -422,6 +422,7 @@ Status Sink::Run(const std::atomic<bool>& stop) {
   std::optional<Progress> progress;
   if (s.opt.progress) progress.emplace("sink-raw", 0);
   int64_t last_status_us = MonotonicMicros();
+  int64_t last_gauges_us = 0;
   uint64_t last_status_records = 0;
   while (!stop.load() && !s.failed()) {
     ssize_t n = rd_kafka_consume_batch_queue(queue, kPollMs, msgs.data(), msgs.size());
@@ -443,8 +444,11 @@ Status Sink::Run(const std::atomic<bool>& stop) {
     int64_t now = MonotonicMicros();
     s.RollOld(now);
     if (progress) progress->Update(metrics_.records.load());
-    if (now - last_status_us >= s.opt.status_interval_us) {
+    if (now - last_gauges_us >= 1'000'000) {
       s.UpdateGauges();
+      last_gauges_us = now;
+    }
+    if (now - last_status_us >= s.opt.status_interval_us) {
       uint64_t records = metrics_.records.load();
       double rate = static_cast<double>(records - last_status_records) * 1e6 / static_cast<double>(now - last_status_us);
       log::Info("sink-raw: {} records ({:.0f}/s), {:.1f} MB, {} open files, lag {}, {} files, {} quarantined",
