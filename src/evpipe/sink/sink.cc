@@ -68,6 +68,7 @@ struct Sink::Impl {
   int64_t cached_day = INT64_MIN;  // ingest day -> date string cache
   std::string cached_date;
   std::string qline;  // scratch for quarantine lines
+  int64_t first_assign_us = 0;
 
   bool failed() const { return !failure.ok(); }
   void Fail(Status s) {
@@ -155,6 +156,7 @@ struct Sink::Impl {
 
   // ---- group life ---------------------------------------------------------
   void OnAssign(rd_kafka_topic_partition_list_t* parts) {
+    if (first_assign_us == 0) first_assign_us = MonotonicMicros();
     // The group's committed offsets, for sinks that do not share our RAW_DIR.
     rd_kafka_topic_partition_list_t* committed = rd_kafka_topic_partition_list_copy(parts);
     rd_kafka_resp_err_t err = rd_kafka_committed(rk, committed, kCommittedTimeoutMs);
@@ -468,8 +470,11 @@ Status Sink::Run(const std::atomic<bool>& stop) {
   rd_kafka_consumer_close(s.rk);
   s.UpdateGauges();
   if (s.failed()) return s.failure;
-  log::Info("sink-raw: done: {} records, {} files, {} quarantined, {} redelivered and skipped", metrics_.records.load(),
-            metrics_.files.load(), metrics_.quarantined.load(), metrics_.skipped.load());
+  double secs = s.first_assign_us > 0 ? static_cast<double>(MonotonicMicros() - s.first_assign_us) / 1e6 : 0.0;
+  log::Info("sink-raw: done: {} records, {} files, {} quarantined, {} redelivered and skipped; {:.2f} s since the "
+            "first assignment ({:.0f} records/s)", metrics_.records.load(), metrics_.files.load(),
+            metrics_.quarantined.load(), metrics_.skipped.load(), secs,
+            secs > 0 ? static_cast<double>(metrics_.records.load()) / secs : 0.0);
   return Status::Ok();
 }
 
