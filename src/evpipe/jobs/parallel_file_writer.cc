@@ -49,8 +49,9 @@ Result<std::unique_ptr<ParallelFileWriter>> ParallelFileWriter::Open(io::FileSys
     w->compressors_.push_back(std::move(comp));
   }
   for (size_t c = 0; c < ncols; ++c) {
+    // No PagePool: each group compresses its own pages on its own thread.
     w->columns_.push_back(std::make_unique<parquet::ColumnWriter>(w->schema_.columns[c], w->options_,
-                                                                  w->compressors_[group_of[c]].get()));
+                                                                  w->compressors_[group_of[c]].get(), nullptr));
   }
   EVPIPE_ASSIGN_OR_RETURN(w->file_, fs.NewWritableFile(path));
   EVPIPE_RETURN_IF_ERROR(w->file_->Append(kMagic).WithContext(path));
@@ -174,11 +175,13 @@ Status ParallelFileWriter::FlushRowGroup() {
   rg.file_offset = static_cast<int64_t>(offset_);
   for (auto& c : columns_) {
     parquet::ColumnChunkMeta m = c->Meta(static_cast<int64_t>(offset_));
-    for (const std::string* part : {&c->dictionary_page(), &c->data_pages()}) {
-      if (part->empty()) continue;
-      s = file_->Append(*part);
+    std::vector<std::string_view> parts = c->data_pages();
+    parts.insert(parts.begin(), c->dictionary_page());
+    for (std::string_view part : parts) {
+      if (part.empty()) continue;
+      s = file_->Append(part);
       if (!s.ok()) return Fail(s.WithContext(file_->path()));
-      offset_ += part->size();
+      offset_ += part.size();
     }
     rg.total_byte_size += m.total_uncompressed_size;
     rg.total_compressed_size += m.total_compressed_size;
