@@ -642,7 +642,7 @@ Result<DateReport> ConvertDate(io::FileSystem& fs, const Options& options, std::
 Result<std::vector<std::string>> ListDates(io::FileSystem& fs, const Options& options) {
   auto dates = ListRawDates(fs, options.raw_dir, options.topic);
   if (!dates.ok() && dates.status().code() == StatusCode::kNotFound) {
-    return Status::NotFound(fmt::format("no raw data: {} does not exist (run make gen or make sink-raw first)",
+    return Status::NotFound(fmt::format("no raw data: {} does not exist (run make sink-raw first, or set RAW_DIR / --raw-dir to GEN_DIR for make gen output)",
                                         io::JoinPath(options.raw_dir, options.topic)));
   }
   return dates;
