@@ -56,7 +56,7 @@ test-asan: build-asan ## unit tests under ASan+UBSan
 	@ctest --test-dir build/asan --output-on-failure -L unit $(CTEST_ARGS)
 
 bench: build ## the benchmark suite, side by side with baselines
-	@bench/run.py --evpipe $(EVPIPE) --build-dir $(BUILD_DIR)
+	@/usr/bin/python3 bench/run.py --evpipe $(EVPIPE) --build-dir $(BUILD_DIR)
 
 clean: ## remove build output and data/
 	rm -rf build data

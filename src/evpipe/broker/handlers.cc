@@ -190,6 +190,12 @@ void Server::HandleProduce(const ConnPtr& c, const SlotPtr& s, const Header& h, 
                 case AppendError::kCorrupt:
                   rp.error_code = Code(ErrorCode::kCorruptMessage);
                   break;
+                case AppendError::kMessageTooLarge:
+                  rp.error_code = Code(ErrorCode::kMessageTooLarge);
+                  break;
+                case AppendError::kInvalidRecord:
+                  rp.error_code = Code(ErrorCode::kInvalidRecord);
+                  break;
                 default:
                   rp.error_code = kKafkaStorageError;
               }
@@ -392,7 +398,7 @@ void Server::HandleListOffsets(const ConnPtr& c, const SlotPtr& s, const Header&
         auto off = log->OffsetForTimestamp(part.timestamp);
         if (off.ok()) {
           rp.offset = *off;
-          rp.timestamp = part.timestamp;
+          rp.timestamp = *off >= 0 ? part.timestamp : -1;
         } else {
           rp.error_code = kKafkaStorageError;
         }

@@ -1,7 +1,7 @@
 // The storage seam of the broker: what the request handlers need from the
 // partition logs, the topic catalog, committed group offsets and producer
 // ids. The durable implementation adapts evpipe_broker_storage (storage/);
-// MemoryLogStore (memory_log_store.h) is the in-memory one used by unit tests.
+// NewMemoryLogStore (memory_log_store.h) is an in-memory one for unit tests.
 // All methods are called from the broker's I/O thread only.
 #pragma once
 
@@ -19,7 +19,9 @@ namespace evpipe::broker {
 // Why an append was refused, in Kafka terms (the handler maps it to an error code).
 enum class AppendError {
   kNone = 0,
-  kCorrupt,             // bad batch
+  kCorrupt,             // bad batch (length, magic, CRC)
+  kMessageTooLarge,     // batch above the topic's max.message.bytes
+  kInvalidRecord,       // well-formed but not acceptable
   kOutOfOrderSequence,  // idempotent producer skipped a sequence number
   kInvalidProducerEpoch,
   kStorage,             // I/O failure
@@ -46,7 +48,7 @@ class PartitionLog {
   virtual int64_t log_start_offset() const = 0;
   // Makes every appended batch durable (fsync).
   virtual Status Sync() = 0;
-  // The first offset whose timestamp is >= ts; high_watermark() when none.
+  // The first offset whose timestamp is >= ts; -1 when none.
   virtual Result<int64_t> OffsetForTimestamp(int64_t ts) = 0;
 };
 

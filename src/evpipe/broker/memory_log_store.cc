@@ -75,7 +75,7 @@ class MemoryPartition final : public PartitionLog {
     for (size_t i = 0; i < batches_.size(); ++i) {
       if (timestamps_[i] >= ts) return bases_[i];
     }
-    return next_offset_;
+    return int64_t{-1};
   }
 
  private:

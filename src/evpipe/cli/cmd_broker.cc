@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "evpipe/broker/broker.h"
-#include "evpipe/broker/memory_log_store.h"
+#include "evpipe/broker/storage_log_store.h"
 #include "evpipe/cli/command.h"
 #include "evpipe/cli/options.h"
 
@@ -30,12 +30,18 @@ void RegisterBroker(CLI::App& root, Context& ctx) {
   sub->add_option("--retention-ms", opts->retention_ms, "age limit of closed segments (-1 = none)")
       ->capture_default_str();
   sub->add_option("--segment-bytes", opts->segment_bytes, "roll segments at this size")
-      ->check(CLI::Range(int64_t{1024}, int64_t{1} << 40))
+      ->check(CLI::Range(int64_t{1024}, int64_t{1} << 30))
       ->capture_default_str();
   sub->add_option("--ready-file", opts->ready_file,
                   "when both listeners are up, write {\"kafka\":..,\"admin\":..,\"pid\":..} here atomically");
   sub->callback([&ctx, opts] {
-    Status st = broker::RunBroker(*opts, broker::NewMemoryLogStore());
+    broker::StorageOptions so;
+    so.default_partitions = opts->default_partitions;
+    so.retention_bytes = opts->retention_bytes;
+    so.retention_ms = opts->retention_ms;
+    so.segment_bytes = opts->segment_bytes;
+    auto store = broker::OpenStorageLogStore(io::FileSystem::Default(), opts->data_dir, so);
+    Status st = store.ok() ? broker::RunBroker(*opts, std::move(store).value()) : store.status();
     if (!st.ok()) {
       std::fprintf(stderr, "evpipe broker: %s\n", st.ToString().c_str());
       ctx.exit_code = kExitFailure;

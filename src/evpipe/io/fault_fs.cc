@@ -31,7 +31,34 @@ class FaultyFile final : public WritableFile {
   FaultInjectingFileSystem& fs_;
 };
 
+class FaultyRandomAccessFile final : public RandomAccessFile {
+ public:
+  FaultyRandomAccessFile(std::unique_ptr<RandomAccessFile> base, FaultInjectingFileSystem& fs)
+      : base_(std::move(base)), fs_(fs) {}
+  Result<size_t> ReadAt(uint64_t offset, size_t n, char* scratch) const override {
+    if (fs_.ShouldFail(FaultOp::kRead)) return Status::FromErrno("read " + path(), fs_.error_number());
+    return base_->ReadAt(offset, n, scratch);
+  }
+  const std::string& path() const override { return base_->path(); }
+  int fd() const override { return base_->fd(); }
+
+ private:
+  std::unique_ptr<RandomAccessFile> base_;
+  FaultInjectingFileSystem& fs_;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<RandomAccessFile>> FaultInjectingFileSystem::NewRandomAccessFile(
+    const std::string& path) {
+  EVPIPE_ASSIGN_OR_RETURN(auto file, base_.NewRandomAccessFile(path));
+  return std::unique_ptr<RandomAccessFile>(new FaultyRandomAccessFile(std::move(file), *this));
+}
+
+Status FaultInjectingFileSystem::Truncate(const std::string& path, uint64_t size) {
+  if (ShouldFail(FaultOp::kTruncate)) return Status::FromErrno("truncate " + path, err_.load());
+  return base_.Truncate(path, size);
+}
 
 void FaultInjectingFileSystem::Arm(FaultOp op, int after, int err) {
   err_.store(err);

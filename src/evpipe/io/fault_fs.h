@@ -11,7 +11,7 @@
 
 namespace evpipe::io {
 
-enum class FaultOp { kAppend, kSync, kRename, kCreate, kSyncDir };
+enum class FaultOp { kAppend, kSync, kRename, kCreate, kSyncDir, kRead, kTruncate };
 
 // Thread-safe. Wraps `base` (not owned). After Arm(op, after, err), the
 // (after+1)-th call of `op` and every later one fail with errno `err` until Disarm().
@@ -31,6 +31,7 @@ class FaultInjectingFileSystem final : public FileSystem {
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) override;
   Result<std::string> ReadFile(const std::string& path) override { return base_.ReadFile(path); }
+  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
   Status Remove(const std::string& path) override { return base_.Remove(path); }
   Status RemoveAll(const std::string& path) override { return base_.RemoveAll(path); }
@@ -39,7 +40,7 @@ class FaultInjectingFileSystem final : public FileSystem {
   Result<std::vector<DirEntry>> ListDir(const std::string& path) override { return base_.ListDir(path); }
   bool Exists(const std::string& path) override { return base_.Exists(path); }
   Result<uint64_t> FileSize(const std::string& path) override { return base_.FileSize(path); }
-  Status Truncate(const std::string& path, uint64_t size) override { return base_.Truncate(path, size); }
+  Status Truncate(const std::string& path, uint64_t size) override;
 
  private:
   FileSystem& base_;

@@ -27,6 +27,19 @@ class WritableFile {
   virtual const std::string& path() const = 0;
 };
 
+// A file open for positional reads (pread). Thread-safe: reads carry their own
+// offset. Readers may keep one open while the file is appended to or unlinked.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Reads up to n bytes at `offset` into `scratch`; returns how many were read
+  // (fewer than n only at the end of the file).
+  virtual Result<size_t> ReadAt(uint64_t offset, size_t n, char* scratch) const = 0;
+  virtual const std::string& path() const = 0;
+  // The OS descriptor, for zero-copy sends (sendfile); -1 when there is none.
+  virtual int fd() const { return -1; }
+};
+
 struct DirEntry {
   std::string name;
   bool is_dir = false;
@@ -45,6 +58,9 @@ class FileSystem {
   // Opens for appending, keeping existing bytes.
   virtual Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) = 0;
   virtual Result<std::string> ReadFile(const std::string& path) = 0;
+  // Opens an existing file for positional reads. The base implementation
+  // reports "not supported" so that older FileSystem subclasses still build.
+  virtual Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path);
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
   virtual Status Remove(const std::string& path) = 0;
   // Recursive remove; missing is fine.

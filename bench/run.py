@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""The benchmark runner behind `make bench`.
+
+Times whole commands side by side with their baselines on the same data in the
+same run, several runs each (median), and prints one table: our figure, the
+baseline's, the ratio and peak memory. Cases live in bench/cases/*.py; each
+module defines `cases(ctx)` returning a list of Case. Google Benchmark micro
+benchmarks (build/release/evpipe_*_bench) run after, in a second table.
+Results are also written to bench/results/ as markdown and JSON.
+"""
+import argparse
+import datetime
+import glob
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+@dataclass
+class Case:
+    """One row: `ours` and `baseline` are shell commands doing the same work.
+
+    items: how many records/rows/events one run handles (for the rate);
+    bytes: how many input bytes one run handles (for MB/s), optional.
+    setup/teardown run once around the case; before_each runs before every
+    timed command (e.g. to reset a consumer group) and is not timed.
+    """
+    name: str
+    unit: str
+    items: int
+    ours: str
+    baseline: str
+    baseline_name: str
+    bytes: int = 0
+    setup: Optional[Callable[[], None]] = None
+    teardown: Optional[Callable[[], None]] = None
+    before_each: Optional[Callable[[str], None]] = None  # arg: "ours" or "baseline"
+    target_ratio: Optional[float] = None
+    note: str = ""
+
+
+@dataclass
+class Context:
+    evpipe: str
+    build_dir: str
+    work: str
+    runs: int
+    quick: bool
+    env: dict = field(default_factory=dict)
+
+
+def timed(cmd: str, env: dict, deadline: float):
+    """Runs cmd in bash; returns (seconds, peak RSS MiB of the process tree)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(["bash", "-c", "set -eo pipefail; " + cmd], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    timeout = max(1.0, deadline - time.time())
+    try:
+        # wait4 gives the rusage of this child including the descendants it waited for.
+        while True:
+            pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+            if pid != 0:
+                break
+            if time.perf_counter() - start > timeout:
+                proc.kill()
+                raise TimeoutError(cmd)
+            time.sleep(0.002)
+    finally:
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    secs = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"exit {code}: {cmd}\n{err.strip()[-2000:]}")
+    return secs, ru.ru_maxrss / 1024.0
+
+
+def load_cases(ctx):
+    out = []
+    for path in sorted(glob.glob(os.path.join(HERE, "cases", "*.py"))):
+        spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        out.extend(mod.cases(ctx))
+    return out
+
+
+def run_case(case: Case, ctx: Context, deadline: float):
+    env = dict(os.environ, **ctx.env)
+    if case.setup:
+        case.setup()
+    try:
+        ours, base = [], []
+        for _ in range(ctx.runs):  # alternate, so drift hits both sides alike
+            for side, cmd, acc in (("ours", case.ours, ours), ("baseline", case.baseline, base)):
+                if case.before_each:
+                    case.before_each(side)
+                acc.append(timed(cmd, env, deadline))
+        return ours, base
+    finally:
+        if case.teardown:
+            case.teardown()
+
+
+def fmt_rate(v):
+    if v >= 1e6:
+        return f"{v / 1e6:.2f} M"
+    if v >= 1e3:
+        return f"{v / 1e3:.1f} k"
+    return f"{v:.0f}"
+
+
+def micro_benchmarks(ctx: Context, deadline: float):
+    rows = []
+    for exe in sorted(glob.glob(os.path.join(ctx.build_dir, "evpipe_*_bench"))):
+        if time.time() > deadline:
+            break
+        out = os.path.join(ctx.work, os.path.basename(exe) + ".json")
+        args = [exe, f"--benchmark_out={out}", "--benchmark_out_format=json",
+                "--benchmark_min_time=0.1" if ctx.quick else "--benchmark_min_time=0.3"]
+        try:
+            subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=max(5, deadline - time.time()), check=True)
+        except (subprocess.SubprocessError, OSError) as e:
+            rows.append({"name": os.path.basename(exe), "error": str(e)})
+            continue
+        with open(out) as f:
+            data = json.load(f)
+        for b in data.get("benchmarks", []):
+            rows.append({"name": b["name"], "time_ns": b.get("real_time"),
+                         "items_per_second": b.get("items_per_second"),
+                         "bytes_per_second": b.get("bytes_per_second")})
+    return rows
+
+
+def machine():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores {cpu}, {mem:.0f} GiB, {platform.platform()}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--evpipe", default=os.path.join(ROOT, "build/release/evpipe"))
+    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build/release"))
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
+    ap.add_argument("--budget", type=float, default=float(os.environ.get("BENCH_BUDGET_S", "570")),
+                    help="stop starting new cases after this many seconds")
+    ap.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""), help="substring of case names")
+    ap.add_argument("--quick", action="store_true", help="small data, 1 run (smoke test)")
+    ap.add_argument("--no-micro", action="store_true")
+    args = ap.parse_args()
+
+    started = time.time()
+    deadline = started + args.budget
+    work = tempfile.mkdtemp(prefix="evpipe-bench-")
+    ctx = Context(evpipe=os.path.abspath(args.evpipe), build_dir=os.path.abspath(args.build_dir),
+                  work=work, runs=1 if args.quick else args.runs, quick=args.quick,
+                  env={"EVPIPE_PROGRESS": "0"})
+    rows = []
+    try:
+        for case in load_cases(ctx):
+            if args.only and args.only not in case.name:
+                continue
+            if time.time() > deadline:
+                rows.append({"name": case.name, "skipped": "time budget"})
+                continue
+            print(f"bench: {case.name} ...", file=sys.stderr, flush=True)
+            try:
+                ours, base = run_case(case, ctx, deadline)
+            except Exception as e:  # a failed case is a row, not the end of the run
+                rows.append({"name": case.name, "error": str(e).splitlines()[0][:300]})
+                print(f"bench: {case.name}: {e}", file=sys.stderr)
+                continue
+            o_s = statistics.median(t for t, _ in ours)
+            b_s = statistics.median(t for t, _ in base)
+            row = {"name": case.name, "unit": case.unit, "items": case.items,
+                   "ours_s": o_s, "baseline_s": b_s, "baseline": case.baseline_name,
+                   "ours_rate": case.items / o_s, "baseline_rate": case.items / b_s,
+                   "ratio": b_s / o_s, "ours_peak_mib": max(m for _, m in ours),
+                   "baseline_peak_mib": max(m for _, m in base), "runs": len(ours),
+                   "target_ratio": case.target_ratio, "note": case.note}
+            if case.bytes:
+                row["ours_mb_s"] = case.bytes / o_s / 1e6
+                row["baseline_mb_s"] = case.bytes / b_s / 1e6
+            rows.append(row)
+        micro = [] if args.no_micro else micro_benchmarks(ctx, deadline + 25)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    elapsed = time.time() - started
+    lines = [f"evpipe benchmarks, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}, "
+             f"{machine()}; median of {ctx.runs} runs; {elapsed:.0f} s in all", "",
+             "| case | ours | baseline | ours/baseline | target | peak MiB ours / baseline |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        if "ours_rate" not in r:
+            lines.append(f"| {r['name']} | {r.get('error') or r.get('skipped')} | | | | |")
+            continue
+        mb = f", {r['ours_mb_s']:.0f} MB/s" if "ours_mb_s" in r else ""
+        bmb = f", {r['baseline_mb_s']:.0f} MB/s" if "baseline_mb_s" in r else ""
+        target = f"≥ {r['target_ratio']:.1f}x" if r["target_ratio"] else ""
+        lines.append(f"| {r['name']} | {fmt_rate(r['ours_rate'])}{r['unit']}{mb} | "
+                     f"{r['baseline']}: {fmt_rate(r['baseline_rate'])}{r['unit']}{bmb} | "
+                     f"{r['ratio']:.2f}x | {target} | "
+                     f"{r['ours_peak_mib']:.0f} / {r['baseline_peak_mib']:.0f} |")
+    if micro:
+        lines += ["", "| micro benchmark | time/iter | rate |", "|---|---|---|"]
+        for m in micro:
+            if "error" in m:
+                lines.append(f"| {m['name']} | {m['error'][:80]} | |")
+                continue
+            rate = ""
+            if m.get("items_per_second"):
+                rate = f"{fmt_rate(m['items_per_second'])}items/s"
+            if m.get("bytes_per_second"):
+                rate += f" {m['bytes_per_second'] / 1e6:.0f} MB/s"
+            lines.append(f"| {m['name']} | {m['time_ns']:.0f} ns | {rate} |")
+    table = "\n".join(lines)
+    print(table)
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for name in (stamp, "latest"):
+        with open(os.path.join(HERE, "results", name + ".md"), "w") as f:
+            f.write(table + "\n")
+        with open(os.path.join(HERE, "results", name + ".json"), "w") as f:
+            json.dump({"machine": machine(), "runs": ctx.runs, "cases": rows, "micro": micro}, f, indent=1)
+    failed = [r for r in rows if "error" in r]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+// A partition's log: append-only segment files of Kafka record batches (magic v2)
+// as received, with broker-assigned offsets, an offset index, idempotent-producer
+// checks, recovery at open and retention. On-disk format: docs/formats/broker_storage.md.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "evpipe/core/status.h"
+#include "evpipe/io/file_system.h"
+
+namespace evpipe::broker::storage {
+
+inline constexpr int64_t kDefaultSegmentBytes = int64_t{128} << 20;
+inline constexpr int64_t kDefaultSegmentMs = int64_t{7} * 24 * 3600 * 1000;
+inline constexpr int64_t kDefaultIndexIntervalBytes = 4096;
+inline constexpr int64_t kDefaultMaxMessageBytes = 1048588;  // Kafka's message.max.bytes
+inline constexpr int64_t kDefaultProducerIdExpirationMs = int64_t{24} * 3600 * 1000;
+// Segments are addressed with 32-bit positions in the index.
+inline constexpr int64_t kMaxSegmentBytes = int64_t{1} << 30;
+
+// Per-partition settings; the Kafka topic config each maps to is in brackets.
+struct LogOptions {
+  int64_t segment_bytes = kDefaultSegmentBytes;  // [segment.bytes] roll when the next batch would pass it
+  int64_t segment_ms = kDefaultSegmentMs;        // [segment.ms] roll a segment this old (-1 never)
+  int64_t retention_bytes = -1;                  // [retention.bytes] -1 unlimited
+  int64_t retention_ms = -1;                     // [retention.ms] -1 unlimited
+  int64_t index_interval_bytes = kDefaultIndexIntervalBytes;  // [index.interval.bytes]
+  int64_t max_message_bytes = kDefaultMaxMessageBytes;        // [max.message.bytes] largest batch
+  bool log_append_time = false;  // [message.timestamp.type=LogAppendTime] broker stamps maxTimestamp
+  int64_t producer_id_expiration_ms = kDefaultProducerIdExpirationMs;  // [producer.id.expiration.ms]
+};
+
+// Kafka error codes an append can be refused with (values are the protocol's).
+enum class AppendError : int16_t {
+  kNone = 0,
+  kCorruptMessage = 2,          // bad length, magic or CRC
+  kMessageTooLarge = 10,        // batch above max_message_bytes
+  kOutOfOrderSequence = 45,     // idempotent producer: sequence gap
+  kInvalidProducerEpoch = 47,   // idempotent producer: epoch older than the last seen
+  kInvalidRecord = 87,          // well-formed but not acceptable (count/delta mismatch, transactional)
+};
+
+struct AppendResult {
+  int64_t base_offset = -1;
+  int64_t last_offset = -1;
+  bool duplicate = false;        // an idempotent retry: nothing appended, offsets of the original
+  int64_t log_append_time = -1;  // ms, when the log stamps time; -1 for CreateTime
+  int64_t log_start_offset = 0;
+  AppendError error = AppendError::kNone;  // when not kNone, nothing was appended
+  std::string error_message;               // for logs and the response's error message
+};
+
+// Bytes in a segment file for a zero-copy send; the shared_ptr keeps the file
+// open even if retention deletes it meanwhile.
+struct FileSlice {
+  std::shared_ptr<io::RandomAccessFile> file;
+  uint64_t position = 0;
+  uint32_t length = 0;
+};
+
+// ListOffsets by time: the first offset whose record timestamp is >= the asked
+// time, and that timestamp; offset -1 when there is none.
+struct TimestampOffset {
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+};
+
+struct RetentionReport {
+  int32_t segments_deleted = 0;
+  int64_t bytes_deleted = 0;
+  int64_t new_log_start_offset = 0;
+  int32_t producers_expired = 0;
+};
+
+// Counters since Open, for /metrics. Read from any thread.
+struct LogCounters {
+  std::atomic<int64_t> batches_appended{0};
+  std::atomic<int64_t> records_appended{0};
+  std::atomic<int64_t> bytes_appended{0};
+  std::atomic<int64_t> duplicates{0};
+  std::atomic<int64_t> rejected{0};
+  std::atomic<int64_t> fsyncs{0};
+  std::atomic<int64_t> fsync_micros{0};
+  std::atomic<int64_t> bytes_read{0};
+  std::atomic<int64_t> segments_deleted{0};
+  std::atomic<int64_t> bytes_deleted{0};
+  std::atomic<int64_t> recovery_truncated_bytes{0};
+};
+
+class ProducerStateTable;
+struct Segment;
+
+// One partition's log in directory `dir`. Owned by the Store (or a test).
+// Thread-safe: an internal mutex serialises Append, Sync, Read and retention
+// (Sync holds it during the fsync); the offset getters are atomics readable
+// from any thread without it.
+//
+// Durability contract: Append writes the batch to the kernel (one write) before
+// returning (acks=1 may answer then); Sync fsyncs everything appended so far
+// (acks=all answers after it). A failed write is rolled back (the file is
+// truncated to the last whole batch); a failed fsync poisons the log: every
+// later Append/Sync fails until the broker restarts and recovery runs, because
+// after a failed fsync the kernel may have dropped the dirty pages (fsyncgate).
+class PartitionLog {
+ public:
+  // Creates the directory if needed and runs recovery: a torn or corrupt tail
+  // is truncated to the last good batch (logged: file, position, bytes cut),
+  // indexes are loaded or rebuilt, producer state is restored.
+  // `name` labels log lines and errors ("events-2").
+  static Result<std::unique_ptr<PartitionLog>> Open(io::FileSystem& fs, std::string dir,
+                                                    LogOptions options, std::string name = "");
+  ~PartitionLog();
+  PartitionLog(const PartitionLog&) = delete;
+  PartitionLog& operator=(const PartitionLog&) = delete;
+
+  // Validates one whole v2 batch (magic 2, batchLength == batch.size() - 12,
+  // CRC-32C), checks idempotent sequences (producerId >= 0), assigns offsets
+  // (rewrites baseOffset, which the CRC does not cover) and appends. A refused
+  // batch comes back ok() with `error` set; a not-ok Result is a storage
+  // failure (KAFKA_STORAGE_ERROR) and nothing was acknowledged.
+  Result<AppendResult> Append(std::string_view batch);
+
+  // Whole batches from the one containing `offset`, up to max_bytes (at least
+  // one batch when any exists at/after offset, even if larger). Stops at a
+  // segment end: the caller fetches again. Empty when offset == high_watermark.
+  // NotFound ("offset out of range") when offset < log_start_offset or > high_watermark.
+  Result<std::string> Read(int64_t offset, int32_t max_bytes);
+  // The same bytes as a file range, for sendfile(2). length 0 when offset == high_watermark.
+  Result<FileSlice> ReadSlice(int64_t offset, int32_t max_bytes);
+
+  int64_t high_watermark() const { return high_watermark_.load(std::memory_order_acquire); }
+  int64_t log_start_offset() const { return log_start_offset_.load(std::memory_order_acquire); }
+  int64_t durable_offset() const { return durable_offset_.load(std::memory_order_acquire); }
+  bool dirty() const { return durable_offset() < high_watermark(); }
+  int64_t size_bytes() const { return size_bytes_.load(std::memory_order_relaxed); }
+  int32_t segment_count() const;
+
+  // fsyncs what was appended (a cheap no-op when clean).
+  Status Sync();
+
+  // The first offset with timestamp >= ts_ms (-1 latest / -2 earliest are the caller's).
+  Result<TimestampOffset> OffsetForTimestamp(int64_t ts_ms);
+
+  // Deletes whole old segments beyond retention_bytes / older than retention_ms
+  // (by the newest timestamp in the segment), never the active one; logs one
+  // line per deleted segment. Also expires idle producer state.
+  Result<RetentionReport> ApplyRetention(int64_t now_ms);
+
+  // Syncs and writes the index and the checkpoint so the next Open needs no
+  // scan. Later calls fail. The destructor does this too, ignoring errors.
+  Status Close();
+
+  // Marks the log deleted (the Store then removes its directory): later calls fail.
+  void MarkDeleted();
+
+  const LogCounters& counters() const { return counters_; }
+  const std::string& dir() const { return dir_; }
+  const std::string& name() const { return name_; }
+  const LogOptions& options() const { return options_; }
+  // New options apply to later appends and retention runs.
+  void SetOptions(const LogOptions& options);
+
+ private:
+  PartitionLog(io::FileSystem& fs, std::string dir, LogOptions options, std::string name);
+
+  Status Recover();
+  Status RollLocked(int64_t now_ms);
+  Status CheckpointLocked();
+  Status WriteIndexLocked(Segment& seg);
+  Status SyncLocked();
+  Result<FileSlice> SliceLocked(int64_t offset, int32_t max_bytes);
+  Status UsableLocked() const;
+
+  io::FileSystem& fs_;
+  const std::string dir_;
+  LogOptions options_;
+  const std::string name_;
+
+  mutable std::mutex mu_;
+  std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; last one is active
+  std::unique_ptr<io::WritableFile> active_writer_;
+  std::unique_ptr<ProducerStateTable> producers_;
+  int64_t recovery_point_ = 0;   // offsets below it are fsynced and indexed on disk
+  Status poisoned_;              // sticky after a failed fsync
+  bool closed_ = false;
+
+  std::atomic<int64_t> high_watermark_{0};
+  std::atomic<int64_t> log_start_offset_{0};
+  std::atomic<int64_t> durable_offset_{0};
+  std::atomic<int64_t> size_bytes_{0};
+  LogCounters counters_;
+};
+
+}  // namespace evpipe::broker::storage

@@ -1,0 +1,507 @@
+// PartitionLog: round trips with real v2 batches, segment rolls, restarts,
+// recovery from torn and corrupt tails, idempotent producers, retention, disk faults.
+#include "evpipe/broker/storage/partition_log.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+
+#include "evpipe/broker/storage/record_batch.h"
+#include "evpipe/core/clock.h"
+#include "evpipe/io/fault_fs.h"
+#include "support/record_batch_builder.h"
+#include "support/temp_dir.h"
+
+namespace evpipe::broker::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using evpipe::testing::BatchOptions;
+using evpipe::testing::BuildSimpleBatch;
+using evpipe::testing::DecodeRecordBatches;
+using evpipe::testing::DecodedRecord;
+
+std::unique_ptr<PartitionLog> OpenLog(const std::string& dir, LogOptions o = {},
+                                      io::FileSystem& fsys = io::FileSystem::Default()) {
+  auto log = PartitionLog::Open(fsys, dir, o, "t-0");
+  EXPECT_TRUE(log.ok()) << log.status().ToString();
+  return log.ok() ? std::move(log).value() : nullptr;
+}
+
+AppendResult MustAppend(PartitionLog& log, const std::string& batch) {
+  auto r = log.Append(batch);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return {};
+  EXPECT_EQ(r->error, AppendError::kNone) << r->error_message;
+  return *r;
+}
+
+// Reads every record from `from` to the high watermark, fetch by fetch.
+std::vector<DecodedRecord> ReadAll(PartitionLog& log, int64_t from = -1, int32_t max_bytes = 1 << 20) {
+  std::vector<DecodedRecord> out;
+  int64_t next = from < 0 ? log.log_start_offset() : from;
+  while (next < log.high_watermark()) {
+    auto data = log.Read(next, max_bytes);
+    EXPECT_TRUE(data.ok()) << data.status().ToString();
+    if (!data.ok() || data->empty()) break;
+    for (DecodedRecord& r : DecodeRecordBatches(*data)) {
+      if (r.offset >= next) out.push_back(std::move(r));
+    }
+    next = out.empty() ? next : out.back().offset + 1;
+  }
+  return out;
+}
+
+std::string SegmentPath(const std::string& dir, int64_t base) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%020lld.log", static_cast<long long>(base));
+  return dir + "/" + name;
+}
+
+// The partition directory as a crash would leave it: copied while the log is open.
+std::string CrashCopy(const std::string& dir, const std::string& to) {
+  fs::copy(dir, to, fs::copy_options::recursive);
+  return to;
+}
+
+TEST(PartitionLogTest, AppendReadRoundTrip) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p");
+  EXPECT_EQ(log->high_watermark(), 0);
+  std::vector<testing::TestRecord> recs(2);
+  recs[0].key = "k";
+  recs[0].value = "hello";
+  recs[0].headers = {{"h1", "x"}, {"h2", std::nullopt}};
+  recs[1].key = std::nullopt;
+  recs[1].value = std::string("\0bin\xff", 5);
+  recs[1].timestamp_delta = 5;
+  AppendResult a = MustAppend(*log, testing::BuildRecordBatch(recs, {.base_offset = 777}));
+  EXPECT_EQ(a.base_offset, 0);
+  EXPECT_EQ(a.last_offset, 1);
+  EXPECT_FALSE(a.duplicate);
+  AppendResult b = MustAppend(*log, BuildSimpleBatch(3));
+  EXPECT_EQ(b.base_offset, 2);
+  EXPECT_EQ(b.last_offset, 4);
+  EXPECT_EQ(log->high_watermark(), 5);
+
+  auto all = ReadAll(*log);
+  ASSERT_EQ(all.size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(all[static_cast<size_t>(i)].offset, i);
+  EXPECT_EQ(all[0].key, "k");
+  EXPECT_EQ(all[0].value, "hello");
+  ASSERT_EQ(all[0].headers.size(), 2u);
+  EXPECT_EQ(all[0].headers[1].second, std::nullopt);
+  EXPECT_EQ(all[1].key, std::nullopt);
+  EXPECT_EQ(all[1].value, std::string("\0bin\xff", 5));
+  EXPECT_EQ(all[1].timestamp, 1700000000005);
+  EXPECT_EQ(all[4].value, "v2");
+
+  // A read inside a batch starts at that batch.
+  auto mid = log->Read(3, 1 << 20);
+  ASSERT_TRUE(mid.ok());
+  EXPECT_EQ(DecodeRecordBatches(*mid).front().offset, 2);
+  auto at_end = log->Read(5, 1 << 20);
+  ASSERT_TRUE(at_end.ok());
+  EXPECT_TRUE(at_end->empty());
+  auto beyond = log->Read(6, 1 << 20);
+  EXPECT_EQ(beyond.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(log->counters().records_appended.load(), 5);
+}
+
+TEST(PartitionLogTest, MaxBytesGivesWholeBatchesAndAtLeastOne) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p", {.index_interval_bytes = 0});
+  std::vector<size_t> sizes;
+  for (int i = 0; i < 10; ++i) {
+    std::string b = BuildSimpleBatch(4, std::string(100, 'x'));
+    sizes.push_back(b.size());
+    MustAppend(*log, b);
+  }
+  auto one = log->Read(0, 10);  // smaller than one batch: still one batch
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->size(), sizes[0]);
+  auto three = log->Read(4, static_cast<int32_t>(sizes[0] * 3 + 5));
+  ASSERT_TRUE(three.ok());
+  EXPECT_EQ(three->size(), sizes[0] * 3);
+  EXPECT_EQ(DecodeRecordBatches(*three).size(), 12u);
+  auto slice = log->ReadSlice(8, 1 << 20);
+  ASSERT_TRUE(slice.ok());
+  EXPECT_EQ(slice->position, sizes[0] * 2);
+  EXPECT_EQ(slice->length, sizes[0] * 8);
+  ASSERT_NE(slice->file, nullptr);
+  EXPECT_GE(slice->file->fd(), 0);
+}
+
+TEST(PartitionLogTest, OffsetsContinueAcrossSegmentRolls) {
+  testing::TempDir tmp;
+  LogOptions o;
+  o.segment_bytes = 1024;
+  o.index_interval_bytes = 256;
+  auto log = OpenLog(tmp.path() + "/p", o);
+  int64_t expect = 0;
+  for (int i = 0; i < 200; ++i) {
+    AppendResult r = MustAppend(*log, BuildSimpleBatch(1 + i % 5, "value-" + std::to_string(i) + "-"));
+    EXPECT_EQ(r.base_offset, expect);
+    expect = r.last_offset + 1;
+  }
+  EXPECT_GT(log->segment_count(), 10);
+  auto all = ReadAll(*log);
+  ASSERT_EQ(static_cast<int64_t>(all.size()), expect);
+  for (size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i].offset, static_cast<int64_t>(i));
+  // Every offset can be the start of a fetch, wherever it sits.
+  for (int64_t off = 0; off < expect; off += 7) {
+    auto d = log->Read(off, 100);
+    ASSERT_TRUE(d.ok());
+    auto recs = DecodeRecordBatches(*d);
+    ASSERT_FALSE(recs.empty());
+    EXPECT_LE(recs.front().offset, off);
+    EXPECT_GE(recs.back().offset, off);
+  }
+}
+
+TEST(PartitionLogTest, RestartKeepsEverything) {
+  testing::TempDir tmp;
+  std::string dir = tmp.path() + "/p";
+  LogOptions o;
+  o.segment_bytes = 2048;
+  std::vector<DecodedRecord> before;
+  {
+    auto log = OpenLog(dir, o);
+    for (int i = 0; i < 50; ++i) MustAppend(*log, BuildSimpleBatch(3, "r" + std::to_string(i) + "-"));
+    ASSERT_TRUE(log->Sync().ok());
+    EXPECT_EQ(log->durable_offset(), 150);
+    before = ReadAll(*log);
+    // Both a crash (files as they are now) and a clean close must reopen the same.
+    CrashCopy(dir, tmp.path() + "/crashed");
+    ASSERT_TRUE(log->Close().ok());
+  }
+  for (std::string d : {dir, tmp.path() + "/crashed"}) {
+    auto log = OpenLog(d, o);
+    EXPECT_EQ(log->high_watermark(), 150) << d;
+    EXPECT_EQ(log->durable_offset(), 150) << d;
+    auto after = ReadAll(*log);
+    ASSERT_EQ(after.size(), before.size());
+    for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].value, before[i].value);
+    EXPECT_EQ(MustAppend(*log, BuildSimpleBatch(1)).base_offset, 150);
+  }
+}
+
+TEST(PartitionLogTest, TornTailIsCutToLastGoodBatchWithALogLine) {
+  testing::TempDir tmp;
+  std::string dir = tmp.path() + "/p";
+  std::string batch = BuildSimpleBatch(2);
+  {
+    auto log = OpenLog(dir);
+    for (int i = 0; i < 10; ++i) MustAppend(*log, batch);
+  }
+  std::string seg = SegmentPath(dir, 0);
+  fs::resize_file(seg, batch.size() * 10 - 7);
+  ::testing::internal::CaptureStderr();
+  auto log = OpenLog(dir);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(log->high_watermark(), 18);
+  EXPECT_EQ(fs::file_size(seg), batch.size() * 9);
+  EXPECT_NE(err.find(seg), std::string::npos) << err;
+  EXPECT_NE(err.find("position " + std::to_string(batch.size() * 9)), std::string::npos) << err;
+  EXPECT_NE(err.find("cutting " + std::to_string(batch.size() - 7) + " bytes"), std::string::npos) << err;
+  EXPECT_EQ(ReadAll(*log).size(), 18u);
+  EXPECT_EQ(MustAppend(*log, batch).base_offset, 18);
+}
+
+TEST(PartitionLogTest, FlippedByteIsCutNeverServed) {
+  testing::TempDir tmp;
+  std::string dir = tmp.path() + "/p";
+  std::string batch = BuildSimpleBatch(2, "payload-");
+  {
+    auto log = OpenLog(dir);
+    for (int i = 0; i < 10; ++i) MustAppend(*log, batch);
+  }
+  std::string seg = SegmentPath(dir, 0);
+  {
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(batch.size() * 6 + kBatchHeaderBytes + 10));
+    char c = 0;
+    f.read(&c, 1);
+    f.seekp(static_cast<std::streamoff>(batch.size() * 6 + kBatchHeaderBytes + 10));
+    c = static_cast<char>(c ^ 0x10);
+    f.write(&c, 1);
+  }
+  ::testing::internal::CaptureStderr();
+  auto log = OpenLog(dir);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("CRC-32C mismatch at position " + std::to_string(batch.size() * 6)), std::string::npos) << err;
+  EXPECT_NE(err.find("cutting " + std::to_string(batch.size() * 4) + " bytes"), std::string::npos) << err;
+  EXPECT_EQ(log->high_watermark(), 12);
+  EXPECT_EQ(ReadAll(*log).size(), 12u);
+  EXPECT_EQ(log->counters().recovery_truncated_bytes.load(), static_cast<int64_t>(batch.size() * 4));
+}
+
+TEST(PartitionLogTest, CorruptTailInEarlierSegmentDropsLaterSegments) {
+  testing::TempDir tmp;
+  std::string dir = tmp.path() + "/p";
+  LogOptions o;
+  o.segment_bytes = 2048;
+  std::string batch = BuildSimpleBatch(2, std::string(50, 'z'));
+  {
+    auto log = OpenLog(dir, o);
+    for (int i = 0; i < 40; ++i) MustAppend(*log, batch);
+    ASSERT_TRUE(log->Sync().ok());
+    CrashCopy(dir, tmp.path() + "/c");  // no checkpoint of the newest state, indexes as at the rolls
+  }
+  // Damage the second segment and its index: it must be rescanned and cut there.
+  std::vector<int64_t> bases;
+  for (const auto& e : fs::directory_iterator(tmp.path() + "/c")) {
+    if (e.path().extension() == ".log") bases.push_back(std::stoll(e.path().stem().string()));
+  }
+  std::sort(bases.begin(), bases.end());
+  ASSERT_GT(bases.size(), 3u);
+  fs::remove(tmp.path() + "/c/" + fs::path(SegmentPath("", bases[1])).stem().string() + ".index");
+  fs::resize_file(SegmentPath(tmp.path() + "/c", bases[1]), batch.size() + 3);
+  ::testing::internal::CaptureStderr();
+  auto log = OpenLog(tmp.path() + "/c", o);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(log->high_watermark(), bases[1] + 2);
+  EXPECT_EQ(log->segment_count(), 2);
+  EXPECT_NE(err.find("follows a truncated segment"), std::string::npos) << err;
+  EXPECT_EQ(ReadAll(*log).size(), static_cast<size_t>(bases[1] + 2));
+}
+
+TEST(PartitionLogTest, BadBatchesAreRefusedAndNothingAppended) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p", {.max_message_bytes = 4000});
+  std::string good = BuildSimpleBatch(2);
+  auto expect_error = [&](std::string b, AppendError e) {
+    auto r = log->Append(b);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->error, e) << r->error_message;
+  };
+  std::string bad_crc = good;
+  bad_crc.back() ^= 1;
+  expect_error(bad_crc, AppendError::kCorruptMessage);
+  std::string bad_magic = good;
+  bad_magic[kMagicPos] = 1;
+  expect_error(bad_magic, AppendError::kCorruptMessage);
+  expect_error(good.substr(0, good.size() - 1), AppendError::kCorruptMessage);
+  expect_error(good + good, AppendError::kCorruptMessage);
+  expect_error(good.substr(0, 30), AppendError::kCorruptMessage);
+  expect_error("", AppendError::kCorruptMessage);
+  expect_error(BuildSimpleBatch(100, std::string(100, 'x')), AppendError::kMessageTooLarge);
+  std::string bad_delta = good;
+  StoreBe32(&bad_delta[kLastOffsetDeltaPos], 5);
+  StoreBe32(&bad_delta[kCrcPos], static_cast<int32_t>(ComputeBatchCrc(bad_delta)));
+  expect_error(bad_delta, AppendError::kInvalidRecord);
+  expect_error(BuildSimpleBatch(1, "v", {.attributes = kAttrTransactional}), AppendError::kInvalidRecord);
+  EXPECT_EQ(log->high_watermark(), 0);
+  EXPECT_EQ(log->size_bytes(), 0);
+  EXPECT_EQ(MustAppend(*log, good).base_offset, 0);
+}
+
+BatchOptions Idem(int64_t pid, int16_t epoch, int32_t seq) {
+  return {.producer_id = pid, .producer_epoch = epoch, .base_sequence = seq};
+}
+
+TEST(PartitionLogTest, IdempotentDuplicatesAndGaps) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p");
+  std::string b0 = BuildSimpleBatch(3, "a", Idem(1000, 0, 0));
+  std::string b1 = BuildSimpleBatch(2, "b", Idem(1000, 0, 3));
+  MustAppend(*log, BuildSimpleBatch(1, "other"));  // non-idempotent: offset 0
+  EXPECT_EQ(MustAppend(*log, b0).base_offset, 1);
+  EXPECT_EQ(MustAppend(*log, b1).base_offset, 4);
+  AppendResult dup = MustAppend(*log, b0);
+  EXPECT_TRUE(dup.duplicate);
+  EXPECT_EQ(dup.base_offset, 1);
+  EXPECT_EQ(dup.last_offset, 3);
+  EXPECT_TRUE(MustAppend(*log, b1).duplicate);
+  EXPECT_EQ(log->high_watermark(), 6);
+
+  auto gap = log->Append(BuildSimpleBatch(1, "c", Idem(1000, 0, 9)));
+  ASSERT_TRUE(gap.ok());
+  EXPECT_EQ(gap->error, AppendError::kOutOfOrderSequence);
+  auto new_epoch_bad = log->Append(BuildSimpleBatch(1, "c", Idem(1000, 1, 5)));
+  EXPECT_EQ(new_epoch_bad->error, AppendError::kOutOfOrderSequence);
+  EXPECT_FALSE(MustAppend(*log, BuildSimpleBatch(1, "d", Idem(1000, 1, 0))).duplicate);
+  auto stale = log->Append(BuildSimpleBatch(1, "e", Idem(1000, 0, 5)));
+  EXPECT_EQ(stale->error, AppendError::kInvalidProducerEpoch);
+  // Another producer is independent.
+  EXPECT_EQ(MustAppend(*log, BuildSimpleBatch(1, "f", Idem(2000, 0, 0))).base_offset, 7);
+  EXPECT_EQ(log->high_watermark(), 8);
+  EXPECT_EQ(log->counters().duplicates.load(), 2);
+}
+
+TEST(PartitionLogTest, IdempotenceSurvivesCrashAndCleanRestart) {
+  testing::TempDir tmp;
+  std::string dir = tmp.path() + "/p";
+  LogOptions o;
+  o.segment_bytes = 1024;
+  std::vector<std::string> batches;
+  for (int i = 0; i < 60; ++i) batches.push_back(BuildSimpleBatch(2, "s", Idem(77, 3, 2 * i)));
+  std::string early = BuildSimpleBatch(1, "x", Idem(88, 0, 0));  // a producer seen only in the first segment
+  {
+    auto log = OpenLog(dir, o);
+    MustAppend(*log, early);
+    for (const auto& b : batches) MustAppend(*log, b);
+    ASSERT_TRUE(log->Sync().ok());
+    CrashCopy(dir, tmp.path() + "/crashed");
+  }
+  for (std::string d : {dir, tmp.path() + "/crashed"}) {
+    auto log = OpenLog(d, o);
+    ASSERT_GT(log->segment_count(), 3) << d;
+    AppendResult dup = MustAppend(*log, batches.back());
+    EXPECT_TRUE(dup.duplicate) << d;
+    EXPECT_EQ(dup.base_offset, 1 + 2 * 59) << d;
+    EXPECT_TRUE(MustAppend(*log, batches[57]).duplicate) << d;
+    auto gap = log->Append(BuildSimpleBatch(1, "s", Idem(77, 3, 200)));
+    EXPECT_EQ(gap->error, AppendError::kOutOfOrderSequence) << d;
+    auto old = log->Append(BuildSimpleBatch(1, "x", Idem(88, 0, 5)));
+    EXPECT_EQ(old->error, AppendError::kOutOfOrderSequence) << d;
+    EXPECT_TRUE(MustAppend(*log, early).duplicate) << d;
+    EXPECT_EQ(MustAppend(*log, BuildSimpleBatch(1, "s", Idem(77, 3, 120))).base_offset, 121) << d;
+  }
+}
+
+TEST(PartitionLogTest, RetentionByBytes) {
+  testing::TempDir tmp;
+  LogOptions o;
+  o.segment_bytes = 4096;
+  o.retention_bytes = 10000;
+  auto log = OpenLog(tmp.path() + "/p", o);
+  for (int i = 0; i < 100; ++i) MustAppend(*log, BuildSimpleBatch(5, std::string(60, 'r')));
+  int64_t before = log->size_bytes();
+  int32_t segs = log->segment_count();
+  ::testing::internal::CaptureStderr();
+  auto r = log->ApplyRetention(NowMicros() / 1000);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_GT(r->segments_deleted, 0);
+  EXPECT_EQ(log->segment_count(), segs - r->segments_deleted);
+  EXPECT_EQ(log->size_bytes(), before - r->bytes_deleted);
+  EXPECT_GE(log->size_bytes(), 10000);
+  EXPECT_LT(log->size_bytes(), 10000 + 4096);
+  EXPECT_GT(log->log_start_offset(), 0);
+  EXPECT_EQ(r->new_log_start_offset, log->log_start_offset());
+  EXPECT_EQ(log->counters().segments_deleted.load(), r->segments_deleted);
+  EXPECT_NE(err.find("retention.bytes"), std::string::npos) << err;
+  EXPECT_EQ(log->Read(0, 1000).status().code(), StatusCode::kNotFound);
+  auto rest = ReadAll(*log);
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.front().offset, log->log_start_offset());
+  EXPECT_EQ(rest.back().offset, 499);
+  // Deleted segments stay deleted after a restart.
+  log.reset();
+  auto again = OpenLog(tmp.path() + "/p", o);
+  EXPECT_EQ(again->log_start_offset(), r->new_log_start_offset);
+  EXPECT_EQ(again->high_watermark(), 500);
+}
+
+TEST(PartitionLogTest, RetentionByAge) {
+  testing::TempDir tmp;
+  LogOptions o;
+  o.segment_bytes = 2048;
+  o.retention_ms = 3600 * 1000;
+  auto log = OpenLog(tmp.path() + "/p", o);
+  const int64_t now = NowMicros() / 1000;
+  for (int i = 0; i < 30; ++i) MustAppend(*log, BuildSimpleBatch(3, "old", {.base_timestamp = now - 2 * 3600 * 1000}));
+  const int64_t first_new = log->high_watermark();
+  for (int i = 0; i < 30; ++i) MustAppend(*log, BuildSimpleBatch(3, "new", {.base_timestamp = now}));
+  auto r = log->ApplyRetention(now);
+  ASSERT_TRUE(r.ok());
+  EXPECT_GT(r->segments_deleted, 0);
+  // Only segments whose newest record is too old go; the one straddling stays.
+  EXPECT_LE(log->log_start_offset(), first_new);
+  auto rest = ReadAll(*log);
+  EXPECT_EQ(rest.back().offset, log->high_watermark() - 1);
+  // When everything is old, the active segment is rolled and deleted too.
+  auto all_old = log->ApplyRetention(now + 5 * 3600 * 1000);
+  ASSERT_TRUE(all_old.ok());
+  EXPECT_EQ(log->log_start_offset(), log->high_watermark());
+  EXPECT_EQ(log->size_bytes(), 0);
+  EXPECT_EQ(MustAppend(*log, BuildSimpleBatch(1)).base_offset, 180);
+}
+
+TEST(PartitionLogTest, OffsetForTimestamp) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p", {.segment_bytes = 2048});
+  for (int i = 0; i < 40; ++i) MustAppend(*log, BuildSimpleBatch(4, "t", {.base_timestamp = 1000 + 10 * i}));
+  // Batch i holds timestamps 1000+10i .. 1000+10i+3 at offsets 4i..4i+3.
+  auto exact = log->OffsetForTimestamp(1000 + 10 * 17 + 2);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->offset, 4 * 17 + 2);
+  EXPECT_EQ(exact->timestamp, 1000 + 10 * 17 + 2);
+  auto between = log->OffsetForTimestamp(1000 + 10 * 17 + 5);
+  EXPECT_EQ(between->offset, 4 * 18);
+  EXPECT_EQ(log->OffsetForTimestamp(0)->offset, 0);
+  EXPECT_EQ(log->OffsetForTimestamp(99999)->offset, -1);
+}
+
+TEST(PartitionLogTest, LogAppendTimeStampsTheBatch) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p", {.log_append_time = true});
+  AppendResult r = MustAppend(*log, BuildSimpleBatch(2, "v", {.base_timestamp = 5}));
+  EXPECT_GT(r.log_append_time, 1700000000000);
+  auto recs = ReadAll(*log);  // the decoder checks the rewritten CRC
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].timestamp, r.log_append_time);
+}
+
+TEST(PartitionLogTest, FailedWriteIsRolledBackAndNotAcknowledged) {
+  testing::TempDir tmp;
+  io::FaultInjectingFileSystem ffs(io::FileSystem::Default());
+  std::string dir = tmp.path() + "/p";
+  auto log = OpenLog(dir, {}, ffs);
+  std::string batch = BuildSimpleBatch(3);
+  MustAppend(*log, batch);
+  ffs.Arm(io::FaultOp::kAppend, 1, ENOSPC);  // the header goes into the buffer, the rest fails
+  auto r = log->Append(batch);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("No space left on device"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(log->high_watermark(), 3);
+  ffs.Disarm();
+  EXPECT_EQ(MustAppend(*log, batch).base_offset, 3);  // the disk has room again
+  ASSERT_TRUE(log->Sync().ok());
+  EXPECT_EQ(fs::file_size(SegmentPath(dir, 0)), batch.size() * 2);
+  EXPECT_EQ(ReadAll(*log).size(), 6u);
+}
+
+TEST(PartitionLogTest, FailedFsyncIsNotAcknowledgedAndPoisons) {
+  testing::TempDir tmp;
+  io::FaultInjectingFileSystem ffs(io::FileSystem::Default());
+  std::string dir = tmp.path() + "/p";
+  auto log = OpenLog(dir, {}, ffs);
+  std::string batch = BuildSimpleBatch(3);
+  MustAppend(*log, batch);
+  ASSERT_TRUE(log->Sync().ok());
+  MustAppend(*log, batch);
+  EXPECT_TRUE(log->dirty());
+  ffs.Arm(io::FaultOp::kSync, 0, EIO);
+  Status s = log->Sync();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("Input/output error"), std::string::npos) << s.ToString();
+  EXPECT_EQ(log->durable_offset(), 3);
+  ffs.Disarm();
+  EXPECT_FALSE(log->Sync().ok());
+  EXPECT_FALSE(log->Append(batch).ok());
+  EXPECT_EQ(log->durable_offset(), 3);
+  // A restart recovers what is on disk and accepts appends again.
+  log.reset();
+  auto again = OpenLog(dir, {}, ffs);
+  EXPECT_EQ(again->high_watermark(), 6);
+  EXPECT_EQ(MustAppend(*again, batch).base_offset, 6);
+}
+
+TEST(PartitionLogTest, FailedRollFsyncRefusesTheAppend) {
+  testing::TempDir tmp;
+  io::FaultInjectingFileSystem ffs(io::FileSystem::Default());
+  auto log = OpenLog(tmp.path() + "/p", {.segment_bytes = 1024}, ffs);
+  std::string batch = BuildSimpleBatch(3, std::string(200, 'q'));
+  MustAppend(*log, batch);
+  ffs.Arm(io::FaultOp::kSync, 0, EIO);
+  EXPECT_FALSE(log->Append(batch).ok());  // needs a roll, whose fsync fails
+  EXPECT_EQ(log->high_watermark(), 3);
+  EXPECT_EQ(log->durable_offset(), 0);
+}
+
+}  // namespace
+}  // namespace evpipe::broker::storage

@@ -1,0 +1,332 @@
+// Column chunk encoding (see column_writer.h; format in docs/formats/parquet.md).
+#include "evpipe/parquet/column_writer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <limits>
+
+#include "evpipe/parquet/encoding.h"
+
+namespace evpipe::parquet {
+
+namespace {
+constexpr size_t kMaxPageBytes = std::numeric_limits<int32_t>::max();
+}
+
+ColumnWriter::ColumnWriter(const Column& column, const WriterOptions& options, Compressor* compressor)
+    : column_(column),
+      options_(options),
+      compressor_(compressor),
+      value_width_(column.physical == PhysicalType::kInt32 ? 4 : column.physical == PhysicalType::kInt64 ? 8 : 0),
+      page_stats_(column.physical),
+      chunk_stats_(column.physical) {
+  ResetChunk();
+}
+
+void ColumnWriter::ResetChunk() {
+  pages_.clear();
+  dict_page_.clear();
+  dict_mode_ = options_.dictionary && column_.physical == PhysicalType::kByteArray;
+  dict_checked_ = false;
+  dict_data_pages_ = plain_data_pages_ = 0;
+  num_values_ = uncompressed_bytes_ = compressed_bytes_ = 0;
+  chunk_stats_.Reset();
+  dict_plain_.clear();
+  entries_.clear();
+  slots_.assign(dict_mode_ ? 1024 : 0, 0);
+  dict_bits_ = 1;
+}
+
+size_t ColumnWriter::PageBytes() const {
+  size_t levels = levels_.size() / 8;
+  if (dict_mode_) return levels + indices_.size() * dict_bits_ / 8;
+  return levels + plain_.size();
+}
+
+size_t ColumnWriter::BufferedBytes() const {
+  return pages_.size() + plain_.size() + indices_.size() * sizeof(uint32_t) + levels_.size() +
+         dict_plain_.size() + entries_.size() * sizeof(Entry) + slots_.size() * sizeof(uint32_t);
+}
+
+Status ColumnWriter::Append(const ColumnValues& values, size_t begin, size_t end) {
+  if (value_width_ == 0) return AppendStrings(values, begin, end);
+  return AppendInts(values, begin, end);
+}
+
+void ColumnWriter::DictionaryGrow() {
+  std::vector<uint32_t> slots(slots_.size() * 2, 0);
+  size_t mask = slots.size() - 1;
+  for (size_t e = 0; e < entries_.size(); ++e) {
+    size_t i = entries_[e].hash & mask;
+    while (slots[i] != 0) i = (i + 1) & mask;
+    slots[i] = static_cast<uint32_t>(e + 1);
+  }
+  slots_.swap(slots);
+}
+
+int64_t ColumnWriter::DictionaryIndex(std::string_view v) {
+  uint64_t h = std::hash<std::string_view>{}(v);
+  size_t mask = slots_.size() - 1;
+  size_t i = h & mask;
+  while (uint32_t s = slots_[i]) {
+    const Entry& e = entries_[s - 1];
+    if (e.hash == h && e.size == v.size() &&
+        (v.empty() || std::memcmp(dict_plain_.data() + e.offset, v.data(), v.size()) == 0)) {
+      return s - 1;
+    }
+    i = (i + 1) & mask;
+  }
+  if (dict_plain_.size() + 4 + v.size() > options_.dictionary_max_bytes) return -1;
+  PlainByteArray(&dict_plain_, v);
+  entries_.push_back({h, static_cast<uint32_t>(dict_plain_.size() - v.size()), static_cast<uint32_t>(v.size())});
+  slots_[i] = static_cast<uint32_t>(entries_.size());
+  dict_bits_ = std::max(1, BitWidth(entries_.size() - 1));
+  if (entries_.size() * 2 > slots_.size()) DictionaryGrow();
+  return static_cast<int64_t>(entries_.size() - 1);
+}
+
+Status ColumnWriter::AppendStrings(const ColumnValues& values, size_t begin, size_t end) {
+  const bool optional = column_.optional();
+  const bool has_nulls = !values.nulls.empty();
+  // Min/max of the values since the last page boundary, as views into the
+  // caller's batch (valid during this call); folded into page_stats_ before
+  // the page closes and when the call returns.
+  std::string_view lo, hi;
+  bool have_range = false;
+  auto fold_range = [&] {
+    if (have_range) page_stats_.AddStringRange(lo, hi);
+    have_range = false;
+  };
+  for (size_t r = begin; r < end; ++r) {
+    if (optional) {
+      bool defined = !has_nulls || values.nulls[r] == 0;
+      levels_.push_back(defined ? 1 : 0);
+      if (!defined) {
+        page_stats_.AddNulls(1);
+        ++page_rows_;
+        if (page_rows_ >= options_.page_max_rows) {
+          fold_range();
+          EVPIPE_RETURN_IF_ERROR(FinishPage());
+        }
+        continue;
+      }
+    }
+    std::string_view v = values.strings[r];
+    bool encoded = false;
+    if (dict_mode_) {
+      int64_t idx = DictionaryIndex(v);
+      if (idx >= 0) {
+        indices_.push_back(static_cast<uint32_t>(idx));
+        page_plain_bytes_ += 4 + v.size();
+        encoded = true;
+      } else {
+        // The dictionary is full: close this page as dictionary-encoded, then
+        // write PLAIN for the rest of the chunk (like parquet-mr's fallback).
+        // The current row moves to the next page, so its level must too.
+        if (page_rows_ > 0) {
+          uint8_t level = 0;
+          if (optional) {
+            level = levels_.back();
+            levels_.pop_back();
+          }
+          fold_range();
+          EVPIPE_RETURN_IF_ERROR(FinishPage());
+          if (optional) levels_.push_back(level);
+        }
+        dict_mode_ = false;
+      }
+    }
+    if (!encoded) {
+      if (v.size() > kMaxPageBytes - 4) {
+        return Status::InvalidArgument("parquet column '" + column_.name + "': value of " +
+                                       std::to_string(v.size()) + " bytes is too large");
+      }
+      PlainByteArray(&plain_, v);
+    }
+    if (!have_range) {
+      lo = hi = v;
+      have_range = true;
+    } else if (BytesLess(v, lo)) {
+      lo = v;
+    } else if (BytesLess(hi, v)) {
+      hi = v;
+    }
+    ++page_rows_;
+    if (PageBytes() >= options_.page_size_bytes || page_rows_ >= options_.page_max_rows) {
+      fold_range();
+      EVPIPE_RETURN_IF_ERROR(FinishPage());
+    }
+  }
+  fold_range();
+  return Status::Ok();
+}
+
+Status ColumnWriter::AppendInts(const ColumnValues& values, size_t begin, size_t end) {
+  const bool optional = column_.optional();
+  const bool has_nulls = !values.nulls.empty();
+  const bool is32 = value_width_ == 4;
+  size_t r = begin;
+  while (r < end) {
+    // As many rows as fit in the open page.
+    size_t room_rows = options_.page_max_rows - page_rows_;
+    size_t used = PageBytes();
+    size_t room_bytes = used < options_.page_size_bytes ? options_.page_size_bytes - used : 0;
+    size_t n = std::min({end - r, room_rows, std::max<size_t>(1, room_bytes / value_width_)});
+    int64_t lo = std::numeric_limits<int64_t>::max();
+    int64_t hi = std::numeric_limits<int64_t>::min();
+    size_t defined = 0;
+    if (!has_nulls) {
+      if (optional) levels_.insert(levels_.end(), n, 1);
+      if (is32) {
+        std::span<const int32_t> s = values.int32s.subspan(r, n);
+        PlainInt32(&plain_, s);
+        for (int32_t v : s) {
+          lo = std::min<int64_t>(lo, v);
+          hi = std::max<int64_t>(hi, v);
+        }
+      } else {
+        std::span<const int64_t> s = values.int64s.subspan(r, n);
+        PlainInt64(&plain_, s);
+        for (int64_t v : s) {
+          lo = std::min(lo, v);
+          hi = std::max(hi, v);
+        }
+      }
+      defined = n;
+    } else {
+      for (size_t k = r; k < r + n; ++k) {
+        bool d = values.nulls[k] == 0;
+        levels_.push_back(d ? 1 : 0);
+        if (!d) continue;
+        ++defined;
+        int64_t v;
+        if (is32) {
+          v = values.int32s[k];
+          AppendLe32(&plain_, static_cast<uint32_t>(values.int32s[k]));
+        } else {
+          v = values.int64s[k];
+          AppendLe64(&plain_, static_cast<uint64_t>(v));
+        }
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    }
+    if (defined > 0) page_stats_.AddIntRange(lo, hi);
+    page_stats_.AddNulls(static_cast<int64_t>(n - defined));
+    page_rows_ += n;
+    r += n;
+    if (PageBytes() >= options_.page_size_bytes || page_rows_ >= options_.page_max_rows) {
+      EVPIPE_RETURN_IF_ERROR(FinishPage());
+    }
+  }
+  return Status::Ok();
+}
+
+Status ColumnWriter::AppendPage(PageType type, Encoding encoding, int32_t num_values, std::string_view body) {
+  if (body.size() > kMaxPageBytes) {
+    return Status::InvalidArgument("parquet column '" + column_.name + "': page of " +
+                                   std::to_string(body.size()) + " bytes is too large");
+  }
+  std::string_view stored = body;
+  if (compressor_->codec() != Codec::kUncompressed) {
+    EVPIPE_RETURN_IF_ERROR(compressor_->Compress(body, &compressed_));
+    stored = compressed_;
+  }
+  PageHeader h;
+  h.type = type;
+  h.uncompressed_size = static_cast<int32_t>(body.size());
+  h.compressed_size = static_cast<int32_t>(stored.size());
+  h.num_values = num_values;
+  h.encoding = encoding;
+  EncodedStatistics page_stats;
+  if (type == PageType::kDataPage && options_.page_statistics) {
+    page_stats = page_stats_.Encode(options_.statistics_max_bytes);
+    h.statistics = &page_stats;
+  }
+  header_.clear();
+  SerializePageHeader(h, &header_);
+  std::string& dst = type == PageType::kDictionaryPage ? dict_page_ : pages_;
+  dst.append(header_);
+  dst.append(stored);
+  uncompressed_bytes_ += static_cast<int64_t>(header_.size() + body.size());
+  compressed_bytes_ += static_cast<int64_t>(header_.size() + stored.size());
+  return Status::Ok();
+}
+
+Status ColumnWriter::FinishPage() {
+  if (page_rows_ == 0) return Status::Ok();
+  scratch_.clear();
+  std::string_view body;
+  if (column_.optional()) {
+    AppendLe32(&scratch_, 0);
+    RleHybridEncodeLevels(levels_, &scratch_);
+    uint32_t n = static_cast<uint32_t>(scratch_.size() - 4);
+    std::string len;
+    AppendLe32(&len, n);
+    std::memcpy(scratch_.data(), len.data(), 4);
+  }
+  // A page of nulls only has no indices: write it PLAIN (just its levels).
+  const bool use_dict = dict_mode_ && !indices_.empty();
+  Encoding encoding = use_dict ? Encoding::kRleDictionary : Encoding::kPlain;
+  if (use_dict) {
+    scratch_.push_back(static_cast<char>(dict_bits_));
+    RleHybridEncode(indices_, dict_bits_, &scratch_);
+    body = scratch_;
+  } else if (column_.optional()) {
+    scratch_.append(plain_);
+    body = scratch_;
+  } else {
+    body = plain_;  // no levels: the values are the whole page
+  }
+  EVPIPE_RETURN_IF_ERROR(AppendPage(PageType::kDataPage, encoding, static_cast<int32_t>(page_rows_), body));
+  (use_dict ? dict_data_pages_ : plain_data_pages_) += 1;
+  num_values_ += static_cast<int64_t>(page_rows_);
+  chunk_stats_.Merge(page_stats_);
+  if (use_dict && !dict_checked_) {
+    // parquet-mr's rule: keep the dictionary only if it pays for itself on the first page.
+    dict_checked_ = true;
+    size_t encoded = indices_.size() * dict_bits_ / 8 + dict_plain_.size();
+    if (encoded >= page_plain_bytes_) dict_mode_ = false;
+  }
+  levels_.clear();
+  plain_.clear();
+  indices_.clear();
+  page_rows_ = 0;
+  page_plain_bytes_ = 0;
+  page_stats_.Reset();
+  return Status::Ok();
+}
+
+Status ColumnWriter::FinishChunk() {
+  EVPIPE_RETURN_IF_ERROR(FinishPage());
+  if (dict_data_pages_ > 0) {
+    EVPIPE_RETURN_IF_ERROR(AppendPage(PageType::kDictionaryPage, Encoding::kPlain,
+                                      static_cast<int32_t>(entries_.size()), dict_plain_));
+  }
+  return Status::Ok();
+}
+
+ColumnChunkMeta ColumnWriter::Meta(int64_t file_offset) const {
+  ColumnChunkMeta m;
+  m.type = column_.physical;
+  m.encodings.push_back(Encoding::kPlain);  // PLAIN data pages or the dictionary page
+  m.encodings.push_back(Encoding::kRle);    // levels
+  if (dict_data_pages_ > 0) m.encodings.push_back(Encoding::kRleDictionary);
+  m.name = column_.name;
+  m.codec = compressor_->codec();
+  m.num_values = num_values_;
+  m.total_uncompressed_size = uncompressed_bytes_;
+  m.total_compressed_size = compressed_bytes_;
+  if (!dict_page_.empty()) m.dictionary_page_offset = file_offset;
+  m.data_page_offset = file_offset + static_cast<int64_t>(dict_page_.size());
+  m.statistics = chunk_stats_.Encode(options_.statistics_max_bytes);
+  if (!dict_page_.empty()) m.encoding_stats.push_back({PageType::kDictionaryPage, Encoding::kPlain, 1});
+  if (dict_data_pages_ > 0) {
+    m.encoding_stats.push_back({PageType::kDataPage, Encoding::kRleDictionary, dict_data_pages_});
+  }
+  if (plain_data_pages_ > 0) m.encoding_stats.push_back({PageType::kDataPage, Encoding::kPlain, plain_data_pages_});
+  return m;
+}
+
+}  // namespace evpipe::parquet

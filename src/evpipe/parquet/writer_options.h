@@ -1,0 +1,47 @@
+// Options of the Parquet writer, with their defaults as named constants.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "evpipe/parquet/compression.h"
+#include "evpipe/parquet/metadata.h"
+#include "evpipe/parquet/statistics.h"
+
+namespace evpipe::parquet {
+
+inline constexpr size_t kDefaultPageSizeBytes = 1 << 20;            // 1 MiB
+inline constexpr size_t kDefaultPageMaxRows = 20000;                // like parquet-mr
+inline constexpr size_t kDefaultRowGroupSizeBytes = 128u << 20;     // 128 MiB
+inline constexpr size_t kDefaultDictionaryMaxBytes = 1 << 20;       // 1 MiB
+
+struct WriterOptions {
+  Codec codec = Codec::kZstd;
+  int zstd_level = kDefaultZstdLevel;
+  // A data page is closed once its encoded (uncompressed) values reach this
+  // many bytes, or it holds page_max_rows rows.
+  size_t page_size_bytes = kDefaultPageSizeBytes;
+  size_t page_max_rows = kDefaultPageMaxRows;
+  // A row group is closed once the bytes it holds in memory (compressed pages
+  // plus open pages and dictionaries) reach this, or it holds
+  // row_group_max_rows rows (0 = no row limit). This bounds the writer's memory.
+  size_t row_group_size_bytes = kDefaultRowGroupSizeBytes;
+  size_t row_group_max_rows = 0;
+  // Dictionary-encode BYTE_ARRAY columns; a column chunk falls back to PLAIN
+  // (for its later pages) when its dictionary would pass dictionary_max_bytes
+  // (PLAIN-encoded size) or when, after its first page, the dictionary does
+  // not make the data smaller.
+  bool dictionary = true;
+  size_t dictionary_max_bytes = kDefaultDictionaryMaxBytes;
+  // Statistics in data page headers too (column chunk statistics are always written).
+  bool page_statistics = false;
+  // String min/max longer than this are truncated (statistics.h).
+  size_t statistics_max_bytes = kDefaultStatisticsMaxBytes;
+  // fsync the file in Close() before closing it.
+  bool sync_on_close = true;
+  // Extra footer key/value metadata (written in this order).
+  std::vector<KeyValue> key_value_metadata;
+};
+
+}  // namespace evpipe::parquet
