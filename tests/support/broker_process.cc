@@ -67,14 +67,15 @@ bool BrokerProcess::Start() {
   if (bin == nullptr || root_.empty()) return false;
   std::error_code ec;
   std::filesystem::remove(ready_path_, ec);
+  // A restart keeps the ports, so clients reconnect to the same bootstrap.
   std::vector<std::string> args = {bin,
                                    "broker",
                                    "--data-dir",
                                    data_dir_,
                                    "--listen",
-                                   "127.0.0.1:0",
+                                   bootstrap_.empty() ? "127.0.0.1:0" : bootstrap_,
                                    "--admin-listen",
-                                   "127.0.0.1:0",
+                                   admin_.empty() ? "127.0.0.1:0" : admin_,
                                    "--ready-file",
                                    ready_path_};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());

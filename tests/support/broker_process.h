@@ -30,7 +30,8 @@ class BrokerProcess {
   BrokerProcess(const BrokerProcess&) = delete;
   BrokerProcess& operator=(const BrokerProcess&) = delete;
 
-  // Starts the broker and waits (up to 30 s) for its ready file. False on failure
+  // Starts the broker (free ports the first time, the same ports after) and
+  // waits (up to 30 s) for its ready file. False on failure
   // (the broker's stderr is in log_path()).
   bool Start();
   // Sends `signal` and waits for the process to exit. Returns its exit status
@@ -39,7 +40,7 @@ class BrokerProcess {
   // SIGTERM and wait: a clean shutdown. True when it exited with code 0.
   bool Stop();
   // Stops it if running (SIGKILL if `hard`, else SIGTERM) and starts it again
-  // on the same data directory (new ports).
+  // on the same data directory and the same ports.
   bool Restart(bool hard = false);
 
   bool running() const { return pid_ > 0; }
