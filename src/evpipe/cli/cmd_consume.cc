@@ -1,11 +1,188 @@
-// `evpipe consume`: print records of a topic.
+// `evpipe consume`: print a topic's records, value per line or as JSON records
+// (see kafka/record_json.h), from the beginning, the end or an offset.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+
 #include "evpipe/cli/command.h"
+#include "evpipe/cli/kafka_common.h"
+#include "evpipe/cli/options.h"
+#include "evpipe/core/clock.h"
+#include "evpipe/kafka/consumer.h"
+#include "evpipe/kafka/record_json.h"
 
 namespace evpipe::cli {
+namespace {
+
+constexpr size_t kPollBatch = 4096;              // records per poll
+constexpr size_t kOutputFlushBytes = 1 << 20;   // write stdout in 1 MiB pieces
+
+std::atomic<bool> g_stop{false};
+void OnStopSignal(int) { g_stop = true; }
+
+struct ConsumeFlags {
+  std::string bootstrap;
+  std::string topic;
+  std::string group;
+  std::vector<std::string> properties;
+  bool from_beginning = false;
+  bool exit_at_end = false;
+  int64_t count = 0;  // 0: no limit
+  int32_t partition = -1;
+  std::string offset;
+  std::string format = "value";
+  int timeout_ms = kafka::kDefaultConnectTimeoutMs;
+};
+
+// beginning | end | N (absolute) | -N (N before the end).
+Result<int64_t> ParseOffset(const std::string& text) {
+  if (text == "beginning" || text == "earliest" || text == "oldest") return int64_t{RD_KAFKA_OFFSET_BEGINNING};
+  if (text == "end" || text == "latest" || text == "newest") return int64_t{RD_KAFKA_OFFSET_END};
+  bool tail = !text.empty() && text[0] == '-';
+  const char* begin = text.data() + (tail ? 1 : 0);
+  const char* end = text.data() + text.size();
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(begin, end, n);
+  if (ec != std::errc() || ptr != end || begin == end || n < 0) {
+    return Status::InvalidArgument("--offset " + text + ": expected beginning, end, N or -N (N before the end)");
+  }
+  return tail ? int64_t{RD_KAFKA_OFFSET_TAIL(n)} : n;
+}
+
+Status WriteAll(std::string& out) {
+  const char* p = out.data();
+  size_t left = out.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDOUT_FILENO, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("writing stdout", errno);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  out.clear();
+  return Status::Ok();
+}
+
+void AppendRecord(const rd_kafka_message_t& m, bool json, std::string* out) {
+  std::optional<std::string_view> value;
+  if (m.payload != nullptr) value = std::string_view(static_cast<const char*>(m.payload), m.len);
+  if (!json) {
+    if (value) out->append(*value);
+    out->push_back('\n');
+    return;
+  }
+  kafka::RecordView r;
+  r.topic = rd_kafka_topic_name(m.rkt);
+  r.partition = m.partition;
+  r.offset = m.offset;
+  rd_kafka_timestamp_type_t type;
+  r.timestamp_ms = rd_kafka_message_timestamp(&m, &type);
+  if (m.key != nullptr) r.key = std::string_view(static_cast<const char*>(m.key), m.key_len);
+  r.value = value;
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(&m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name;
+    const void* hv;
+    size_t size;
+    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &hv, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      std::optional<std::string_view> hvalue;
+      if (hv != nullptr) hvalue = std::string_view(static_cast<const char*>(hv), size);
+      r.headers.push_back({name, hvalue});
+    }
+  }
+  kafka::AppendRecordJson(r, out);
+}
+
+Status Run(const ConsumeFlags& f) {
+  kafka::ConsumeOptions options;
+  options.topic = f.topic;
+  options.group = f.group;
+  options.partition = f.partition;
+  options.exit_at_end = f.exit_at_end;
+  options.start_offset = f.from_beginning ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+  if (!f.offset.empty()) {
+    EVPIPE_ASSIGN_OR_RETURN(options.start_offset, ParseOffset(f.offset));
+  }
+  bool json = f.format == "json";
+  EVPIPE_ASSIGN_OR_RETURN(kafka::Config config, kafka::ConsumerConfig(f.bootstrap, options, f.properties));
+  EVPIPE_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Consumer> consumer,
+                          kafka::Consumer::Create(std::move(config), options));
+  EVPIPE_RETURN_IF_ERROR(consumer->Start(f.timeout_ms));
+
+  struct sigaction sa{};
+  sa.sa_handler = OnStopSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  int64_t start_us = MonotonicMicros();
+  uint64_t records = 0;
+  uint64_t bytes = 0;
+  std::string out;
+  out.reserve(kOutputFlushBytes + (64 << 10));
+  kafka::MessageBatch batch;
+  Status status;
+  while (!g_stop) {
+    size_t want = kPollBatch;
+    if (f.count > 0) want = std::min<size_t>(want, static_cast<size_t>(f.count - static_cast<int64_t>(records)));
+    status = consumer->Poll(batch, want, 100);
+    if (!status.ok()) break;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      AppendRecord(batch[i], json, &out);
+      bytes += batch[i].len;
+    }
+    records += batch.size();
+    bool done = (f.count > 0 && static_cast<int64_t>(records) >= f.count) || consumer->AtEnd();
+    if (out.size() >= kOutputFlushBytes || batch.size() < want || done) {
+      status = WriteAll(out);
+      if (!status.ok()) break;
+    }
+    if (done) break;
+  }
+  batch.Clear();
+  Status written = WriteAll(out);
+  Status closed = consumer->Close();
+  EVPIPE_RETURN_IF_ERROR(status);
+  EVPIPE_RETURN_IF_ERROR(written);
+  double secs = static_cast<double>(MonotonicMicros() - start_us) / 1e6;
+  std::fprintf(stderr, "consume: %llu records, %llu bytes, %.2f s, %.0f records/s\n",
+               static_cast<unsigned long long>(records), static_cast<unsigned long long>(bytes), secs,
+               secs > 0 ? static_cast<double>(records) / secs : 0.0);
+  return closed;
+}
+
+}  // namespace
 
 void RegisterConsume(CLI::App& root, Context& ctx) {
-  CLI::App* sub = root.add_subcommand("consume", "print records of a topic");
-  sub->callback([&ctx] { ctx.exit_code = NotBuiltYet("consume", "4"); });
+  static ConsumeFlags f;
+  CLI::App* sub = root.add_subcommand("consume", "print a topic's records (values, or JSON records with --format json)");
+  AddBootstrap(sub, f.bootstrap);
+  AddTopic(sub, f.topic);
+  AddKafkaProperties(sub, f.properties);
+  AddConnectTimeout(sub, f.timeout_ms);
+  sub->add_flag("--from-beginning", f.from_beginning, "Start at each partition's first record (default: only new ones)");
+  AddExitAtEnd(sub, f.exit_at_end);
+  sub->add_option("-c,--count", f.count, "Stop after this many records")->check(CLI::PositiveNumber);
+  sub->add_option("-p,--partition", f.partition, "Read only this partition")->check(CLI::NonNegativeNumber);
+  sub->add_option("-o,--offset", f.offset, "Start at beginning, end, N, or -N (N before the end)");
+  sub->add_option("-g,--group", f.group,
+                  "Consume as a member of this group (committed offsets win over --from-beginning/--offset)");
+  sub->add_option("-f,--format", f.format, "value: one value per line; json: one JSON record per line")
+      ->check(CLI::IsMember({"value", "json"}))
+      ->capture_default_str();
+  sub->callback([&ctx] {
+    Status s = Run(f);
+    ctx.exit_code = s.ok() ? kExitOk : Fail("consume", s);
+  });
 }
 
 }  // namespace evpipe::cli

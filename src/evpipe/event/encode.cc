@@ -1,12 +1,71 @@
 // Encoding an Event into one JSON line (docs/formats/event.md, field order fixed).
+#include <charconv>
+#include <cstring>
+
 #include "evpipe/core/text.h"
 #include "evpipe/event/event.h"
 
 namespace evpipe::event {
 namespace {
 
-void AppendOptional(std::string_view name, const std::optional<std::string>& value, std::string* out) {
-  out->append(name);
+// True when `s` can be written between quotes as is (no control char, quote or
+// backslash). Written as a branch-free reduction so the compiler vectorises it.
+bool Clean(std::string_view s) {
+  unsigned bad = 0;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    bad |= static_cast<unsigned>(c < 0x20) | static_cast<unsigned>(c == '"') | static_cast<unsigned>(c == '\\');
+  }
+  return bad == 0;
+}
+
+// Writes into a buffer sized in advance (the fast path: no escaping needed).
+class Writer {
+ public:
+  explicit Writer(char* p) : p_(p) {}
+  void Raw(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void Quoted(std::string_view s) {
+    *p_++ = '"';
+    Raw(s);
+    *p_++ = '"';
+  }
+  void Optional(const std::optional<std::string>& v) {
+    if (v) {
+      Quoted(*v);
+    } else {
+      Raw("null");
+    }
+  }
+  void Time(int64_t micros) {
+    *p_++ = '"';
+    FormatTimestampTo(micros, p_);
+    p_ += kTimestampLength;
+    *p_++ = '"';
+  }
+  void Int(int32_t v) { p_ = std::to_chars(p_, p_ + 12, v).ptr; }
+  char* end() const { return p_; }
+
+ private:
+  char* p_;
+};
+
+constexpr std::string_view kNames[] = {
+    "{\"event_id\":",      ",\"event_type\":",  ",\"schema_version\":", ",\"event_time\":",
+    ",\"ingest_time\":",   ",\"tenant_id\":",   ",\"user_id\":",        ",\"session_id\":",
+    ",\"source_system\":", ",\"environment\":", ",\"record_source\":",  ",\"payload\":",
+    ",\"checksum\":",
+};
+
+constexpr size_t NamesLength() {
+  size_t n = 0;
+  for (std::string_view s : kNames) n += s.size();
+  return n;
+}
+
+void AppendOptionalSlow(const std::optional<std::string>& value, std::string* out) {
   if (value) {
     AppendJsonString(*value, out);
   } else {
@@ -14,37 +73,84 @@ void AppendOptional(std::string_view name, const std::optional<std::string>& val
   }
 }
 
-void AppendTime(std::string_view name, int64_t micros, std::string* out) {
-  out->append(name);
-  const size_t at = out->size();
-  out->resize(at + kTimestampLength + 2);
-  char* p = out->data() + at;
-  p[0] = '"';
-  FormatTimestampTo(micros, p + 1);
-  p[kTimestampLength + 1] = '"';
+void AppendTimeSlow(int64_t micros, std::string* out) {
+  char buf[kTimestampLength + 2];
+  buf[0] = '"';
+  FormatTimestampTo(micros, buf + 1);
+  buf[kTimestampLength + 1] = '"';
+  out->append(buf, sizeof buf);
+}
+
+// Any string needing escapes: append piece by piece.
+void EncodeSlow(const Event& e, std::string* out) {
+  out->append(kNames[0]);
+  AppendJsonString(e.event_id, out);
+  out->append(kNames[1]);
+  AppendJsonString(e.event_type, out);
+  out->append(kNames[2]);
+  out->append(std::to_string(e.schema_version));
+  out->append(kNames[3]);
+  AppendTimeSlow(e.event_time_us, out);
+  out->append(kNames[4]);
+  AppendTimeSlow(e.ingest_time_us, out);
+  const std::optional<std::string>* optionals[] = {&e.tenant_id,   &e.user_id,     &e.session_id,
+                                                   &e.source_system, &e.environment, &e.record_source};
+  for (int i = 0; i < 6; ++i) {
+    out->append(kNames[5 + i]);
+    AppendOptionalSlow(*optionals[i], out);
+  }
+  out->append(kNames[11]);
+  out->append(e.payload);
+  out->append(kNames[12]);
+  AppendOptionalSlow(e.checksum, out);
+  out->push_back('}');
 }
 
 }  // namespace
 
 void EncodeLine(const Event& e, std::string* out) {
-  out->append("{\"event_id\":");
-  AppendJsonString(e.event_id, out);
-  out->append(",\"event_type\":");
-  AppendJsonString(e.event_type, out);
-  out->append(",\"schema_version\":");
-  out->append(std::to_string(e.schema_version));
-  AppendTime(",\"event_time\":", e.event_time_us, out);
-  AppendTime(",\"ingest_time\":", e.ingest_time_us, out);
-  AppendOptional(",\"tenant_id\":", e.tenant_id, out);
-  AppendOptional(",\"user_id\":", e.user_id, out);
-  AppendOptional(",\"session_id\":", e.session_id, out);
-  AppendOptional(",\"source_system\":", e.source_system, out);
-  AppendOptional(",\"environment\":", e.environment, out);
-  AppendOptional(",\"record_source\":", e.record_source, out);
-  out->append(",\"payload\":");
-  out->append(e.payload);
-  AppendOptional(",\"checksum\":", e.checksum, out);
-  out->push_back('}');
+  const std::optional<std::string>* optionals[] = {&e.tenant_id,     &e.user_id,     &e.session_id,
+                                                   &e.source_system, &e.environment, &e.record_source,
+                                                   &e.checksum};
+  bool clean = Clean(e.event_id) && Clean(e.event_type);
+  // Upper bound: names, quotes, two timestamps, an int32, the strings, '}'.
+  size_t size = NamesLength() + 2 * (kTimestampLength + 2) + 11 + e.event_id.size() + e.event_type.size() + 4 +
+                e.payload.size() + 1;
+  for (const auto* o : optionals) {
+    if (*o) {
+      clean = clean && Clean(**o);
+      size += (*o)->size() + 2;
+    } else {
+      size += 4;
+    }
+  }
+  if (!clean) {
+    EncodeSlow(e, out);
+    return;
+  }
+  const size_t at = out->size();
+  out->resize(at + size);
+  Writer w(out->data() + at);
+  w.Raw(kNames[0]);
+  w.Quoted(e.event_id);
+  w.Raw(kNames[1]);
+  w.Quoted(e.event_type);
+  w.Raw(kNames[2]);
+  w.Int(e.schema_version);
+  w.Raw(kNames[3]);
+  w.Time(e.event_time_us);
+  w.Raw(kNames[4]);
+  w.Time(e.ingest_time_us);
+  for (int i = 0; i < 6; ++i) {
+    w.Raw(kNames[5 + i]);
+    w.Optional(*optionals[i]);
+  }
+  w.Raw(kNames[11]);
+  w.Raw(e.payload);
+  w.Raw(kNames[12]);
+  w.Optional(e.checksum);
+  w.Raw("}");
+  out->resize(static_cast<size_t>(w.end() - out->data()));
 }
 
 }  // namespace evpipe::event

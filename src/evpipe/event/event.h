@@ -115,7 +115,9 @@ std::optional<std::string> ExtractKey(std::string_view line, std::string_view fi
 
 // The line's top-level ingest_time when it is a readable timestamp string,
 // whatever else is wrong with the line (for routing a raw line to its
-// ingest_date before validation). Thread-safe (thread-local parser).
+// ingest_date before validation). Best effort: a line simdjson cannot index at
+// all (an unclosed string or bracket, invalid UTF-8) gives nullopt, as does a
+// line that is not an object. Thread-safe (thread-local parser).
 std::optional<int64_t> ExtractIngestTime(std::string_view line);
 
 }  // namespace evpipe::event

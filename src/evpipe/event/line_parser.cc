@@ -45,6 +45,7 @@ Field Lookup(std::string_view key) {
 
 struct LineParser::Impl {
   od::parser parser;
+  simdjson::dom::parser dom;  // only for lines that are not objects
   std::string buffer;  // the line copied with simdjson's padding after it
 };
 
@@ -73,7 +74,14 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
     if (!simdjson::validate_utf8(line.data(), line.size())) return "invalid_utf8";
     return "invalid_json";
   }
-  if (type != od::json_type::object) return "not_an_object";
+  if (type != od::json_type::object) {
+    // Rare: check the whole value with the DOM parser so that "not json" is
+    // invalid_json and only well-formed non-objects are not_an_object.
+    simdjson::dom::element element;
+    auto dom_error = impl_->dom.parse(buf, line.size(), false).get(element);
+    if (dom_error == simdjson::UTF8_ERROR) return "invalid_utf8";
+    return dom_error ? "invalid_json" : "not_an_object";
+  }
   od::object object;
   if (doc.get_object().get(object)) return "invalid_json";
 

@@ -41,6 +41,10 @@ class FaultyRandomAccessFile final : public RandomAccessFile {
   }
   const std::string& path() const override { return base_->path(); }
   int fd() const override { return base_->fd(); }
+  Status Sync() override {
+    if (fs_.ShouldFail(FaultOp::kSync)) return Status::FromErrno("fsync " + path(), fs_.error_number());
+    return base_->Sync();
+  }
 
  private:
   std::unique_ptr<RandomAccessFile> base_;

@@ -106,6 +106,10 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   }
   const std::string& path() const override { return path_; }
   int fd() const override { return fd_; }
+  Status Sync() override {
+    if (::fsync(fd_) != 0) return ErrnoStatus("fsync", path_, errno);
+    return Status::Ok();
+  }
 
  private:
   int fd_;

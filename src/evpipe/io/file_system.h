@@ -38,6 +38,10 @@ class RandomAccessFile {
   virtual const std::string& path() const = 0;
   // The OS descriptor, for zero-copy sends (sendfile); -1 when there is none.
   virtual int fd() const { return -1; }
+  // fsyncs the file: on Linux that makes durable what any descriptor wrote, so
+  // a writer's data can be synced from another thread without touching the
+  // WritableFile (whose methods are single-threaded).
+  virtual Status Sync() { return Status::Internal("sync not supported: " + path()); }
 };
 
 struct DirEntry {

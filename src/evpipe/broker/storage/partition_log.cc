@@ -359,8 +359,35 @@ Status PartitionLog::SyncLocked() {
 }
 
 Status PartitionLog::Sync() {
+  // One fsync at a time per partition; appends and reads go on meanwhile (the
+  // fsync goes through the segment's read handle, not the writer).
+  std::lock_guard<std::mutex> sync_lock(sync_mu_);
+  int64_t target;
+  std::shared_ptr<io::RandomAccessFile> file;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    EVPIPE_RETURN_IF_ERROR(UsableLocked());
+    target = high_watermark_.load();
+    if (durable_offset_.load() >= target) return Status::Ok();
+    // Append hands every batch to the kernel before returning, and a roll
+    // fsyncs the segment it seals, so syncing the active file covers target.
+    file = segments_.rbegin()->second->reader;
+  }
+  int64_t start = MonotonicMicros();
+  Status s = file->Sync();
   std::lock_guard<std::mutex> lock(mu_);
-  return SyncLocked();
+  if (!s.ok()) {
+    if (poisoned_.ok()) {
+      poisoned_ = Status(s.code(), "partition " + name_ + ": an fsync failed, appends refused until restart: " +
+                                       s.message());
+      log::Error("{}", poisoned_.message());
+    }
+    return s.WithContext("partition " + name_);
+  }
+  counters_.fsyncs++;
+  counters_.fsync_micros += MonotonicMicros() - start;
+  if (durable_offset_.load() < target) durable_offset_.store(target, std::memory_order_release);
+  return Status::Ok();
 }
 
 Status PartitionLog::RollLocked(int64_t now_ms) {

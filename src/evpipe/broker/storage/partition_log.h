@@ -98,9 +98,10 @@ class ProducerStateTable;
 struct Segment;
 
 // One partition's log in directory `dir`. Owned by the Store (or a test).
-// Thread-safe: an internal mutex serialises Append, Sync, Read and retention
-// (Sync holds it during the fsync); the offset getters are atomics readable
-// from any thread without it.
+// Thread-safe: an internal mutex serialises Append, Read and retention; Sync
+// does its fsync outside it, so appends and reads on the partition go on while
+// another thread (the group commit) waits for the disk. The offset getters are
+// atomics readable from any thread.
 //
 // Durability contract: Append writes the batch to the kernel (one write) before
 // returning (acks=1 may answer then); Sync fsyncs everything appended so far
@@ -142,7 +143,8 @@ class PartitionLog {
   int64_t size_bytes() const { return size_bytes_.load(std::memory_order_relaxed); }
   int32_t segment_count() const;
 
-  // fsyncs what was appended (a cheap no-op when clean).
+  // fsyncs what was appended before the call (a cheap no-op when clean);
+  // durable_offset() covers it on success. Callable from any thread.
   Status Sync();
 
   // The first offset with timestamp >= ts_ms (-1 latest / -2 earliest are the caller's).
@@ -183,6 +185,7 @@ class PartitionLog {
   LogOptions options_;
   const std::string name_;
 
+  std::mutex sync_mu_;  // serialises Sync; taken before mu_, never while holding it
   mutable std::mutex mu_;
   std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; last one is active
   std::unique_ptr<io::WritableFile> active_writer_;

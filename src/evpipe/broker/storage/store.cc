@@ -5,6 +5,8 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <thread>
+#include <atomic>
 
 #include "evpipe/broker/storage/crc32c.h"
 #include "evpipe/core/logging.h"
@@ -19,6 +21,7 @@ constexpr std::string_view kOffsetsFile = "group_offsets.log";
 constexpr std::string_view kLogsDir = "logs";
 constexpr std::string_view kTopicsHeader = "evpipe-topics 1";
 constexpr int64_t kProducerIdBlock = 1000;
+constexpr size_t kMaxParallelSyncs = 16;
 
 // Configs Kafka clients send that mean nothing for one node with our log; accepted, kept, ignored.
 const std::set<std::string, std::less<>> kIgnoredConfigs = {
@@ -430,13 +433,27 @@ std::vector<std::shared_ptr<PartitionLog>> Store::AllPartitions() const {
 }
 
 Status Store::SyncAll() {
-  Status first;
+  std::vector<std::shared_ptr<PartitionLog>> dirty;
   for (auto& log : AllPartitions()) {
-    if (!log->dirty()) continue;
-    Status s = log->Sync();
-    if (!s.ok() && first.ok()) first = s;
+    if (log->dirty()) dirty.push_back(std::move(log));
   }
-  return first;
+  // Concurrent fsyncs share the file system's journal commit: three partitions
+  // synced in parallel cost about one fsync, in series three (measured here:
+  // 2.5 ms against 17-24 ms, docs/readme/storage.md).
+  std::vector<Status> results(dirty.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next.fetch_add(1); i < dirty.size(); i = next.fetch_add(1)) results[i] = dirty[i]->Sync();
+  };
+  std::vector<std::thread> helpers;
+  const size_t extra = std::min<size_t>(dirty.size() > 0 ? dirty.size() - 1 : 0, kMaxParallelSyncs - 1);
+  for (size_t i = 0; i < extra; ++i) helpers.emplace_back(work);
+  work();
+  for (std::thread& t : helpers) t.join();
+  for (Status& s : results) {
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
 }
 
 Result<RetentionReport> Store::ApplyRetention(int64_t now_ms) {

@@ -80,7 +80,9 @@ class Store {
   // Every partition log, for group commit (Sync the dirty ones) and retention.
   std::vector<std::shared_ptr<PartitionLog>> AllPartitions() const;
 
-  // Syncs every dirty partition; returns the first error (after trying all).
+  // Syncs every dirty partition, in parallel (up to 16 threads: concurrent
+  // fsyncs share one journal commit); returns the first error after trying
+  // all. This is the group commit: call it once per batch of acks=all requests.
   Status SyncAll();
   // Runs retention on every partition.
   Result<RetentionReport> ApplyRetention(int64_t now_ms);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "support/record_batch_builder.h"
 #include "support/temp_dir.h"
@@ -120,6 +121,20 @@ TEST(StoreTest, CreatePartitions) {
   auto store = Store::Open(io::FileSystem::Default(), tmp.path());
   EXPECT_EQ((*store)->GetTopic("t")->partitions, 4);
   EXPECT_NE((*store)->Partition("t", 3), nullptr);
+}
+
+TEST(StoreTest, SyncAllSyncsEveryDirtyPartition) {
+  testing::TempDir tmp;
+  auto store = Store::Open(io::FileSystem::Default(), tmp.path());
+  ASSERT_TRUE((*store)->CreateTopic("a", 3).ok());
+  ASSERT_TRUE((*store)->CreateTopic("b", 2).ok());
+  for (auto& log : (*store)->AllPartitions()) ASSERT_TRUE(log->Append(testing::BuildSimpleBatch(2)).ok());
+  EXPECT_TRUE((*store)->Partition("b", 1)->dirty());
+  ASSERT_TRUE((*store)->SyncAll().ok());
+  for (auto& log : (*store)->AllPartitions()) {
+    EXPECT_FALSE(log->dirty()) << log->name();
+    EXPECT_EQ(log->durable_offset(), 2);
+  }
 }
 
 TEST(StoreTest, ProducerIdsNeverRepeatAcrossRestarts) {

@@ -1,0 +1,103 @@
+// Producer: enqueues records for one topic and counts every delivery report.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <librdkafka/rdkafka.h>
+
+#include "evpipe/core/status.h"
+#include "evpipe/kafka/client.h"
+#include "evpipe/kafka/config.h"
+
+namespace evpipe::kafka {
+
+// Our producer defaults, applied before -X (so -X wins): idempotent, acks=all,
+// zstd, and batching sized for throughput rather than latency.
+inline constexpr const char* kDefaultCompression = "zstd";
+inline constexpr const char* kDefaultLingerMs = "20";
+inline constexpr const char* kDefaultBatchBytes = "1000000";
+inline constexpr const char* kDefaultBatchRecords = "100000";
+inline constexpr const char* kDefaultQueueRecords = "1000000";
+inline constexpr const char* kDefaultQueueKbytes = "1048576";
+// Java's default partitioner, so that evpipe, kafka-python and Java clients
+// put a key in the same partition.
+inline constexpr const char* kDefaultPartitioner = "murmur2_random";
+
+// The producer settings evpipe uses, then `properties` (-X key=value) on top.
+Result<Config> ProducerConfig(const std::string& bootstrap, const std::string& compression,
+                              const std::vector<std::string>& properties);
+
+struct Header {
+  std::string_view key;
+  std::optional<std::string_view> value;  // nullopt: a null header value
+};
+
+// One record to send. The views need only live until Produce returns (it copies).
+struct OutRecord {
+  std::optional<std::string_view> key;    // nullopt: null key (partitioner picks)
+  std::optional<std::string_view> value;  // nullopt: null value (a tombstone)
+  int32_t partition = RD_KAFKA_PARTITION_UA;  // UA: by key
+  int64_t timestamp_ms = 0;                   // 0: now
+  const std::vector<Header>* headers = nullptr;
+};
+
+// Owned and used by one thread: Produce, Poll and Flush serve delivery reports
+// on the calling thread.
+class Producer {
+ public:
+  static Result<std::unique_ptr<Producer>> Create(Config config, std::string topic);
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  Client& client() { return *client_; }
+  const std::string& topic() const { return topic_; }
+
+  // Enqueues one record. While the local queue is full it serves delivery
+  // reports and waits. Fails for a record that can never be sent (too large,
+  // no such partition) or after a fatal producer error.
+  Status Produce(const OutRecord& record);
+  // Serves delivery reports without blocking.
+  void Poll() { rd_kafka_poll(client_->handle(), 0); }
+  // Sends what lingers and waits for every delivery report, up to timeout_ms;
+  // on_wait is called about every 100 ms while waiting.
+  template <typename F>
+  Status Flush(int64_t timeout_ms, F&& on_wait);
+
+  uint64_t enqueued() const { return enqueued_; }
+  uint64_t delivered() const { return client_->state().delivered.load(); }
+  uint64_t failed() const { return client_->state().failed.load(); }
+  std::string first_delivery_error();
+
+ private:
+  Producer(std::unique_ptr<Client> client, rd_kafka_topic_t* rkt, std::string topic);
+  Status FlushStep(int timeout_ms, bool* done);
+
+  std::unique_ptr<Client> client_;
+  rd_kafka_topic_t* rkt_;
+  std::string topic_;
+  uint64_t enqueued_ = 0;
+};
+
+template <typename F>
+Status Producer::Flush(int64_t timeout_ms, F&& on_wait) {
+  int64_t waited = 0;
+  while (true) {
+    bool done = false;
+    EVPIPE_RETURN_IF_ERROR(FlushStep(100, &done));
+    if (done) return Status::Ok();
+    waited += 100;
+    on_wait();
+    if (waited >= timeout_ms) {
+      return Status::Timeout(std::to_string(rd_kafka_outq_len(client_->handle())) +
+                             " records still unconfirmed after " + std::to_string(timeout_ms / 1000) + "s");
+    }
+  }
+}
+
+}  // namespace evpipe::kafka

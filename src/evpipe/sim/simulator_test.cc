@@ -1,0 +1,231 @@
+// Tests for the simulator: determinism, lifecycle order, rates, poison reasons, stream order.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "evpipe/event/event.h"
+#include "evpipe/sim/flags.h"
+#include "evpipe/sim/simulator.h"
+
+namespace evpipe::sim {
+namespace {
+
+namespace ev = evpipe::event;
+
+Options Small(uint64_t seed) {
+  Options o;
+  o.orders = 2000;
+  o.seed = seed;
+  o.poison_rate = 0.05;
+  return o;
+}
+
+std::string RunAll(const Options& o) {
+  Simulator s(o);
+  Record r;
+  std::string all;
+  while (s.Next(&r)) {
+    all += r.line;
+    all += '\n';
+  }
+  return all;
+}
+
+TEST(Simulator, SameOptionsSameBytes) {
+  const uint64_t seed = 20260205;
+  std::printf("seed=%llu\n", static_cast<unsigned long long>(seed));
+  const std::string a = RunAll(Small(seed));
+  const std::string b = RunAll(Small(seed));
+  EXPECT_GT(a.size(), 100000u);
+  EXPECT_TRUE(a == b);
+  EXPECT_FALSE(a == RunAll(Small(seed + 1)));
+  Options other_env = Small(seed);
+  other_env.environment = "prod";
+  EXPECT_FALSE(a == RunAll(other_env));
+}
+
+TEST(Simulator, ZeroOrdersIsEmpty) {
+  Options o;
+  o.orders = 0;
+  Simulator s(o);
+  Record r;
+  EXPECT_FALSE(s.Next(&r));
+}
+
+// The allowed next types in an order's lifecycle (by event_time).
+bool Allowed(std::string_view prev, std::string_view next) {
+  using namespace ev;
+  if (prev == kOrderCreated) return next == kPaymentAuthorized || next == kPaymentFailed;
+  if (prev == kPaymentFailed) return next == kPaymentAuthorized || next == kPaymentFailed || next == kOrderCancelled;
+  if (prev == kPaymentAuthorized) return next == kOrderShipped || next == kOrderCancelled;
+  if (prev == kOrderCancelled) return next == kRefundIssued;
+  if (prev == kOrderShipped) return next == kOrderShipped || next == kOrderDelivered;
+  if (prev == kOrderDelivered) return next == kOrderDelivered || next == kRefundIssued;
+  return false;  // refund_issued is always last
+}
+
+struct Seen {
+  int64_t event_time_us;
+  std::string type;
+};
+
+// One pass over 50,000 orders checking every record; the rate tests share it.
+class FiftyThousandOrders : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    Options o;
+    o.orders = 50000;
+    o.seed = 42;
+    o.poison_rate = 0.01;
+    std::printf("seed=%llu orders=%lld\n", static_cast<unsigned long long>(o.seed),
+                static_cast<long long>(o.orders));
+    stats_ = new Stats();
+    Stats& st = *stats_;
+    Simulator sim(o);
+    Record r;
+    ev::LineParser parser;
+    ev::EventView v;
+    std::unordered_set<std::string> event_lines;
+    int64_t last_ingest = INT64_MIN;
+    while (sim.Next(&r)) {
+      std::optional<std::string> reason = parser.Parse(r.line, &v);
+      switch (r.kind) {
+        case Kind::kEvent: {
+          ++st.events;
+          if (reason) st.failures.push_back("event rejected: " + *reason + ": " + r.line);
+          if (r.ingest_date != ev::IngestDate(v.ingest_time_us)) st.failures.push_back("date: " + r.line);
+          if (r.ingest_time_us != v.ingest_time_us) st.failures.push_back("ingest_time: " + r.line);
+          if (ev::ExtractKey(r.line, "order_id") != r.key) st.failures.push_back("key: " + r.line);
+          if (v.ingest_time_us < v.event_time_us) st.failures.push_back("ingest before event: " + r.line);
+          if (v.ingest_time_us < last_ingest) st.failures.push_back("stream not in ingest order: " + r.line);
+          last_ingest = v.ingest_time_us;
+          if (v.ingest_time_us - v.event_time_us > 60LL * 1000000) ++st.late;
+          if (!st.ids.insert(std::string(v.event_id)).second) st.failures.push_back("event_id reused: " + r.line);
+          st.orders[r.key].push_back({v.event_time_us, std::string(v.event_type)});
+          event_lines.insert(r.line);
+          break;
+        }
+        case Kind::kDuplicate:
+          ++st.duplicates;
+          if (reason) st.failures.push_back("duplicate rejected: " + *reason);
+          if (!event_lines.count(r.line)) st.failures.push_back("duplicate before/without its original: " + r.line);
+          break;
+        case Kind::kPoison: {
+          ++st.poison;
+          st.poison_reasons[r.poison_reason]++;
+          if (reason != r.poison_reason) {
+            st.failures.push_back("poison " + r.poison_reason + " parsed as " + reason.value_or("ok") + ": " + r.line);
+          }
+          std::optional<int64_t> ingest = ev::ExtractIngestTime(r.line);
+          if (ingest && ev::IngestDate(*ingest) != r.ingest_date) st.failures.push_back("poison date: " + r.line);
+          break;
+        }
+      }
+    }
+  }
+  static void TearDownTestSuite() { delete stats_; }
+
+  struct Stats {
+    int64_t events = 0, duplicates = 0, poison = 0, late = 0;
+    std::unordered_set<std::string> ids;
+    std::unordered_map<std::string, std::vector<Seen>> orders;
+    std::map<std::string, int64_t> poison_reasons;
+    std::vector<std::string> failures;
+  };
+  static Stats* stats_;
+};
+FiftyThousandOrders::Stats* FiftyThousandOrders::stats_ = nullptr;
+
+TEST_F(FiftyThousandOrders, EveryRecordChecksOut) {
+  for (size_t i = 0; i < std::min<size_t>(stats_->failures.size(), 10); ++i) ADD_FAILURE() << stats_->failures[i];
+  EXPECT_EQ(stats_->failures.size(), 0u);
+}
+
+TEST_F(FiftyThousandOrders, LifecycleInEventTimeOrder) {
+  EXPECT_EQ(stats_->orders.size(), 50000u);
+  int64_t bad = 0;
+  for (auto& [order, seen] : stats_->orders) {
+    std::sort(seen.begin(), seen.end(), [](const Seen& a, const Seen& b) { return a.event_time_us < b.event_time_us; });
+    bool ok = seen.front().type == ev::kOrderCreated && seen.size() >= 3 && seen.size() <= 9;
+    for (size_t i = 1; i < seen.size(); ++i) {
+      ok = ok && seen[i].event_time_us > seen[i - 1].event_time_us && Allowed(seen[i - 1].type, seen[i].type);
+    }
+    const std::string& last = seen.back().type;
+    ok = ok && (last == ev::kOrderDelivered || last == ev::kRefundIssued || last == ev::kOrderCancelled);
+    if (!ok && ++bad <= 5) {
+      std::string types;
+      for (const Seen& s : seen) types += s.type + " ";
+      ADD_FAILURE() << order << ": " << types;
+    }
+  }
+  EXPECT_EQ(bad, 0);
+  const double per_order = static_cast<double>(stats_->events) / 50000.0;
+  EXPECT_GE(per_order, 4.0);
+  EXPECT_LE(per_order, 7.0);
+}
+
+TEST_F(FiftyThousandOrders, EventMixIsPlausible) {
+  std::map<std::string, int64_t> types;
+  for (auto& [order, seen] : stats_->orders) {
+    for (const Seen& s : seen) types[s.type]++;
+  }
+  for (std::string_view t : {ev::kOrderCreated, ev::kPaymentAuthorized, ev::kPaymentFailed, ev::kOrderCancelled,
+                             ev::kOrderShipped, ev::kOrderDelivered, ev::kRefundIssued}) {
+    EXPECT_GT(types[std::string(t)], 500) << t;
+  }
+  EXPECT_EQ(types[std::string(ev::kOrderCreated)], 50000);
+}
+
+TEST_F(FiftyThousandOrders, DuplicateRateWithinTolerance) {
+  const double rate = static_cast<double>(stats_->duplicates) / static_cast<double>(stats_->events);
+  EXPECT_NEAR(rate, kDefaultDuplicateRate, 0.003);
+}
+
+TEST_F(FiftyThousandOrders, LateRateWithinTolerance) {
+  const double rate = static_cast<double>(stats_->late) / static_cast<double>(stats_->events);
+  EXPECT_NEAR(rate, kDefaultLateRate, 0.003);
+}
+
+TEST_F(FiftyThousandOrders, PoisonCoversEveryReason) {
+  const double rate = static_cast<double>(stats_->poison) / static_cast<double>(stats_->events);
+  EXPECT_NEAR(rate, 0.01, 0.002);
+  EXPECT_EQ(stats_->poison_reasons.size(), 13u);
+  for (auto& [reason, n] : stats_->poison_reasons) EXPECT_GT(n, 50) << reason;
+}
+
+TEST(Simulator, OptionsAreValidated) {
+  Options o;
+  EXPECT_EQ(ValidateOptions(o), "");
+  o.tenants = 0;
+  EXPECT_NE(ValidateOptions(o), "");
+  o = Options();
+  o.duplicate_rate = 1.5;
+  EXPECT_NE(ValidateOptions(o), "");
+  o = Options();
+  o.environment = "a\"b";
+  EXPECT_NE(ValidateOptions(o), "");
+  o = Options();
+  o.max_lateness_us = 0;
+  EXPECT_NE(ValidateOptions(o), "");
+}
+
+TEST(Flags, Durations) {
+  EXPECT_EQ(*ParseDurationMicros("36h"), 36LL * 3600 * 1000000);
+  EXPECT_EQ(*ParseDurationMicros("90m"), 90LL * 60 * 1000000);
+  EXPECT_EQ(*ParseDurationMicros("2d"), 2LL * 86400 * 1000000);
+  EXPECT_EQ(*ParseDurationMicros("45"), 45LL * 1000000);
+  EXPECT_EQ(*ParseDurationMicros("1500ms"), 1500000);
+  EXPECT_FALSE(ParseDurationMicros("").ok());
+  EXPECT_FALSE(ParseDurationMicros("h").ok());
+  EXPECT_FALSE(ParseDurationMicros("5w").ok());
+  EXPECT_FALSE(ParseDurationMicros("-5m").ok());
+  EXPECT_FALSE(ParseDurationMicros("99999999999999d").ok());
+}
+
+}  // namespace
+}  // namespace evpipe::sim

@@ -1,0 +1,74 @@
+// evpipe_mock_cluster: librdkafka's in-memory mock cluster as a process, for
+// tests that need its fault injection and as a benchmark baseline.
+//
+//   evpipe_mock_cluster [--brokers N] [--topic NAME:PARTITIONS]...
+//
+// Prints the bootstrap servers as one line on stdout, then runs until SIGTERM
+// or SIGINT. The mock keeps only the newest few MiB of each partition in
+// memory (DESIGN.md): never use it where records must all be read back.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+int main(int argc, char** argv) {
+  int brokers = 1;
+  std::vector<std::pair<std::string, int>> topics;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--brokers" && i + 1 < argc) {
+      brokers = std::atoi(argv[++i]);
+    } else if (arg == "--topic" && i + 1 < argc) {
+      std::string spec = argv[++i];
+      size_t colon = spec.rfind(':');
+      if (colon == std::string::npos) {
+        topics.emplace_back(spec, 1);
+      } else {
+        topics.emplace_back(spec.substr(0, colon), std::atoi(spec.c_str() + colon + 1));
+      }
+    } else {
+      std::fprintf(stderr, "usage: evpipe_mock_cluster [--brokers N] [--topic NAME:PARTITIONS]...\n");
+      return 2;
+    }
+  }
+  // Block the stop signals before librdkafka starts its threads, so only sigwait sees them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  char errstr[256];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  if (rk == nullptr) {
+    std::fprintf(stderr, "evpipe_mock_cluster: %s\n", errstr);
+    return 1;
+  }
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(rk, brokers);
+  if (cluster == nullptr) {
+    std::fprintf(stderr, "evpipe_mock_cluster: cannot create the mock cluster\n");
+    return 1;
+  }
+  for (const auto& [name, partitions] : topics) {
+    rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(cluster, name.c_str(), partitions, 1);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::fprintf(stderr, "evpipe_mock_cluster: topic %s: %s\n", name.c_str(), rd_kafka_err2str(err));
+      return 1;
+    }
+  }
+  std::printf("%s\n", rd_kafka_mock_cluster_bootstraps(cluster));
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  rd_kafka_mock_cluster_destroy(cluster);
+  rd_kafka_destroy(rk);
+  return 0;
+}
