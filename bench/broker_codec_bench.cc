@@ -50,3 +50,4 @@ static void BM_EncodeFetchResponse(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * 3 * (1 << 20));
 }
 BENCHMARK(BM_EncodeFetchResponse);
+BENCHMARK_MAIN();

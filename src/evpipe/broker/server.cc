@@ -246,9 +246,9 @@ void Server::Run() {
   group_timer_.cancel();
   FlushGroupCommit();
   WakeFetches(true);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (std::chrono::steady_clock::now() < deadline && io_.poll() > 0) {
-  }
+  // Let the answers just queued reach their sockets.
+  io_.run_for(std::chrono::milliseconds(300));
+  FlushGroupCommit();
   for (const ConnPtr& c : connections_) c->Close();
   connections_.clear();
   Status s = store_->Close();
