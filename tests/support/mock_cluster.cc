@@ -2,7 +2,11 @@
 // tests that need its fault injection and as a benchmark baseline.
 //
 //   evpipe_mock_cluster [--brokers N] [--topic NAME:PARTITIONS]...
+//                       [--push-errors API_KEY:ERROR_CODE:COUNT]...
 //
+// --push-errors makes the next COUNT requests with that Kafka API key (0 =
+// Produce, 1 = Fetch, 3 = Metadata) fail with that Kafka error code
+// (rd_kafka_mock_push_request_errors), e.g. 0:7:20 times out 20 Produce requests.
 // Prints the bootstrap servers as one line on stdout, then runs until SIGTERM
 // or SIGINT. The mock keeps only the newest few MiB of each partition in
 // memory (DESIGN.md): never use it where records must all be read back.
@@ -20,6 +24,12 @@
 int main(int argc, char** argv) {
   int brokers = 1;
   std::vector<std::pair<std::string, int>> topics;
+  struct PushedErrors {
+    int api_key;
+    int error;
+    int count;
+  };
+  std::vector<PushedErrors> pushed;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--brokers" && i + 1 < argc) {
@@ -32,8 +42,17 @@ int main(int argc, char** argv) {
       } else {
         topics.emplace_back(spec.substr(0, colon), std::atoi(spec.c_str() + colon + 1));
       }
+    } else if (arg == "--push-errors" && i + 1 < argc) {
+      PushedErrors p{};
+      if (std::sscanf(argv[++i], "%d:%d:%d", &p.api_key, &p.error, &p.count) != 3 || p.count < 1) {
+        std::fprintf(stderr, "evpipe_mock_cluster: --push-errors API_KEY:ERROR_CODE:COUNT\n");
+        return 2;
+      }
+      pushed.push_back(p);
     } else {
-      std::fprintf(stderr, "usage: evpipe_mock_cluster [--brokers N] [--topic NAME:PARTITIONS]...\n");
+      std::fprintf(stderr,
+                   "usage: evpipe_mock_cluster [--brokers N] [--topic NAME:PARTITIONS]... "
+                   "[--push-errors API_KEY:ERROR_CODE:COUNT]...\n");
       return 2;
     }
   }
@@ -63,6 +82,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "evpipe_mock_cluster: topic %s: %s\n", name.c_str(), rd_kafka_err2str(err));
       return 1;
     }
+  }
+  for (const PushedErrors& p : pushed) {
+    std::vector<rd_kafka_resp_err_t> errors(static_cast<size_t>(p.count), static_cast<rd_kafka_resp_err_t>(p.error));
+    rd_kafka_mock_push_request_errors_array(cluster, static_cast<int16_t>(p.api_key), errors.size(), errors.data());
   }
   std::printf("%s\n", rd_kafka_mock_cluster_bootstraps(cluster));
   std::fflush(stdout);

@@ -14,9 +14,8 @@ Result<Config> ConsumerConfig(const std::string& bootstrap, const ConsumeOptions
   EVPIPE_RETURN_IF_ERROR(config.Set("client.id", "evpipe-consume"));
   EVPIPE_RETURN_IF_ERROR(config.Set("enable.partition.eof", "true"));
   EVPIPE_RETURN_IF_ERROR(config.Set("allow.auto.create.topics", "false"));
-  // Fetch in big bites: this consumer is for throughput, not latency.
-  EVPIPE_RETURN_IF_ERROR(config.Set("fetch.max.bytes", "52428800"));
-  EVPIPE_RETURN_IF_ERROR(config.Set("max.partition.fetch.bytes", "8388608"));
+  // Keep a deep local queue so the next fetch is in flight while we write.
+  // (8 MiB per-partition fetches measured slower than the 1 MiB default.)
   EVPIPE_RETURN_IF_ERROR(config.Set("queued.max.messages.kbytes", "262144"));
   EVPIPE_RETURN_IF_ERROR(config.Set("fetch.wait.max.ms", "100"));
   bool beginning = options.start_offset == RD_KAFKA_OFFSET_BEGINNING;

@@ -13,6 +13,8 @@ import unittest
 import uuid
 
 EVPIPE = os.environ.get("EVPIPE_BIN", "build/release/evpipe")
+# The binary whose `broker` subcommand the tests run (another build's, to try one broker against these tools).
+BROKER_BIN = os.environ.get("EVPIPE_BROKER_BIN", EVPIPE)
 SOURCE_DIR = os.environ.get("EVPIPE_SOURCE_DIR", os.getcwd())
 BUILD_DIR = os.environ.get("EVPIPE_BUILD_DIR", os.path.join(SOURCE_DIR, "build/release"))
 SEED = int(os.environ.get("EVPIPE_TEST_SEED", "20260205"))
@@ -54,11 +56,11 @@ class Broker:
     def start(self):
         if os.path.exists(self.ready_file):
             os.remove(self.ready_file)
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [EVPIPE, "broker", "--data-dir", self.data_dir, "--listen", self.bootstrap,
-             "--admin-listen", f"127.0.0.1:{self.admin_port}", "--ready-file", self.ready_file],
-            stdout=log, stderr=log)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [BROKER_BIN, "broker", "--data-dir", self.data_dir, "--listen", self.bootstrap,
+                 "--admin-listen", f"127.0.0.1:{self.admin_port}", "--ready-file", self.ready_file],
+                stdout=log, stderr=log)
         deadline = time.time() + 30
         while time.time() < deadline:
             if os.path.exists(self.ready_file) and os.path.getsize(self.ready_file) > 0:

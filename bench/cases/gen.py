@@ -1,0 +1,35 @@
+"""gen: the simulator writing NDJSON files, against the machine's sequential
+write speed for the same bytes (dd from the page cache with fsync)."""
+import glob
+import os
+import subprocess
+
+import run  # noqa: F401  (the runner; Case lives there)
+from run import Case
+
+
+def cases(ctx):
+    orders = 5000 if ctx.quick else 50000
+    out = os.path.join(ctx.work, "gen")
+    cmd = f"{ctx.evpipe} gen --orders {orders} --seed 1 --gen-dir {out}"
+    # One run up front: the bytes the baseline copies and the event count.
+    subprocess.run(["bash", "-c", cmd], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=dict(os.environ, **ctx.env))
+    files = sorted(glob.glob(os.path.join(out, "*", "ingest_date=*", "*.ndjson")))
+    concat = os.path.join(ctx.work, "gen-concat.ndjson")
+    with open(concat, "wb") as dst:
+        for f in files:
+            with open(f, "rb") as src:
+                dst.write(src.read())
+    size = os.path.getsize(concat)
+    with open(concat, "rb") as f:
+        events = sum(1 for _ in f)
+    copy = os.path.join(ctx.work, "gen-copy.ndjson")
+    return [Case(
+        name=f"gen {orders} orders -> NDJSON files",
+        unit="events/s", items=events, bytes=size,
+        ours=cmd,
+        baseline=f"dd if={concat} of={copy} bs=1M conv=fsync status=none",
+        baseline_name="dd (sequential write, fsync)",
+        note="target: >= 1M events/s; the baseline is the physical limit for the same bytes",
+    )]
