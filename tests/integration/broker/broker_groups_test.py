@@ -176,7 +176,7 @@ def test_recovery_truncates_damage(broker):
     admin = KafkaAdminClient(bootstrap_servers=broker.kafka)
     admin.create_topics([NewTopic(topic, 2, 1)])
     admin.close()
-    p = KafkaProducer(bootstrap_servers=broker.kafka, acks="all", linger_ms=0, batch_size=1)
+    p = KafkaProducer(bootstrap_servers=broker.kafka, acks="all", linger_ms=0)  # .get() each: one batch per record
     for i in range(20):
         p.send(topic, value=f"r{i}".encode(), partition=0).get(timeout=10)
         p.send(topic, value=f"r{i}".encode(), partition=1).get(timeout=10)
