@@ -14,7 +14,7 @@ import time
 import unittest
 import urllib.request
 
-from sink_support import (EVPIPE, TOPIC, SinkProcess, broker_built, check_exactly_once, kcat_topic, make_events,
+from sink_support import (EVPIPE, BROKER_BIN, TOPIC, SinkProcess, broker_built, check_exactly_once, kcat_topic, make_events,
                           produce, read_raw, start_broker)
 
 SEED = int(os.environ.get("EVPIPE_TEST_SEED", "20260205"))

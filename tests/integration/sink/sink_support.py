@@ -13,7 +13,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kafka"))
+import kafka_support  # noqa: E402
 from kafka_support import EVPIPE, BUILD_DIR, Broker, free_port, make_events, run  # noqa: E402
+
+# The binary whose `broker` and `topic` subcommands the tests use (default: the one under test).
+BROKER_BIN = os.environ.get("EVPIPE_BROKER_BIN", EVPIPE)
+kafka_support.EVPIPE = BROKER_BIN
 
 TOPIC = "events"
 NAME = re.compile(r"^part-p(\d+)-(\d+)-(\d+)\.ndjson$")
@@ -21,7 +26,7 @@ NAME = re.compile(r"^part-p(\d+)-(\d+)-(\d+)\.ndjson$")
 
 def broker_built():
     """True when `evpipe broker` is the real broker (its --help lists --data-dir)."""
-    p = subprocess.run([EVPIPE, "broker", "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.run([BROKER_BIN, "broker", "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return p.returncode == 0 and b"--data-dir" in p.stdout + p.stderr
 
 
@@ -44,7 +49,7 @@ def start_broker(workdir, partitions=3):
     """(broker, kind): the real `evpipe broker` when built, else the mock."""
     if broker_built():
         b = Broker(workdir).start()
-        run([EVPIPE, "topic", "create", "-b", b.bootstrap, "-t", TOPIC, "-p", str(partitions)])
+        run([BROKER_BIN, "topic", "create", "-b", b.bootstrap, "-t", TOPIC, "-p", str(partitions)])
         return b, "evpipe broker"
     return MockBroker(workdir, partitions), "librdkafka mock cluster (evpipe broker not built yet)"
 
