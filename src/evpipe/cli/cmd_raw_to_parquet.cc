@@ -48,10 +48,10 @@ int Run(RawToParquetArgs& args) {
     PrintReport(*report, args.json);
     return kExitOk;
   }
+  auto dates = jobs::ListDates(fs, args.options);  // before the lock: no raw data creates nothing
+  if (!dates.ok()) return Fail(dates.status());
   auto lock = jobs::TopicLock::Acquire(fs, args.options);
   if (!lock.ok()) return Fail(lock.status());
-  auto dates = jobs::ListDates(fs, args.options);
-  if (!dates.ok()) return Fail(dates.status());
   int code = kExitOk;
   for (const std::string& date : *dates) {
     auto report = jobs::ConvertDateIfChanged(fs, args.options, date);

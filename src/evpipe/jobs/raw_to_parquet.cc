@@ -42,6 +42,7 @@ namespace evpipe::jobs {
 namespace {
 
 constexpr uint64_t kReleaseEveryBytes = 8ull << 20;  // drop mapped pages behind us this often
+constexpr uint64_t kReleaseWhileWritingBytes = 1ull << 20;  // of payload written
 constexpr uint64_t kMinChunkBytes = 1ull << 20;
 constexpr size_t kBatchRows = 4096;
 constexpr size_t kRowGroupBytes = 16u << 20;
@@ -341,16 +342,6 @@ int ResolveThreads(int threads) {
   return hw == 0 ? 2 : static_cast<int>(hw);
 }
 
-void DebugRss(const char* where) {
-  if (std::getenv("EVPIPE_DEBUG_RSS") == nullptr) return;
-  FILE* f = std::fopen("/proc/self/status", "r");
-  char line[256];
-  while (f && std::fgets(line, sizeof line, f)) {
-    if (std::strncmp(line, "VmRSS", 5) == 0 || std::strncmp(line, "VmHWM", 5) == 0) std::fprintf(stderr, "%s %s", where, line);
-  }
-  if (f) std::fclose(f);
-}
-
 // The work of one date, once its input is listed and mapped.
 class DateJob {
  public:
@@ -436,7 +427,7 @@ Status DateJob::WriteParquet(const std::string& dir) {
   parquet::WriterOptions wopt;
   wopt.codec = options_.codec;
   wopt.zstd_level = options_.zstd_level;
-  // Row groups of up to 16 MiB of compressed pages: the writer holds one in memory.
+  // Row groups of ~16 MiB of encoded data (the writer holds one, compressed as pages fill).
   wopt.row_group_size_bytes = kRowGroupBytes;
   const parquet::Schema schema = EventParquetSchema();
   // Encoding cost per column, to split columns across threads: the payload is
@@ -450,6 +441,9 @@ Status DateJob::WriteParquet(const std::string& dir) {
   std::string_view small[kSmallFieldCount];
   bool nulls[kSmallFieldCount];
   uint64_t since_release = 0;
+  // Rows in output order hit lines all over the input, and each page fault maps
+  // 64 KiB around it: drop the mapped pages often.
+  const uint64_t release_every = kReleaseWhileWritingBytes;
   for (int64_t first = 0, part = 0; first < total; first += per_file, ++part) {
     const int64_t last = std::min(total, first + per_file);
     const std::string name = PartName(part);
@@ -485,15 +479,13 @@ Status DateJob::WriteParquet(const std::string& dir) {
       if (batch.size() == kBatchRows || i + 1 == last) {
         EVPIPE_RETURN_IF_ERROR(batch.WriteTo(writer.get()).WithContext(name));
         if (progress) progress->Update(static_cast<uint64_t>(i + 1));
-        if (since_release >= kReleaseEveryBytes / 2) {
+        if (since_release >= release_every) {
           for (const MappedFile& m : maps_) m.ReleaseAll();
           since_release = 0;
         }
       }
     }
-    DebugRss("before close");
     EVPIPE_ASSIGN_OR_RETURN(parquet::FileSummary summary, writer->Close());
-    DebugRss("closed");
     manifest_.outputs.push_back(ManifestOutput{name, last - first, summary.bytes});
     report_.output_bytes += summary.bytes;
     ++report_.output_files;
@@ -543,7 +535,6 @@ Result<DateReport> DateJob::Run() {
     ParseAll(ctx, chunks_, threads, progress.get());
     if (progress) progress->Finish();
   }
-  DebugRss("parsed");
   // Merge in file order; line numbers become per file.
   size_t valid = 0;
   for (const auto& c : chunks_) valid += c->rows.size();
@@ -562,11 +553,9 @@ Result<DateReport> DateJob::Run() {
   }
   report_.quarantined = static_cast<int64_t>(bad_.size());
 
-  DebugRss("merged");
   // 2. Deduplicate by event_id, 3. order by (event_time, event_id).
   Deduplicate();
   SortRows();
-  DebugRss("sorted");
   report_.rows_out = static_cast<int64_t>(rows_.size());
 
   manifest_.topic = options_.topic;
@@ -653,7 +642,7 @@ Result<DateReport> ConvertDate(io::FileSystem& fs, const Options& options, std::
 Result<std::vector<std::string>> ListDates(io::FileSystem& fs, const Options& options) {
   auto dates = ListRawDates(fs, options.raw_dir, options.topic);
   if (!dates.ok() && dates.status().code() == StatusCode::kNotFound) {
-    return Status::NotFound(fmt::format("no raw data: {} does not exist (run make gen or make sink-raw first)",
+    return Status::NotFound(fmt::format("no raw data: {} does not exist (run make sink-raw first, or set RAW_DIR / --raw-dir to GEN_DIR for make gen output)",
                                         io::JoinPath(options.raw_dir, options.topic)));
   }
   return dates;
