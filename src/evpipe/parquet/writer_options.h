@@ -23,9 +23,10 @@ struct WriterOptions {
   // many bytes, or it holds page_max_rows rows.
   size_t page_size_bytes = kDefaultPageSizeBytes;
   size_t page_max_rows = kDefaultPageMaxRows;
-  // A row group is closed once the bytes it holds in memory (compressed pages
-  // plus open pages and dictionaries) reach this, or it holds
-  // row_group_max_rows rows (0 = no row limit). This bounds the writer's memory.
+  // A row group is closed once its encoded data (uncompressed page bodies,
+  // open pages and dictionaries) reaches this many bytes, or it holds
+  // row_group_max_rows rows (0 = no row limit). The writer holds at most
+  // about this much per open row group (less: finished pages are compressed).
   size_t row_group_size_bytes = kDefaultRowGroupSizeBytes;
   size_t row_group_max_rows = 0;
   // Dictionary-encode BYTE_ARRAY columns; a column chunk falls back to PLAIN
@@ -38,6 +39,10 @@ struct WriterOptions {
   bool page_statistics = false;
   // String min/max longer than this are truncated (statistics.h).
   size_t statistics_max_bytes = kDefaultStatisticsMaxBytes;
+  // Threads that compress data pages while the caller's thread encodes
+  // (0 = compress on the caller's thread). The file's bytes are the same
+  // either way; compression is most of the writer's CPU time with zstd.
+  int compression_threads = 0;
   // fsync the file in Close() before closing it.
   bool sync_on_close = true;
   // Extra footer key/value metadata (written in this order).
