@@ -9,6 +9,7 @@
 #include "evpipe/broker/storage/crc32c.h"
 #include "evpipe/broker/storage/partition_log.h"
 #include "evpipe/broker/storage/record_batch.h"
+#include "evpipe/broker/storage/store.h"
 #include "support/record_batch_builder.h"
 
 namespace {
@@ -106,6 +107,32 @@ void BM_ReadSequential(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_ReadSequential)->Arg(64 << 10)->Arg(1 << 20)->UseRealTime();
+
+// One group commit round: a 16 KiB batch to each of range(0) partitions, then
+// fsync them all, in parallel (Store::SyncAll, range(1) = 1) or one by one.
+void BM_GroupCommit(benchmark::State& state) {
+  const std::string dir = BenchDir("group");
+  auto store = st::Store::Open(evpipe::io::FileSystem::Default(), dir);
+  if (!store.ok() || !(*store)->CreateTopic("bench", static_cast<int32_t>(state.range(0))).ok()) std::abort();
+  const std::string batch = MakeBatch(16 << 10);
+  auto logs = (*store)->AllPartitions();
+  for (auto _ : state) {
+    for (auto& log : logs) (void)log->Append(batch);
+    if (state.range(1) == 1) {
+      if (!(*store)->SyncAll().ok()) state.SkipWithError("sync failed");
+    } else {
+      for (auto& log : logs) {
+        if (!log->Sync().ok()) state.SkipWithError("sync failed");
+      }
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(batch.size() * logs.size()));
+  state.SetLabel(state.range(1) == 1 ? "parallel" : "serial");
+  logs.clear();
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_GroupCommit)->ArgNames({"partitions", "parallel"})->Args({3, 0})->Args({3, 1})->UseRealTime();
 
 void BM_Crc32c(benchmark::State& state) {
   std::string data(64 << 10, 'x');

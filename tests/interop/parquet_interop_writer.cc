@@ -215,6 +215,7 @@ Status Run(const std::string& dir, uint64_t seed) {
     o.page_size_bytes = 64 << 10;
     o.page_max_rows = 3000;
     o.page_statistics = true;
+    o.compression_threads = 2;
     EVPIPE_RETURN_IF_ERROR(WriteCase(dir, "row_groups", events, many, o, 4096));
   }
 

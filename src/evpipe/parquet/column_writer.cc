@@ -12,25 +12,38 @@ namespace evpipe::parquet {
 
 namespace {
 constexpr size_t kMaxPageBytes = std::numeric_limits<int32_t>::max();
+// Dictionary-encoded values after which the first page checks that the
+// dictionary pays for itself (earlier than the page end, to spare hashing
+// columns of distinct values).
+constexpr size_t kDictionaryProbeValues = 1024;
+constexpr size_t kBlockBytes = 1 << 20;
 }
 
-ColumnWriter::ColumnWriter(const Column& column, const WriterOptions& options, Compressor* compressor)
+ColumnWriter::ColumnWriter(const Column& column, const WriterOptions& options, Compressor* compressor,
+                           PagePool* pool)
     : column_(column),
       options_(options),
       compressor_(compressor),
+      pool_(pool),
       value_width_(column.physical == PhysicalType::kInt32 ? 4 : column.physical == PhysicalType::kInt64 ? 8 : 0),
       page_stats_(column.physical),
       chunk_stats_(column.physical) {
+  plain_.reserve(options.page_size_bytes + 64);
   ResetChunk();
 }
 
 void ColumnWriter::ResetChunk() {
-  pages_.clear();
+  for (size_t i = 0; i < blocks_used_; ++i) {
+    blocks_[i].bytes.clear();
+    blocks_[i].uncompressed = 0;
+  }
+  blocks_used_ = 0;
+  pages_bytes_ = 0;
   dict_page_.clear();
   dict_mode_ = options_.dictionary && column_.physical == PhysicalType::kByteArray;
   dict_checked_ = false;
   dict_data_pages_ = plain_data_pages_ = 0;
-  num_values_ = uncompressed_bytes_ = compressed_bytes_ = 0;
+  num_values_ = dict_uncompressed_bytes_ = 0;
   chunk_stats_.Reset();
   dict_plain_.clear();
   entries_.clear();
@@ -45,8 +58,8 @@ size_t ColumnWriter::PageBytes() const {
 }
 
 size_t ColumnWriter::BufferedBytes() const {
-  return pages_.size() + plain_.size() + indices_.size() * sizeof(uint32_t) + levels_.size() +
-         dict_plain_.size() + entries_.size() * sizeof(Entry) + slots_.size() * sizeof(uint32_t);
+  return pages_bytes_ + dict_plain_.size() + plain_.size() + indices_.size() * sizeof(uint32_t) + levels_.size() +
+         entries_.size() * sizeof(Entry) + slots_.size() * sizeof(uint32_t);
 }
 
 Status ColumnWriter::Append(const ColumnValues& values, size_t begin, size_t end) {
@@ -120,6 +133,12 @@ Status ColumnWriter::AppendStrings(const ColumnValues& values, size_t begin, siz
         indices_.push_back(static_cast<uint32_t>(idx));
         page_plain_bytes_ += 4 + v.size();
         encoded = true;
+        if (!dict_checked_ && indices_.size() == kDictionaryProbeValues && dict_data_pages_ == 0 &&
+            !DictionaryPays()) {
+          // Mostly distinct values (ids, payloads): give up the dictionary
+          // before it costs more, and re-encode this first page as PLAIN.
+          DropDictionary();
+        }
       } else {
         // The dictionary is full: close this page as dictionary-encoded, then
         // write PLAIN for the rest of the chunk (like parquet-mr's fallback).
@@ -160,6 +179,26 @@ Status ColumnWriter::AppendStrings(const ColumnValues& values, size_t begin, siz
   }
   fold_range();
   return Status::Ok();
+}
+
+bool ColumnWriter::DictionaryPays() const {
+  return indices_.size() * dict_bits_ / 8 + dict_plain_.size() < page_plain_bytes_;
+}
+
+void ColumnWriter::DropDictionary() {
+  plain_.clear();
+  for (uint32_t idx : indices_) {
+    const Entry& e = entries_[idx];
+    PlainByteArray(&plain_, std::string_view(dict_plain_.data() + e.offset, e.size));
+  }
+  indices_.clear();
+  page_plain_bytes_ = 0;
+  dict_plain_.clear();
+  entries_.clear();
+  slots_.assign(1024, 0);  // unused from now on in this chunk
+  dict_bits_ = 1;
+  dict_mode_ = false;
+  dict_checked_ = true;
 }
 
 Status ColumnWriter::AppendInts(const ColumnValues& values, size_t begin, size_t end) {
@@ -228,30 +267,66 @@ Status ColumnWriter::AppendPage(PageType type, Encoding encoding, int32_t num_va
     return Status::InvalidArgument("parquet column '" + column_.name + "': page of " +
                                    std::to_string(body.size()) + " bytes is too large");
   }
-  std::string_view stored = body;
-  if (compressor_->codec() != Codec::kUncompressed) {
-    EVPIPE_RETURN_IF_ERROR(compressor_->Compress(body, &compressed_));
-    stored = compressed_;
-  }
   PageHeader h;
   h.type = type;
-  h.uncompressed_size = static_cast<int32_t>(body.size());
-  h.compressed_size = static_cast<int32_t>(stored.size());
   h.num_values = num_values;
   h.encoding = encoding;
-  EncodedStatistics page_stats;
-  if (type == PageType::kDataPage && options_.page_statistics) {
-    page_stats = page_stats_.Encode(options_.statistics_max_bytes);
-    h.statistics = &page_stats;
+  const bool with_stats = type == PageType::kDataPage && options_.page_statistics;
+  if (type == PageType::kDataPage) pages_bytes_ += body.size();
+  if (type == PageType::kDataPage && pool_ != nullptr) {
+    PageTask task;
+    task.header = h;
+    task.has_stats = with_stats;
+    if (with_stats) task.stats = page_stats_.Encode(options_.statistics_max_bytes);
+    // Hand over the body's buffer (plain_ or scratch_) instead of copying it.
+    std::string* owner = body.data() == plain_.data() ? &plain_ : body.data() == scratch_.data() ? &scratch_ : nullptr;
+    if (owner != nullptr && owner->size() == body.size()) {
+      task.body = std::move(*owner);
+      *owner = pool_->TakeBuffer();
+      if (owner == &plain_) plain_.reserve(options_.page_size_bytes + 64);
+    } else {
+      task.body.assign(body);
+    }
+    Block& block = NextBlock(0);
+    task.out = &block.bytes;
+    task.uncompressed_out = &block.uncompressed;
+    pool_->Submit(std::move(task));
+    return Status::Ok();
   }
-  header_.clear();
-  SerializePageHeader(h, &header_);
-  std::string& dst = type == PageType::kDictionaryPage ? dict_page_ : pages_;
-  dst.append(header_);
-  dst.append(stored);
-  uncompressed_bytes_ += static_cast<int64_t>(header_.size() + body.size());
-  compressed_bytes_ += static_cast<int64_t>(header_.size() + stored.size());
+  std::string_view stored;
+  EVPIPE_RETURN_IF_ERROR(compressor_->Compress(body, &stored));
+  EncodedStatistics page_stats;
+  if (with_stats) page_stats = page_stats_.Encode(options_.statistics_max_bytes);
+  if (type == PageType::kDictionaryPage) {
+    AppendEncodedPage(h, nullptr, body.size(), stored, &header_, &dict_page_);
+    dict_uncompressed_bytes_ += static_cast<int64_t>(header_.size() + body.size());
+    return Status::Ok();
+  }
+  // Headers are at most a few dozen bytes (plus statistics).
+  Block& block = NextBlock(stored.size() + 64 + (with_stats ? 2 * options_.statistics_max_bytes : 0));
+  AppendEncodedPage(h, with_stats ? &page_stats : nullptr, body.size(), stored, &header_, &block.bytes);
+  block.uncompressed += static_cast<int64_t>(header_.size() + body.size());
   return Status::Ok();
+}
+
+ColumnWriter::Block& ColumnWriter::NextBlock(size_t need) {
+  // Without a pool, pages share blocks of kBlockBytes; with one, each page has its own.
+  if (pool_ == nullptr && blocks_used_ > 0) {
+    Block& last = blocks_[blocks_used_ - 1];
+    if (last.bytes.capacity() - last.bytes.size() >= need) return last;
+  }
+  if (blocks_used_ == blocks_.size()) blocks_.emplace_back();
+  Block& block = blocks_[blocks_used_++];
+  block.bytes.clear();
+  block.uncompressed = 0;
+  if (pool_ == nullptr) block.bytes.reserve(std::max(need, kBlockBytes));
+  return block;
+}
+
+std::vector<std::string_view> ColumnWriter::data_pages() const {
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < blocks_used_; ++i) out.push_back(blocks_[i].bytes);
+  return out;
 }
 
 Status ColumnWriter::FinishPage() {
@@ -286,8 +361,7 @@ Status ColumnWriter::FinishPage() {
   if (use_dict && !dict_checked_) {
     // parquet-mr's rule: keep the dictionary only if it pays for itself on the first page.
     dict_checked_ = true;
-    size_t encoded = indices_.size() * dict_bits_ / 8 + dict_plain_.size();
-    if (encoded >= page_plain_bytes_) dict_mode_ = false;
+    if (!DictionaryPays()) dict_mode_ = false;
   }
   levels_.clear();
   plain_.clear();
@@ -316,8 +390,12 @@ ColumnChunkMeta ColumnWriter::Meta(int64_t file_offset) const {
   m.name = column_.name;
   m.codec = compressor_->codec();
   m.num_values = num_values_;
-  m.total_uncompressed_size = uncompressed_bytes_;
-  m.total_compressed_size = compressed_bytes_;
+  m.total_uncompressed_size = dict_uncompressed_bytes_;
+  m.total_compressed_size = static_cast<int64_t>(dict_page_.size());
+  for (size_t i = 0; i < blocks_used_; ++i) {
+    m.total_uncompressed_size += blocks_[i].uncompressed;
+    m.total_compressed_size += static_cast<int64_t>(blocks_[i].bytes.size());
+  }
   if (!dict_page_.empty()) m.dictionary_page_offset = file_offset;
   m.data_page_offset = file_offset + static_cast<int64_t>(dict_page_.size());
   m.statistics = chunk_stats_.Encode(options_.statistics_max_bytes);

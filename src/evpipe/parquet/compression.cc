@@ -41,24 +41,29 @@ Result<std::unique_ptr<Compressor>> Compressor::Make(Codec codec, int zstd_level
 
 Compressor::~Compressor() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(zstd_ctx_)); }
 
-Status Compressor::Compress(std::string_view input, std::string* out) {
+Status Compressor::Compress(std::string_view input, std::string_view* out) {
+  size_t bound = input.size();
+  if (codec_ == Codec::kSnappy) bound = snappy::MaxCompressedLength(input.size());
+  if (codec_ == Codec::kZstd) bound = ZSTD_compressBound(input.size());
+  if (bound > capacity_) {
+    capacity_ = std::max(bound, capacity_ * 2);
+    buffer_.reset(new char[capacity_]);
+  }
   switch (codec_) {
     case Codec::kUncompressed:
-      out->assign(input);
+      *out = input;
       return Status::Ok();
     case Codec::kSnappy: {
-      out->resize(snappy::MaxCompressedLength(input.size()));
       size_t n = 0;
-      snappy::RawCompress(input.data(), input.size(), out->data(), &n);
-      out->resize(n);
+      snappy::RawCompress(input.data(), input.size(), buffer_.get(), &n);
+      *out = std::string_view(buffer_.get(), n);
       return Status::Ok();
     }
     case Codec::kZstd: {
-      out->resize(ZSTD_compressBound(input.size()));
-      size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(zstd_ctx_), out->data(), out->size(),
-                                   input.data(), input.size(), level_);
+      size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(zstd_ctx_), buffer_.get(), capacity_, input.data(),
+                                   input.size(), level_);
       if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
-      out->resize(n);
+      *out = std::string_view(buffer_.get(), n);
       return Status::Ok();
     }
   }

@@ -28,14 +28,17 @@ class Compressor {
   Compressor& operator=(const Compressor&) = delete;
 
   Codec codec() const { return codec_; }
-  // Replaces *out with the compressed form of `input`.
-  Status Compress(std::string_view input, std::string* out);
+  // Compresses `input`; *out views a buffer owned by this compressor, valid
+  // until the next call. (The buffer only grows: no per-page allocation.)
+  Status Compress(std::string_view input, std::string_view* out);
 
  private:
   Compressor(Codec codec, int level) : codec_(codec), level_(level) {}
   Codec codec_;
   int level_;
   void* zstd_ctx_ = nullptr;  // ZSTD_CCtx*
+  std::unique_ptr<char[]> buffer_;
+  size_t capacity_ = 0;
 };
 
 }  // namespace evpipe::parquet

@@ -22,8 +22,15 @@ Result<std::unique_ptr<FileWriter>> FileWriter::Open(io::FileSystem& fs, const s
   }
   std::unique_ptr<FileWriter> w(new FileWriter(std::move(schema), std::move(options)));
   EVPIPE_ASSIGN_OR_RETURN(w->compressor_, Compressor::Make(w->options_.codec, w->options_.zstd_level));
+  if (w->options_.compression_threads < 0 || w->options_.compression_threads > 64) {
+    return Status::InvalidArgument("parquet writer: compression_threads must be 0..64");
+  }
+  if (w->options_.compression_threads > 0) {
+    EVPIPE_ASSIGN_OR_RETURN(w->pool_, PagePool::Make(w->options_.codec, w->options_.zstd_level,
+                                                     w->options_.compression_threads));
+  }
   for (const Column& c : w->schema_.columns) {
-    w->columns_.push_back(std::make_unique<ColumnWriter>(c, w->options_, w->compressor_.get()));
+    w->columns_.push_back(std::make_unique<ColumnWriter>(c, w->options_, w->compressor_.get(), w->pool_.get()));
   }
   EVPIPE_ASSIGN_OR_RETURN(w->file_, fs.NewWritableFile(path));
   EVPIPE_RETURN_IF_ERROR(w->file_->Append(kMagic).WithContext(path));
@@ -105,12 +112,20 @@ Status FileWriter::FlushRowGroup() {
   for (auto& c : columns_) {
     Status s = c->FinishChunk();
     if (!s.ok()) return Fail(std::move(s));
+  }
+  if (pool_ != nullptr) {
+    if (Status s = pool_->Wait(); !s.ok()) return Fail(std::move(s));
+  }
+  for (auto& c : columns_) {
+    Status s;
     ColumnChunkMeta m = c->Meta(static_cast<int64_t>(offset_));
-    for (const std::string* part : {&c->dictionary_page(), &c->data_pages()}) {
-      if (part->empty()) continue;
-      s = file_->Append(*part);
+    std::vector<std::string_view> parts = c->data_pages();
+    parts.insert(parts.begin(), c->dictionary_page());
+    for (std::string_view part : parts) {
+      if (part.empty()) continue;
+      s = file_->Append(part);
       if (!s.ok()) return Fail(s.WithContext(file_->path()));
-      offset_ += part->size();
+      offset_ += part.size();
     }
     rg.total_byte_size += m.total_uncompressed_size;
     rg.total_compressed_size += m.total_compressed_size;

@@ -22,6 +22,7 @@
 #include "evpipe/parquet/column_writer.h"
 #include "evpipe/parquet/compression.h"
 #include "evpipe/parquet/metadata.h"
+#include "evpipe/parquet/page_pool.h"
 #include "evpipe/parquet/schema.h"
 #include "evpipe/parquet/writer_options.h"
 
@@ -71,6 +72,7 @@ class FileWriter {
   std::unique_ptr<io::WritableFile> file_;
   std::unique_ptr<Compressor> compressor_;
   std::vector<std::unique_ptr<ColumnWriter>> columns_;
+  std::unique_ptr<PagePool> pool_;  // after columns_: its workers stop first
   std::vector<RowGroupMeta> row_groups_;
   uint64_t offset_ = 0;
   uint64_t rows_total_ = 0;

@@ -92,10 +92,19 @@ TEST(FileWriter, DeterministicAcrossRunsAndBatchSizes) {
   auto b = WriteFile(dir.path() + "/b.parquet", rows, 30000, opts);
   auto c = WriteFile(dir.path() + "/c.parquet", rows, 777, opts);
   auto d = WriteFile(dir.path() + "/d.parquet", rows, 1, opts);
-  ASSERT_TRUE(a.ok() && b.ok() && c.ok() && d.ok());
+  opts.compression_threads = 3;  // pages compressed on workers, in any order
+  auto e = WriteFile(dir.path() + "/e.parquet", rows, 5000, opts);
+  opts.page_statistics = true;
+  auto f = WriteFile(dir.path() + "/f.parquet", rows, 5000, opts);
+  opts.compression_threads = 0;
+  auto g = WriteFile(dir.path() + "/g.parquet", rows, 30000, opts);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok() && d.ok() && e.ok() && f.ok() && g.ok());
   EXPECT_TRUE(*a == *b);
   EXPECT_TRUE(*a == *c);
   EXPECT_TRUE(*a == *d);
+  EXPECT_TRUE(*a == *e);
+  EXPECT_TRUE(*f == *g);
+  EXPECT_NE(f->size(), a->size());  // page statistics did change the file
 }
 
 TEST(FileWriter, EachCodecWrites) {

@@ -38,6 +38,10 @@ struct WriterOptions {
   bool page_statistics = false;
   // String min/max longer than this are truncated (statistics.h).
   size_t statistics_max_bytes = kDefaultStatisticsMaxBytes;
+  // Threads that compress data pages while the caller's thread encodes
+  // (0 = compress on the caller's thread). The file's bytes are the same
+  // either way; compression is most of the writer's CPU time with zstd.
+  int compression_threads = 0;
   // fsync the file in Close() before closing it.
   bool sync_on_close = true;
   // Extra footer key/value metadata (written in this order).

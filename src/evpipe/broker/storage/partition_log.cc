@@ -138,7 +138,10 @@ int32_t PartitionLog::segment_count() const {
 
 Status PartitionLog::Recover() {
   std::lock_guard<std::mutex> lock(mu_);
+  const bool existed = fs_.Exists(dir_);
   EVPIPE_RETURN_IF_ERROR(fs_.CreateDirs(dir_));
+  // A new partition directory must itself be durable before its data is.
+  if (!existed) EVPIPE_RETURN_IF_ERROR(fs_.SyncDir(io::DirName(dir_)));
   EVPIPE_ASSIGN_OR_RETURN(auto entries, fs_.ListDir(dir_));
   std::vector<int64_t> bases;
   for (const io::DirEntry& e : entries) {

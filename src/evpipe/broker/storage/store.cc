@@ -175,7 +175,9 @@ Result<std::shared_ptr<PartitionLog>> Store::OpenPartitionLocked(const TopicInfo
 
 Status Store::Load() {
   std::lock_guard<std::mutex> lock(mu_);
+  const bool existed = fs_.Exists(io::JoinPath(data_dir_, kLogsDir));
   EVPIPE_RETURN_IF_ERROR(fs_.CreateDirs(io::JoinPath(data_dir_, kLogsDir)));
+  if (!existed) EVPIPE_RETURN_IF_ERROR(fs_.SyncDir(data_dir_));
 
   // Topics.
   auto text = fs_.ReadFile(io::JoinPath(data_dir_, kTopicsFile));

@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <set>
 
+#include "evpipe/io/fault_fs.h"
 #include "support/record_batch_builder.h"
 #include "support/temp_dir.h"
 
@@ -121,6 +123,30 @@ TEST(StoreTest, CreatePartitions) {
   auto store = Store::Open(io::FileSystem::Default(), tmp.path());
   EXPECT_EQ((*store)->GetTopic("t")->partitions, 4);
   EXPECT_NE((*store)->Partition("t", 3), nullptr);
+}
+
+TEST(StoreTest, FailedTopicsWriteCreatesNothing) {
+  testing::TempDir tmp;
+  io::FaultInjectingFileSystem ffs(io::FileSystem::Default());
+  {
+    auto store = Store::Open(ffs, tmp.path());
+    ASSERT_TRUE(store.ok());
+    ffs.Arm(io::FaultOp::kRename, 0, ENOSPC);  // the atomic write of the topics file fails
+    auto t = (*store)->CreateTopic("t", 2);
+    EXPECT_FALSE(t.ok());
+    ffs.Disarm();
+    EXPECT_TRUE((*store)->ListTopics().empty());
+    EXPECT_EQ((*store)->Partition("t", 0), nullptr);
+    EXPECT_FALSE(fs::exists(tmp.path() + "/logs/t-0"));
+    ASSERT_TRUE((*store)->CreateTopic("u", 1).ok());
+    ffs.Arm(io::FaultOp::kSync, 0, EIO);
+    EXPECT_FALSE((*store)->DeleteTopic("u").ok());  // not deleted when the table cannot be saved
+    ffs.Disarm();
+    EXPECT_NE((*store)->Partition("u", 0), nullptr);
+  }
+  auto store = Store::Open(io::FileSystem::Default(), tmp.path());
+  ASSERT_EQ((*store)->ListTopics().size(), 1u);
+  EXPECT_EQ((*store)->ListTopics()[0].name, "u");
 }
 
 TEST(StoreTest, SyncAllSyncsEveryDirtyPartition) {
