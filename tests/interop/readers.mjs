@@ -55,7 +55,7 @@ const sqlIdent = (s) => '"' + s.replaceAll('"', '""') + '"';
 
 export async function readWithDuckDB(path) {
   const file = sqlString(path);
-  const desc = await duckdbQuery(`DESCRIBE SELECT * FROM read_parquet(${file})`);
+  const desc = await duckdbQuery(`DESCRIBE SELECT * FROM read_parquet(${file}, hive_partitioning = false)`);
   const columns = desc.map((d) => ({ name: d.column_name, kind: d.column_type === 'VARCHAR' ? 'string' : 'int' }));
   const select = desc.map((d) => {
     const id = sqlIdent(d.column_name);
@@ -64,7 +64,7 @@ export async function readWithDuckDB(path) {
     return `CAST(${id} AS VARCHAR)`;
   });
   const c = await duckConnection();
-  const r = await c.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${file})`);
+  const r = await c.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${file}, hive_partitioning = false)`);
   return { columns, lines: r.getRows().map((row) => canonicalLine(columns, row)) };
 }
 

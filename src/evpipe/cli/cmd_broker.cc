@@ -1,11 +1,52 @@
 // `evpipe broker`: run the embedded durable Kafka-protocol broker.
+#include <cstdio>
+
+#include "evpipe/broker/broker.h"
+#include "evpipe/broker/storage_log_store.h"
 #include "evpipe/cli/command.h"
+#include "evpipe/cli/options.h"
 
 namespace evpipe::cli {
 
 void RegisterBroker(CLI::App& root, Context& ctx) {
   CLI::App* sub = root.add_subcommand("broker", "run the embedded durable Kafka-protocol broker");
-  sub->callback([&ctx] { ctx.exit_code = NotBuiltYet("broker", "3"); });
+  auto opts = std::make_shared<broker::BrokerOptions>();
+  opts->data_dir = kDefaultBrokerDataDir;
+  sub->add_option("--data-dir", opts->data_dir, "where topics, segments and group offsets live")
+      ->capture_default_str();
+  sub->add_option("--listen", opts->listen, "Kafka listener HOST:PORT (port 0 = any free port)")
+      ->capture_default_str();
+  sub->add_option("--admin-listen", opts->admin_listen,
+                  "admin HTTP HOST:PORT: /v1/status/ready and /metrics (port 0 = any free port)")
+      ->capture_default_str();
+  sub->add_option("--default-partitions", opts->default_partitions, "partitions of auto-created topics")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  sub->add_flag("--auto-create-topics,!--no-auto-create-topics", opts->auto_create_topics,
+                "create unknown topics on Metadata and Produce")
+      ->capture_default_str();
+  sub->add_option("--retention-bytes", opts->retention_bytes, "per-partition size limit (-1 = none)")
+      ->capture_default_str();
+  sub->add_option("--retention-ms", opts->retention_ms, "age limit of closed segments (-1 = none)")
+      ->capture_default_str();
+  sub->add_option("--segment-bytes", opts->segment_bytes, "roll segments at this size")
+      ->check(CLI::Range(int64_t{1024}, int64_t{1} << 30))
+      ->capture_default_str();
+  sub->add_option("--ready-file", opts->ready_file,
+                  "when both listeners are up, write {\"kafka\":..,\"admin\":..,\"pid\":..} here atomically");
+  sub->callback([&ctx, opts] {
+    broker::StorageOptions so;
+    so.default_partitions = opts->default_partitions;
+    so.retention_bytes = opts->retention_bytes;
+    so.retention_ms = opts->retention_ms;
+    so.segment_bytes = opts->segment_bytes;
+    auto store = broker::OpenStorageLogStore(io::FileSystem::Default(), opts->data_dir, so);
+    Status st = store.ok() ? broker::RunBroker(*opts, std::move(store).value()) : store.status();
+    if (!st.ok()) {
+      std::fprintf(stderr, "evpipe broker: %s\n", st.ToString().c_str());
+      ctx.exit_code = kExitFailure;
+    }
+  });
 }
 
 }  // namespace evpipe::cli

@@ -1,11 +1,95 @@
-// `evpipe raw-to-parquet`: compact a date of raw NDJSON into deduplicated Parquet.
+// `evpipe raw-to-parquet`: compact a date of raw NDJSON into deduplicated Parquet
+// (docs/formats/raw_to_parquet.md).
+#include <cstdio>
+#include <string>
+
 #include "evpipe/cli/command.h"
+#include "evpipe/cli/options.h"
+#include "evpipe/io/file_system.h"
+#include "evpipe/jobs/raw_to_parquet.h"
 
 namespace evpipe::cli {
+namespace {
+
+struct RawToParquetArgs {
+  std::string date;
+  bool all = false;
+  bool json = false;
+  std::string codec = "zstd";
+  jobs::Options options;
+};
+
+void PrintReport(const jobs::DateReport& r, bool json) {
+  const std::string line = json ? r.ToJson() : r.ToLine();
+  std::fprintf(stdout, "%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "evpipe raw-to-parquet: %s\n", s.ToString().c_str());
+  return s.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+}
+
+int Run(RawToParquetArgs& args) {
+  auto codec = parquet::ParseCodec(args.codec);
+  if (!codec.ok()) return Fail(codec.status());
+  args.options.codec = *codec;
+  io::FileSystem& fs = io::FileSystem::Default();
+  if (!args.all && args.date.empty()) {
+    return Fail(Status::InvalidArgument("give --date YYYY-MM-DD or --all"));
+  }
+  if (!args.all) {
+    // Check the date before taking the lock (a typo must not create directories).
+    if (Status s = jobs::CheckDate(fs, args.options, args.date); !s.ok()) return Fail(s);
+    auto lock = jobs::TopicLock::Acquire(fs, args.options);
+    if (!lock.ok()) return Fail(lock.status());
+    auto report = jobs::ConvertDate(fs, args.options, args.date);
+    if (!report.ok()) return Fail(report.status());
+    PrintReport(*report, args.json);
+    return kExitOk;
+  }
+  auto dates = jobs::ListDates(fs, args.options);  // before the lock: no raw data creates nothing
+  if (!dates.ok()) return Fail(dates.status());
+  auto lock = jobs::TopicLock::Acquire(fs, args.options);
+  if (!lock.ok()) return Fail(lock.status());
+  int code = kExitOk;
+  for (const std::string& date : *dates) {
+    auto report = jobs::ConvertDateIfChanged(fs, args.options, date);
+    if (!report.ok()) {
+      std::fprintf(stderr, "evpipe raw-to-parquet: %s\n", report.status().ToString().c_str());
+      code = kExitFailure;  // go on with the other dates
+      continue;
+    }
+    PrintReport(*report, args.json);
+  }
+  return code;
+}
+
+}  // namespace
 
 void RegisterRawToParquet(CLI::App& root, Context& ctx) {
-  CLI::App* sub = root.add_subcommand("raw-to-parquet", "compact a date of raw NDJSON into deduplicated Parquet");
-  sub->callback([&ctx] { ctx.exit_code = NotBuiltYet("raw-to-parquet", "6"); });
+  auto args = std::make_shared<RawToParquetArgs>();
+  CLI::App* sub = root.add_subcommand(
+      "raw-to-parquet",
+      "compact a date of raw NDJSON into deduplicated Parquet (one ingest_date replaced atomically)");
+  AddDate(sub, args->date);
+  sub->add_flag("--all", args->all, "convert every date whose raw input changed since its last conversion");
+  AddTopic(sub, args->options.topic);
+  AddRawDir(sub, args->options.raw_dir);
+  AddParquetDir(sub, args->options.parquet_dir);
+  AddQuarantineDir(sub, args->options.quarantine_dir);
+  AddRowsPerFile(sub, args->options.rows_per_file);
+  sub->add_option("--codec", args->codec, "Parquet page codec: zstd, snappy or uncompressed")->capture_default_str();
+  args->options.zstd_level = parquet::kDefaultZstdLevel;
+  sub->add_option("--zstd-level", args->options.zstd_level, "zstd level (1 = fast)")
+      ->check(CLI::Range(-7, 22))->capture_default_str();
+  sub->add_option("--threads", args->options.threads, "parse threads (0 = one per core)")
+      ->check(CLI::Range(0, 256))->capture_default_str();
+  sub->add_flag("--json", args->json, "one JSON object per date on stdout instead of the summary line");
+  sub->callback([&ctx, args] {
+    args->options.progress = !args->json;
+    ctx.exit_code = Run(*args);
+  });
 }
 
 }  // namespace evpipe::cli

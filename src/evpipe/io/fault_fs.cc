@@ -97,6 +97,11 @@ Status FaultInjectingFileSystem::Rename(const std::string& from, const std::stri
   return base_.Rename(from, to);
 }
 
+Status FaultInjectingFileSystem::RenameExchange(const std::string& a, const std::string& b) {
+  if (ShouldFail(FaultOp::kRename)) return Status::FromErrno("rename exchange " + a, err_.load());
+  return base_.RenameExchange(a, b);
+}
+
 Status FaultInjectingFileSystem::SyncDir(const std::string& path) {
   if (ShouldFail(FaultOp::kSyncDir)) return Status::FromErrno("fsync dir " + path, err_.load());
   return base_.SyncDir(path);

@@ -33,6 +33,8 @@ class FaultInjectingFileSystem final : public FileSystem {
   Result<std::string> ReadFile(const std::string& path) override { return base_.ReadFile(path); }
   Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
+  // Fails as a kRename.
+  Status RenameExchange(const std::string& a, const std::string& b) override;
   Status Remove(const std::string& path) override { return base_.Remove(path); }
   Status RemoveAll(const std::string& path) override { return base_.RemoveAll(path); }
   Status CreateDirs(const std::string& path) override { return base_.CreateDirs(path); }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -176,6 +177,17 @@ class PosixFileSystem final : public FileSystem {
     return Status::Ok();
   }
 
+  Status RenameExchange(const std::string& a, const std::string& b) override {
+    if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) != 0) {
+      int err = errno;
+      if (err == EINVAL || err == ENOSYS) {
+        return Status::InvalidArgument("rename exchange not supported here: " + a + " <-> " + b);
+      }
+      return ErrnoStatus("rename exchange", a + " <-> " + b, err);
+    }
+    return Status::Ok();
+  }
+
   Status Remove(const std::string& path) override {
     if (::unlink(path.c_str()) != 0) return ErrnoStatus("remove", path, errno);
     return Status::Ok();
@@ -245,6 +257,10 @@ class PosixFileSystem final : public FileSystem {
 };
 
 }  // namespace
+
+Status FileSystem::RenameExchange(const std::string& a, const std::string& b) {
+  return Status::InvalidArgument("rename exchange not supported by this file system: " + a + " <-> " + b);
+}
 
 Result<std::unique_ptr<RandomAccessFile>> FileSystem::NewRandomAccessFile(const std::string& path) {
   return Status::Internal("random access reads not supported by this file system: " + path);

@@ -66,6 +66,10 @@ class FileSystem {
   // reports "not supported" so that older FileSystem subclasses still build.
   virtual Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path);
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  // Atomically swaps two existing paths (renameat2 RENAME_EXCHANGE): readers see
+  // one or the other at every instant. kInvalidArgument where the file system
+  // cannot (callers then fall back to two renames).
+  virtual Status RenameExchange(const std::string& a, const std::string& b);
   virtual Status Remove(const std::string& path) = 0;
   // Recursive remove; missing is fine.
   virtual Status RemoveAll(const std::string& path) = 0;

@@ -23,9 +23,10 @@ struct WriterOptions {
   // many bytes, or it holds page_max_rows rows.
   size_t page_size_bytes = kDefaultPageSizeBytes;
   size_t page_max_rows = kDefaultPageMaxRows;
-  // A row group is closed once the bytes it holds in memory (compressed pages
-  // plus open pages and dictionaries) reach this, or it holds
-  // row_group_max_rows rows (0 = no row limit). This bounds the writer's memory.
+  // A row group is closed once its encoded data (uncompressed page bodies,
+  // open pages and dictionaries) reaches this many bytes, or it holds
+  // row_group_max_rows rows (0 = no row limit). The writer holds at most
+  // about this much per open row group (less: finished pages are compressed).
   size_t row_group_size_bytes = kDefaultRowGroupSizeBytes;
   size_t row_group_max_rows = 0;
   // Dictionary-encode BYTE_ARRAY columns; a column chunk falls back to PLAIN

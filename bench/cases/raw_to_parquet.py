@@ -1,0 +1,66 @@
+"""raw-to-parquet: evpipe vs DuckDB on the biggest date of `evpipe gen --orders 50000`.
+
+Both convert the same raw NDJSON date (duplicates included) with the same dedup
+and order to Parquet zstd; DuckDB runs through @duckdb/node-api with 2 threads
+(bench/duckdb_raw_to_parquet.mjs). Output sizes go into the case note.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def cases(ctx):
+    from run import Case  # noqa: the runner's module (bench/run.py)
+
+    orders = 2000 if ctx.quick else 50000
+    work = os.path.join(ctx.work, "raw_to_parquet")
+    gen = os.path.join(work, "gen")
+
+    def biggest_date():
+        topic = os.path.join(gen, "events")
+        best = None
+        for name in sorted(os.listdir(topic)):
+            d = os.path.join(topic, name)
+            size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if not f.startswith("."))
+            if best is None or size > best[1]:
+                best = (name.split("=", 1)[1], size, d)
+        return best
+
+    # Generated at load time: items and bytes must be known when the case is built.
+    os.makedirs(work, exist_ok=True)
+    subprocess.run([ctx.evpipe, "gen", "--orders", str(orders), "--gen-dir", gen], check=True,
+                   stdout=subprocess.DEVNULL, env=dict(os.environ, EVPIPE_PROGRESS="0"))
+    date, size, date_dir = biggest_date()
+    lines = 0
+    for fname in os.listdir(date_dir):
+        if fname.startswith("."):
+            continue
+        with open(os.path.join(date_dir, fname), "rb") as f:
+            lines += sum(1 for _ in f)
+    pq = os.path.join(work, "parquet")
+    duck_out = os.path.join(work, "duckdb.parquet")
+    script = os.path.join(ROOT, "bench", "duckdb_raw_to_parquet.mjs")
+    ours = (f"{ctx.evpipe} raw-to-parquet --date {date} --raw-dir {gen} --parquet-dir {pq} "
+            f"--quarantine-dir {work}/quarantine")
+    baseline = f"node {script} {date_dir} {duck_out} 2"
+
+    case = Case(name="raw-to-parquet (one date, dedup, zstd)", unit="rows/s", items=lines, bytes=size,
+                ours=ours, baseline=baseline, baseline_name="DuckDB 2 threads", target_ratio=2.0)
+
+    def teardown():
+        ours_bytes = 0
+        d = os.path.join(pq, "events", f"ingest_date={date}")
+        if os.path.isdir(d):
+            ours_bytes = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".parquet"))
+        duck_bytes = os.path.getsize(duck_out) if os.path.exists(duck_out) else 0
+        case.note = (f"date {date}: {lines} lines, {size} input bytes; output bytes ours {ours_bytes}, "
+                     f"DuckDB {duck_bytes}")
+        print(f"bench: raw-to-parquet: {case.note}", file=sys.stderr)
+        shutil.rmtree(work, ignore_errors=True)
+
+    case.teardown = teardown
+    return [case]

@@ -1,0 +1,40 @@
+// `evpipe broker`: a single-node, durable Kafka-protocol broker. RunBroker
+// owns everything: the Kafka listener and its I/O thread, the group-commit
+// fsync path, the group coordinator and the admin HTTP endpoint.
+// See docs/readme/broker.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "evpipe/broker/log_store.h"
+#include "evpipe/core/status.h"
+
+namespace evpipe::broker {
+
+inline constexpr const char* kDefaultListen = "127.0.0.1:9092";
+inline constexpr const char* kDefaultAdminListen = "127.0.0.1:9644";
+inline constexpr int32_t kDefaultPartitionCount = 3;
+inline constexpr int32_t kMaxRequestBytes = 100 * 1024 * 1024;
+
+struct BrokerOptions {
+  std::string data_dir = "./data/broker";
+  std::string listen = kDefaultListen;
+  std::string admin_listen = kDefaultAdminListen;
+  int32_t default_partitions = kDefaultPartitionCount;
+  bool auto_create_topics = true;
+  int64_t retention_bytes = -1;  // per partition; -1 = unlimited
+  int64_t retention_ms = -1;     // -1 = forever
+  int64_t segment_bytes = 128 * 1024 * 1024;
+  std::string ready_file;  // written atomically once both listeners are up
+};
+
+// Runs until SIGTERM or SIGINT, then shuts down cleanly (answers what is in
+// flight, syncs the logs). `store` holds the topics; RunBroker owns it.
+Status RunBroker(const BrokerOptions& options, std::unique_ptr<LogStore> store);
+
+// Splits "host:port" (port 0 = any free port).
+Result<std::pair<std::string, uint16_t>> ParseHostPort(const std::string& s);
+
+}  // namespace evpipe::broker

@@ -1,0 +1,90 @@
+// The storage seam of the broker: what the request handlers need from the
+// partition logs, the topic catalog, committed group offsets and producer
+// ids. The durable implementation adapts evpipe_broker_storage (storage/);
+// NewMemoryLogStore (memory_log_store.h) is an in-memory one for unit tests.
+// All methods are called from the broker's I/O thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "evpipe/core/status.h"
+
+namespace evpipe::broker {
+
+// Why an append was refused, in Kafka terms (the handler maps it to an error code).
+enum class AppendError {
+  kNone = 0,
+  kCorrupt,             // bad batch (length, magic, CRC)
+  kMessageTooLarge,     // batch above the topic's max.message.bytes
+  kInvalidRecord,       // well-formed but not acceptable
+  kOutOfOrderSequence,  // idempotent producer skipped a sequence number
+  kInvalidProducerEpoch,
+  kStorage,             // I/O failure
+};
+
+struct AppendResult {
+  int64_t base_offset = -1;
+  int64_t last_offset = -1;
+  bool duplicate = false;  // an idempotent retry of a batch already stored
+  AppendError error = AppendError::kNone;
+  std::string message;  // for logs when error != kNone
+};
+
+// One partition's log.
+class PartitionLog {
+ public:
+  virtual ~PartitionLog() = default;
+  // Appends one validated record batch v2; the log assigns its offsets.
+  virtual AppendResult Append(std::string_view batch) = 0;
+  // Whole batches starting with the one holding `offset`, up to about
+  // max_bytes (at least one batch when any exists at or after `offset`).
+  virtual Result<std::string> Read(int64_t offset, int32_t max_bytes) = 0;
+  virtual int64_t high_watermark() const = 0;
+  virtual int64_t log_start_offset() const = 0;
+  // Makes every appended batch durable (fsync).
+  virtual Status Sync() = 0;
+  // The first offset whose timestamp is >= ts; -1 when none.
+  virtual Result<int64_t> OffsetForTimestamp(int64_t ts) = 0;
+};
+
+struct CommittedOffset {
+  int64_t offset = -1;
+  std::string metadata;
+};
+
+// Topics, committed offsets and producer ids of one broker.
+class LogStore {
+ public:
+  virtual ~LogStore() = default;
+  // kAlreadyExists when the topic exists.
+  virtual Status CreateTopic(const std::string& topic, int32_t partitions) = 0;
+  virtual Status DeleteTopic(const std::string& topic) = 0;
+  virtual std::vector<std::string> ListTopics() = 0;
+  // -1 when the topic does not exist.
+  virtual int32_t PartitionCount(const std::string& topic) = 0;
+  // nullptr when the topic or partition does not exist. Valid until the topic is deleted.
+  virtual PartitionLog* Partition(const std::string& topic, int32_t partition) = 0;
+
+  // Durable when it returns ok.
+  virtual Status CommitOffsets(const std::string& group,
+                               const std::vector<std::tuple<std::string, int32_t, CommittedOffset>>& offsets) = 0;
+  virtual std::optional<CommittedOffset> FetchOffset(const std::string& group, const std::string& topic,
+                                                     int32_t partition) = 0;
+  // Every (topic, partition, offset) committed for the group.
+  virtual std::vector<std::tuple<std::string, int32_t, CommittedOffset>> GroupOffsets(const std::string& group) = 0;
+  virtual std::vector<std::string> GroupsWithOffsets() = 0;
+
+  // A producer id never handed out before (persists across restarts).
+  virtual Result<int64_t> AllocateProducerId() = 0;
+  // Applies retention now (called periodically).
+  virtual void ApplyRetention() = 0;
+  // Syncs everything (clean shutdown).
+  virtual Status Close() = 0;
+};
+
+}  // namespace evpipe::broker

@@ -1,0 +1,109 @@
+// Kafka wire primitives: a bounds-checked Reader and a growable Writer for the
+// classic and the flexible ("compact", tagged-field) encodings.
+// See docs/formats/kafka_protocol.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace evpipe::kafka_protocol {
+
+// Reads big-endian Kafka primitives from a byte range it does not own.
+// Never reads out of bounds: the first short read or bad length marks the
+// reader failed, after which every read returns a zero value. Callers check
+// ok() once at the end. Lengths are checked against the bytes left, so a
+// huge array or string length can never cause a huge allocation.
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : data_(data) {}
+
+  bool ok() const { return ok_; }
+  size_t remaining() const { return ok_ ? data_.size() - pos_ : 0; }
+  size_t position() const { return pos_; }
+  void Fail() { ok_ = false; }
+
+  int8_t Int8();
+  int16_t Int16();
+  int32_t Int32();
+  int64_t Int64();
+  uint32_t UInt32();
+  bool Bool() { return Int8() != 0; }
+  uint32_t UnsignedVarint();
+  int32_t Varint();    // zig-zag
+  int64_t Varlong();   // zig-zag
+
+  // Classic (INT16 length) or compact (UNSIGNED_VARINT length+1) strings.
+  std::string String(bool flexible);
+  std::optional<std::string> NullableString(bool flexible);
+  // Bytes as a view into the input (valid while the input lives).
+  std::string_view Bytes(bool flexible);
+  std::optional<std::string_view> NullableBytes(bool flexible);
+  std::string_view Raw(size_t n);
+  // An array length: -1 (null) is returned as -1; a length that cannot fit
+  // in the remaining bytes (each element >= min_element_size) fails.
+  int32_t ArrayLength(bool flexible, size_t min_element_size = 1);
+  // Skips a tagged-field section (flexible versions only).
+  void SkipTaggedFields();
+
+ private:
+  bool Need(size_t n);
+
+  std::string_view data_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+// Appends big-endian Kafka primitives to a string buffer it owns.
+class Writer {
+ public:
+  void Int8(int8_t v) { buf_.push_back(static_cast<char>(v)); }
+  void Int16(int16_t v);
+  void Int32(int32_t v);
+  void Int64(int64_t v);
+  void UInt32(uint32_t v);
+  void Bool(bool v) { Int8(v ? 1 : 0); }
+  void UnsignedVarint(uint32_t v);
+  void Varint(int32_t v);
+  void Varlong(int64_t v);
+  void String(std::string_view s, bool flexible);
+  void NullableString(const std::optional<std::string>& s, bool flexible);
+  void Bytes(std::string_view b, bool flexible);
+  void NullableBytes(const std::optional<std::string_view>& b, bool flexible);
+  void ArrayLength(int32_t n, bool flexible);  // -1 = null
+  void Raw(std::string_view b) { buf_.append(b); }
+  // An empty tagged-field section (flexible versions only).
+  void EmptyTaggedFields() { UnsignedVarint(0); }
+
+  // Overwrites 4 bytes at `pos` (a length prefix reserved earlier).
+  void PatchInt32(size_t pos, int32_t v);
+  size_t size() const { return buf_.size(); }
+  std::string& buffer() { return buf_; }
+  std::string Release() { return std::move(buf_); }
+
+ private:
+  std::string buf_;
+};
+
+// Big-endian helpers for code that patches raw buffers (record batches).
+inline uint32_t LoadBE32(const char* p) {
+  auto u = reinterpret_cast<const unsigned char*>(p);
+  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
+}
+inline uint64_t LoadBE64(const char* p) {
+  return (uint64_t{LoadBE32(p)} << 32) | LoadBE32(p + 4);
+}
+inline void StoreBE32(char* p, uint32_t v) {
+  p[0] = static_cast<char>(v >> 24);
+  p[1] = static_cast<char>(v >> 16);
+  p[2] = static_cast<char>(v >> 8);
+  p[3] = static_cast<char>(v);
+}
+inline void StoreBE64(char* p, uint64_t v) {
+  StoreBE32(p, static_cast<uint32_t>(v >> 32));
+  StoreBE32(p + 4, static_cast<uint32_t>(v));
+}
+
+}  // namespace evpipe::kafka_protocol

@@ -1,0 +1,94 @@
+// Tests of date checks, raw file listing and memory maps.
+#include "evpipe/jobs/raw_input.h"
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
+
+namespace evpipe::jobs {
+namespace {
+
+TEST(RawInputTest, ValidDates) {
+  EXPECT_TRUE(IsValidDate("2026-02-05"));
+  EXPECT_TRUE(IsValidDate("2024-02-29"));
+  EXPECT_TRUE(IsValidDate("2000-02-29"));
+  EXPECT_FALSE(IsValidDate("1900-02-29"));
+  EXPECT_FALSE(IsValidDate("2026-02-29"));
+  EXPECT_FALSE(IsValidDate("2026-13-01"));
+  EXPECT_FALSE(IsValidDate("2026-00-10"));
+  EXPECT_FALSE(IsValidDate("2026-04-31"));
+  EXPECT_FALSE(IsValidDate("2026-4-1"));
+  EXPECT_FALSE(IsValidDate("20260205"));
+  EXPECT_FALSE(IsValidDate("2026-02-05x"));
+  EXPECT_FALSE(IsValidDate("2026/02/05"));
+  EXPECT_FALSE(IsValidDate(""));
+  EXPECT_FALSE(IsValidDate("../../etc"));
+}
+
+TEST(RawInputTest, DateBounds) {
+  int64_t b = 0, e = 0;
+  DateBoundsMicros("1970-01-01", &b, &e);
+  EXPECT_EQ(b, 0);
+  EXPECT_EQ(e, 86400LL * 1000000 - 1);
+  DateBoundsMicros("2026-02-05", &b, &e);
+  EXPECT_EQ(b, 1770249600LL * 1000000);  // date -u -d 2026-02-05 +%s
+  DateBoundsMicros("1969-12-31", &b, &e);
+  EXPECT_EQ(b, -86400LL * 1000000);
+}
+
+TEST(RawInputTest, ListsOnlyCompleteRawFilesSortedByName) {
+  testing::TempDir tmp;
+  io::FileSystem& fs = io::FileSystem::Default();
+  const std::string dir = DatePartitionDir(tmp.path(), "events", "2026-02-05");
+  ASSERT_TRUE(fs.CreateDirs(io::JoinPath(dir, "sub.ndjson")).ok());
+  for (const char* name : {"part-2.ndjson", "part-10.ndjson", ".part-3.ndjson.tmp", ".part-4.ndjson", "notes.txt",
+                           "part-1.ndjson"}) {
+    ASSERT_TRUE(io::WriteFileAtomically(fs, io::JoinPath(dir, name), "x\n").ok());
+  }
+  auto files = ListRawFiles(fs, dir);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_EQ(files->size(), 3u);
+  EXPECT_EQ((*files)[0].name, "part-1.ndjson");
+  EXPECT_EQ((*files)[1].name, "part-10.ndjson");
+  EXPECT_EQ((*files)[2].name, "part-2.ndjson");
+  EXPECT_EQ((*files)[0].size, 2u);
+  EXPECT_EQ(ListRawFiles(fs, io::JoinPath(tmp.path(), "missing")).status().code(), StatusCode::kNotFound);
+}
+
+TEST(RawInputTest, ListsDates) {
+  testing::TempDir tmp;
+  io::FileSystem& fs = io::FileSystem::Default();
+  ASSERT_TRUE(fs.CreateDirs(DatePartitionDir(tmp.path(), "events", "2026-02-06")).ok());
+  ASSERT_TRUE(fs.CreateDirs(DatePartitionDir(tmp.path(), "events", "2026-02-05")).ok());
+  ASSERT_TRUE(fs.CreateDirs(io::JoinPath(tmp.path(), "events/ingest_date=unknown")).ok());
+  ASSERT_TRUE(fs.CreateDirs(io::JoinPath(tmp.path(), "events/.ingest_date=2026-02-07.new")).ok());
+  auto dates = ListRawDates(fs, tmp.path(), "events");
+  ASSERT_TRUE(dates.ok());
+  EXPECT_EQ(*dates, (std::vector<std::string>{"2026-02-05", "2026-02-06"}));
+  EXPECT_EQ(ListRawDates(fs, tmp.path(), "other").status().code(), StatusCode::kNotFound);
+}
+
+TEST(RawInputTest, MapsAndReleases) {
+  testing::TempDir tmp;
+  io::FileSystem& fs = io::FileSystem::Default();
+  std::string data(3 * 4096 + 17, 'a');
+  data[5000] = '\n';
+  const std::string path = io::JoinPath(tmp.path(), "f");
+  ASSERT_TRUE(io::WriteFileAtomically(fs, path, data).ok());
+  auto m = MappedFile::Open(path);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->data(), data);
+  m->Release(100, 9000);
+  m->ReleaseAll();
+  EXPECT_EQ(m->data(), data);  // released pages read back the same bytes
+  MappedFile moved = std::move(*m);
+  EXPECT_EQ(moved.size(), data.size());
+  const std::string empty = io::JoinPath(tmp.path(), "empty");
+  ASSERT_TRUE(io::WriteFileAtomically(fs, empty, "").ok());
+  auto e = MappedFile::Open(empty);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->size(), 0u);
+}
+
+}  // namespace
+}  // namespace evpipe::jobs

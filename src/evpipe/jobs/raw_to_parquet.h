@@ -1,0 +1,92 @@
+// raw-to-parquet: one ingest_date of raw NDJSON -> validated, deduplicated,
+// ordered Parquet files, replaced as a whole (docs/formats/raw_to_parquet.md).
+//
+//   Options opt; opt.raw_dir = "data/raw"; opt.parquet_dir = "data/parquet"; ...
+//   EVPIPE_ASSIGN_OR_RETURN(DateReport r, ConvertDate(io::FileSystem::Default(), opt, "2026-02-05"));
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "evpipe/core/status.h"
+#include "evpipe/io/file_system.h"
+#include "evpipe/jobs/manifest.h"
+#include "evpipe/parquet/compression.h"
+
+namespace evpipe::jobs {
+
+inline constexpr int64_t kDefaultRowsPerFile = 250000;
+inline constexpr const char* kQuarantineStage = "raw-to-parquet";
+
+struct Options {
+  std::string raw_dir;
+  std::string parquet_dir;
+  std::string quarantine_dir;
+  std::string topic = "events";
+  int64_t rows_per_file = kDefaultRowsPerFile;
+  parquet::Codec codec = parquet::Codec::kZstd;
+  int zstd_level = parquet::kDefaultZstdLevel;
+  // Parse threads within a date (0 = one per core).
+  int threads = 0;
+  // Draw a progress bar on stderr when it is a terminal.
+  bool progress = true;
+};
+
+// What one date's conversion did (or, when skipped, what its manifest says).
+struct DateReport {
+  std::string date;
+  bool skipped = false;  // --all: input unchanged since the last conversion
+  int64_t input_files = 0;
+  uint64_t input_bytes = 0;
+  int64_t rows_in = 0;             // lines read (valid + quarantined)
+  int64_t duplicates_removed = 0;  // valid rows dropped as repeats of an event_id
+  int64_t quarantined = 0;
+  int64_t rows_out = 0;
+  int64_t output_files = 0;
+  uint64_t output_bytes = 0;  // Parquet bytes (the manifest not counted)
+  double seconds = 0;
+
+  // "2026-02-05: rows in 132715, duplicates 1234, ..." (one line, no newline).
+  std::string ToLine() const;
+  // One JSON object (no newline).
+  std::string ToJson() const;
+};
+
+// Ok when `date` is a real YYYY-MM-DD (else InvalidArgument) with a raw
+// partition (else NotFound); both errors are one line for the user.
+Status CheckDate(io::FileSystem& fs, const Options& options, std::string_view date);
+
+// Converts one date. Errors: InvalidArgument for a DATE that is not a real
+// YYYY-MM-DD, NotFound when the raw partition does not exist; anything else is
+// an I/O failure (the previous output is then left as it was).
+Result<DateReport> ConvertDate(io::FileSystem& fs, const Options& options, std::string_view date);
+
+// The dates with a raw partition (sorted). NotFound when <raw_dir>/<topic> does not exist.
+Result<std::vector<std::string>> ListDates(io::FileSystem& fs, const Options& options);
+
+// Converts `date` unless its manifest shows that the same input files (names
+// and sizes) were converted with the same options; then returns the manifest's
+// counts with skipped = true.
+Result<DateReport> ConvertDateIfChanged(io::FileSystem& fs, const Options& options, std::string_view date);
+
+// The manifest of a converted date, NotFound when the date has no output.
+Result<Manifest> ReadManifest(io::FileSystem& fs, const Options& options, std::string_view date);
+
+// Holds an exclusive lock on <parquet_dir>/<topic> for one run (flock), so that
+// two jobs never build the same date at once. Released by the destructor.
+class TopicLock {
+ public:
+  static Result<TopicLock> Acquire(io::FileSystem& fs, const Options& options);
+  TopicLock(TopicLock&& other) noexcept;
+  TopicLock& operator=(TopicLock&&) = delete;
+  ~TopicLock();
+
+ private:
+  explicit TopicLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+}  // namespace evpipe::jobs
