@@ -112,6 +112,11 @@ Status Run(const ConsumeFlags& f) {
   options.start_offset = f.from_beginning ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
   if (!f.offset.empty()) {
     EVPIPE_ASSIGN_OR_RETURN(options.start_offset, ParseOffset(f.offset));
+    options.explicit_offset = true;
+    if (!f.group.empty() && f.partition < 0) {
+      return Status::InvalidArgument("--offset with --group needs --partition (a group member resumes from its "
+                                     "committed offsets; --from-beginning decides where a new group starts)");
+    }
   }
   bool json = f.format == "json";
   EVPIPE_ASSIGN_OR_RETURN(kafka::Config config, kafka::ConsumerConfig(f.bootstrap, options, f.properties));
@@ -175,7 +180,8 @@ void RegisterConsume(CLI::App& root, Context& ctx) {
   sub->add_option("-p,--partition", f.partition, "Read only this partition")->check(CLI::NonNegativeNumber);
   sub->add_option("-o,--offset", f.offset, "Start at beginning, end, N, or -N (N before the end)");
   sub->add_option("-g,--group", f.group,
-                  "Consume as a member of this group (committed offsets win over --from-beginning/--offset)");
+                  "Consume as a member of this group: resume from its committed offsets, commit what is read "
+                  "(--from-beginning: where a new group starts)");
   sub->add_option("-f,--format", f.format, "value: one value per line; json: one JSON record per line")
       ->check(CLI::IsMember({"value", "json"}))
       ->capture_default_str();

@@ -18,7 +18,8 @@ Result<Config> ConsumerConfig(const std::string& bootstrap, const ConsumeOptions
   // (8 MiB per-partition fetches measured slower than the 1 MiB default.)
   EVPIPE_RETURN_IF_ERROR(config.Set("queued.max.messages.kbytes", "262144"));
   EVPIPE_RETURN_IF_ERROR(config.Set("fetch.wait.max.ms", "100"));
-  bool beginning = options.start_offset == RD_KAFKA_OFFSET_BEGINNING;
+  bool beginning = options.start_offset == RD_KAFKA_OFFSET_BEGINNING || options.start_offset >= 0 ||
+                   options.start_offset <= RD_KAFKA_OFFSET_TAIL_BASE;
   EVPIPE_RETURN_IF_ERROR(config.Set("auto.offset.reset", beginning ? "earliest" : "latest"));
   if (options.group.empty()) {
     EVPIPE_RETURN_IF_ERROR(config.Set("enable.auto.commit", "false"));
@@ -87,11 +88,13 @@ Status Consumer::Start(int connect_timeout_ms) {
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Unavailable("subscribe: " + ErrorText(err));
     return Status::Ok();
   }
-  // A group and one partition: assigned directly, offsets still committed to the group.
+  // A group and one partition: assigned directly, resuming from the group's
+  // committed offset (unless --offset), and committing what is read.
+  int64_t start = options_.explicit_offset ? options_.start_offset : RD_KAFKA_OFFSET_STORED;
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(static_cast<int>(topic.partitions.size()));
   for (const PartitionMetadata& p : topic.partitions) {
     if (options_.partition >= 0 && p.id != options_.partition) continue;
-    rd_kafka_topic_partition_list_add(parts, options_.topic.c_str(), p.id)->offset = options_.start_offset;
+    rd_kafka_topic_partition_list_add(parts, options_.topic.c_str(), p.id)->offset = start;
     owned_.insert(p.id);
   }
   rd_kafka_resp_err_t err = rd_kafka_assign(rk, parts);

@@ -24,6 +24,10 @@ struct ConsumeOptions {
   // Where to start without a committed offset: RD_KAFKA_OFFSET_BEGINNING,
   // RD_KAFKA_OFFSET_END, an absolute offset, or RD_KAFKA_OFFSET_TAIL(n).
   int64_t start_offset = RD_KAFKA_OFFSET_END;
+  // With a group: start_offset was asked for explicitly (--offset) and wins
+  // over the committed offset; otherwise the committed offset wins and
+  // start_offset only decides where a partition without one starts.
+  bool explicit_offset = false;
   bool exit_at_end = false;   // report done once every owned partition is read to its end
 };
 

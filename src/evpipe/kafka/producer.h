@@ -37,13 +37,17 @@ struct Header {
   std::optional<std::string_view> value;  // nullopt: a null header value
 };
 
-// One record to send. The views need only live until Produce returns (it copies).
+// One record to send. With copy (the default) the views need only live until Produce returns.
 struct OutRecord {
   std::optional<std::string_view> key;    // nullopt: null key (partitioner picks)
   std::optional<std::string_view> value;  // nullopt: null value (a tombstone)
   int32_t partition = RD_KAFKA_PARTITION_UA;  // UA: by key
   int64_t timestamp_ms = 0;                   // 0: now
   const std::vector<Header>* headers = nullptr;
+  // false: the value bytes stay valid and unchanged until the delivery
+  // report (e.g. a mapped file kept until Flush), so librdkafka need not copy
+  // them. (Keys and headers are always copied.)
+  bool copy = true;
 };
 
 // Owned and used by one thread: Produce, Poll and Flush serve delivery reports

@@ -70,6 +70,16 @@ class ProduceConsumeTest(BrokerTest):
         again = self.consume("orders", "--group", "g1")
         self.assertEqual(again, b"", "the group committed what it read")
 
+    def test_group_with_one_partition_resumes_from_its_commit(self):
+        first = self.consume_json("orders", "--group", "g2", "--partition", "1")
+        self.assertGreater(len(first), 0)
+        self.assertEqual({r["partition"] for r in first}, {1})
+        self.assertEqual(self.consume("orders", "--group", "g2", "--partition", "1"), b"",
+                         "regression: the committed offset wins over --from-beginning")
+        p = evpipe("consume", "-b", self.broker.bootstrap, "-t", "orders", "--group", "g2", "--offset", "0", "-e",
+                   check=False)
+        self.assertEqual(p.returncode, 2, "--offset with --group needs --partition")
+
     def test_create_existing_topic_says_so(self):
         p = evpipe("topic", "create", "-b", self.broker.bootstrap, "-t", "orders", "-p", "3")
         self.assertIn(b"already exists", p.stdout)
