@@ -25,6 +25,10 @@ EVPIPE_WERROR ?= OFF
 CTEST_ARGS  ?=
 
 KAFKA   := --bootstrap $(KAFKA_BOOTSTRAP)
+# raw-to-parquet reads RAW_DIR; when RAW_DIR holds nothing for TOPIC but GEN_DIR
+# does (`make gen` with no broker), it reads GEN_DIR instead and says so.
+RAW_INPUT = $(if $(wildcard $(RAW_DIR)/$(TOPIC)),$(RAW_DIR),$(if $(wildcard $(GEN_DIR)/$(TOPIC)),$(GEN_DIR),$(RAW_DIR)))
+RAW_NOTE  = $(if $(filter-out $(RAW_DIR),$(RAW_INPUT)),@echo "raw-to-parquet: $(RAW_DIR)/$(TOPIC) is empty; reading make gen output in $(GEN_DIR)",@true)
 EXIT_FLAG := $(if $(filter 1 true yes on,$(EXIT_AT_END)),--exit-at-end,)
 
 .DEFAULT_GOAL := help
@@ -103,14 +107,17 @@ sink-raw: build ## land the topic as raw NDJSON (EXIT_AT_END=1 stops when caught
 	  --roll-max-mb $(ROLL_MAX_MB) --roll-max-seconds $(ROLL_MAX_SECONDS) $(EXIT_FLAG)
 raw-to-parquet: build ## convert one DATE=YYYY-MM-DD to Parquet
 	@test -n "$(DATE)" || { echo "make raw-to-parquet: set DATE=YYYY-MM-DD" >&2; exit 2; }
-	@$(EVPIPE) raw-to-parquet --date $(DATE) --topic $(TOPIC) --raw-dir $(RAW_DIR) \
+	$(RAW_NOTE)
+	@$(EVPIPE) raw-to-parquet --date $(DATE) --topic $(TOPIC) --raw-dir $(RAW_INPUT) \
 	  --parquet-dir $(PARQUET_DIR) --rows-per-file $(ROWS_PER_FILE)
 raw-to-parquet-all: build ## convert every date whose raw input changed
-	@$(EVPIPE) raw-to-parquet --all --topic $(TOPIC) --raw-dir $(RAW_DIR) \
+	$(RAW_NOTE)
+	@$(EVPIPE) raw-to-parquet --all --topic $(TOPIC) --raw-dir $(RAW_INPUT) \
 	  --parquet-dir $(PARQUET_DIR) --rows-per-file $(ROWS_PER_FILE)
 reconcile: build ## per-date counts from simulator to Parquet, and whether they balance
 	@$(EVPIPE) reconcile $(KAFKA) --topic $(TOPIC) --orders $(N_ORDERS) --seed $(SEED) \
-	  --raw-dir $(RAW_DIR) --parquet-dir $(PARQUET_DIR)
+	  $(if $(filter-out $(RAW_DIR),$(RAW_INPUT)),--source gen --raw-dir $(GEN_DIR),--raw-dir $(RAW_DIR)) \
+	  --parquet-dir $(PARQUET_DIR)
 
 demo: build ## the whole flow end to end on the embedded broker
 	@scripts/demo.sh

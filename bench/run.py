@@ -92,8 +92,14 @@ def load_cases(ctx):
     for path in sorted(glob.glob(os.path.join(HERE, "cases", "*.py"))):
         spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
         mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        out.extend(mod.cases(ctx))
+        try:
+            spec.loader.exec_module(mod)
+            out.extend(mod.cases(ctx))
+        except Exception as e:  # one broken case file must not stop the others
+            name = os.path.basename(path)
+            print(f"bench: {name}: cannot set up: {e}", file=sys.stderr)
+            out.append(Case(name=name, unit="", items=0, ours="false", baseline="false",
+                            baseline_name="", note=f"setup failed: {str(e).splitlines()[0][:200]}"))
     return out
 
 
@@ -184,6 +190,9 @@ def main():
                 continue
             if time.time() > deadline:
                 rows.append({"name": case.name, "skipped": "time budget"})
+                continue
+            if case.note.startswith("setup failed"):
+                rows.append({"name": case.name, "error": case.note})
                 continue
             print(f"bench: {case.name} ...", file=sys.stderr, flush=True)
             try:

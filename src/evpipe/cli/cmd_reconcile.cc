@@ -247,6 +247,7 @@ int RunReconcile(ReconcileOptions& o) {
   }
   out += '\n';
   std::fputs(out.c_str(), stdout);
+  std::fflush(stdout);
   if (bad > 0) {
     std::fprintf(stderr,
                  "evpipe reconcile: *** %d date(s) do not balance: made must equal parquet + dups-rm + "
