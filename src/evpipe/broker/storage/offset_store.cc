@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "evpipe/broker/storage/byte_io.h"
 #include "evpipe/broker/storage/crc32c.h"
 #include "evpipe/core/clock.h"
 #include "evpipe/core/logging.h"
@@ -15,22 +16,9 @@ enum RecordType : uint8_t { kCommitRecord = 1, kDeleteGroupRecord = 2, kDeleteTo
 constexpr uint32_t kMaxRecordBytes = 16 << 20;
 constexpr size_t kCompactMinRecords = 4096;
 
-template <typename T>
-void Put(std::string& out, T v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out.append(buf, sizeof(T));
-}
 void PutString(std::string& out, std::string_view s) {
   Put<uint32_t>(out, static_cast<uint32_t>(s.size()));
   out.append(s);
-}
-template <typename T>
-bool Get(std::string_view& in, T* v) {
-  if (in.size() < sizeof(T)) return false;
-  std::memcpy(v, in.data(), sizeof(T));
-  in.remove_prefix(sizeof(T));
-  return true;
 }
 bool GetString(std::string_view& in, std::string* s) {
   uint32_t n = 0;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "evpipe/broker/storage/byte_io.h"
 #include "evpipe/broker/storage/crc32c.h"
 #include "evpipe/broker/storage/producer_state.h"
 #include "evpipe/broker/storage/record_batch.h"
@@ -38,19 +39,6 @@ bool ParseSegmentName(std::string_view name, int64_t* base) {
   }
   *base = v;
   return true;
-}
-
-template <typename T>
-void Put(std::string& out, T v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out.append(buf, sizeof(T));
-}
-template <typename T>
-T GetAt(std::string_view in, size_t pos) {
-  T v;
-  std::memcpy(&v, in.data() + pos, sizeof(T));
-  return v;
 }
 
 // Zigzag varint of a record (Kafka's varint/varlong); false when malformed.

@@ -5,27 +5,13 @@
 #include <limits>
 
 #include "fmt/core.h"
+#include "evpipe/broker/storage/byte_io.h"
 
 namespace evpipe::broker::storage {
 namespace {
 
 int32_t NextSequence(int32_t seq) {
   return seq == std::numeric_limits<int32_t>::max() ? 0 : seq + 1;
-}
-
-template <typename T>
-void Put(std::string& out, T v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out.append(buf, sizeof(T));
-}
-
-template <typename T>
-bool Get(std::string_view& in, T* v) {
-  if (in.size() < sizeof(T)) return false;
-  std::memcpy(v, in.data(), sizeof(T));
-  in.remove_prefix(sizeof(T));
-  return true;
 }
 
 }  // namespace

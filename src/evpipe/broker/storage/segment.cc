@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "evpipe/broker/storage/byte_io.h"
 #include "evpipe/broker/storage/crc32c.h"
 #include "fmt/core.h"
 
@@ -14,19 +15,6 @@ constexpr char kIndexMagic[4] = {'E', 'V', 'P', 'X'};
 constexpr uint32_t kIndexVersion = 1;
 constexpr size_t kIndexHeaderBytes = 4 + 4 + 8 + 8 + 8 + 8 + 4;
 constexpr int64_t kScanChunkBytes = 1 << 20;
-
-template <typename T>
-void Put(std::string& out, T v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out.append(buf, sizeof(T));
-}
-template <typename T>
-T GetAt(std::string_view in, size_t pos) {
-  T v;
-  std::memcpy(&v, in.data() + pos, sizeof(T));
-  return v;
-}
 
 }  // namespace
 
