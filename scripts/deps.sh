@@ -10,7 +10,7 @@ PACKAGES=(
   libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev libasio-dev
   clang libclang-rt-14-dev
-  kcat python3 python3-kafka nodejs npm hyperfine time curl
+  kcat python3 python3-kafka nodejs npm hyperfine time curl ccache
 )
 
 missing=()
