@@ -227,7 +227,7 @@ try {
   for (const [p, lag] of wantLag.entries()) {
     checkEq(await page.locator(`#group-partitions tr[data-partition="${TOPIC}/${p}"] td[data-lag]`).textContent(), String(lag), `page: lag of partition ${p}`);
   }
-  await page.waitForSelector('#lag-chart svg polyline');
+  await page.waitForSelector('#lag-chart svg polyline', { state: 'attached' });
   checkEq(await page.locator('#flow .stage').count(), 6, 'page: the pipeline strip has its six stages');
   // The lake per date, with a chart each.
   await page.waitForSelector('#lake-table tbody tr[data-date]');
@@ -238,7 +238,7 @@ try {
   check((await page.locator('#quarantine-table tbody').textContent()).length > 0, 'page: quarantine reasons');
   // The record browser with pretty JSON.
   await page.locator(`#topics-table tr[data-topic="${TOPIC}"] .part`).nth(1).click();
-  await page.waitForFunction(() => document.querySelectorAll('#records-list details.record').length > 0);
+  await page.waitForSelector(`#records-list[data-topic="${TOPIC}"][data-partition="1"] details.record`);
   checkEq(await page.locator('#records-list details.record').count(), PER_PARTITION[1], 'page: the records of partition 1');
   const pretty = await page.locator('#records-list details.record').first().locator('pre').textContent();
   check(pretty.includes('"event_id": "e-1-0"') && pretty.includes('\n  "payload": {\n    "order_id"'), `page: pretty JSON:\n${pretty}`);
@@ -246,7 +246,8 @@ try {
 
   // A topic deleted under the running console.
   await page.selectOption('#rec-topic', DOOMED);
-  await page.waitForFunction(() => document.querySelectorAll('#records-list details.record').length === 2);
+  await page.waitForSelector(`#records-list[data-topic="${DOOMED}"] details.record`);
+  checkEq(await page.locator('#records-list details.record').count(), 2, 'page: the records of the doomed topic');
   const kafka = new Kafka({ brokers: [bootstrap], clientId: 'console-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();

@@ -537,6 +537,8 @@ async function loadRecords(offset) {
   }
   showError('records-error', null);
   const b = r.body;
+  list.dataset.topic = b.topic;
+  list.dataset.partition = b.partition;
   state.records.from = b.from;
   state.records.last = b.next_offset;
   $('records-note').textContent = `${b.topic} partition ${b.partition}: offsets ${b.log_start} … ${b.log_end}; showing ${b.records.length} from offset ${b.from}. `
