@@ -199,7 +199,7 @@ Status Reset(const GroupFlags& f) {
   return Status::Ok();
 }
 
-[[maybe_unused]] Status Delete(const GroupFlags& f) {
+Status Delete(const GroupFlags& f) {
   EVPIPE_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Admin> admin, Connect(f));
   EVPIPE_RETURN_IF_ERROR(kafka::DeleteGroup(*admin, f.group, f.timeout_ms));
   std::printf("deleted group %s and its committed offsets\n", f.group.c_str());
@@ -256,6 +256,10 @@ void RegisterGroup(CLI::App& root, Context& ctx) {
   reset->add_flag("--json", r.json, "the plan as one JSON object on stdout");
   Run(reset, ctx, "group reset-offsets", r, Reset);
 
+  CLI::App* del = AddSub(group, "delete", "delete a group and its committed offsets (it must have no members)",
+                         delete_flags);
+  AddGroupArg(del, delete_flags);
+  Run(del, ctx, "group delete", delete_flags, Delete);
 }
 
 }  // namespace evpipe::cli
