@@ -312,6 +312,7 @@ std::string LakeToJson(const LakeReport& r) {
     total.parquet_rows += d.parquet_rows;
     total.parquet_bytes += d.parquet_bytes;
     for (const auto& [reason, n] : d.quarantined_by_reason) total.quarantined_by_reason[reason] += n;
+    for (const auto& [stage, n] : d.quarantined_by_stage) total.quarantined_by_stage[stage] += n;
   }
   w.EndArray();
   w.Key("total").BeginObject()
@@ -320,6 +321,7 @@ std::string LakeToJson(const LakeReport& r) {
       .Field("parquet_files", total.parquet_files).Field("parquet_rows", total.parquet_rows)
       .Field("parquet_bytes", total.parquet_bytes);
   WriteCounts(w, "quarantined_by_reason", total.quarantined_by_reason);
+  WriteCounts(w, "quarantined_by_stage", total.quarantined_by_stage);
   w.EndObject();
   w.Key("iceberg").BeginObject().Field("exists", r.iceberg_exists);
   if (r.iceberg_metadata.empty()) w.Key("metadata").Null();
