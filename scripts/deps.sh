@@ -11,6 +11,7 @@ PACKAGES=(
   libcpp-httplib-dev libasio-dev
   clang libclang-rt-14-dev
   kcat python3 python3-kafka nodejs npm hyperfine time curl ccache
+  python3-venv libsqlite3-dev
 )
 
 missing=()
