@@ -520,32 +520,6 @@ Result<std::string> PathFromUri(std::string_view uri) {
 
 std::string MetadataDir(std::string_view location) { return io::JoinPath(location, "metadata"); }
 
-int32_t DaysFromDate(std::string_view date) {
-  // Howard Hinnant's days_from_civil.
-  int y = std::stoi(std::string(date.substr(0, 4)));
-  const unsigned m = static_cast<unsigned>(std::stoi(std::string(date.substr(5, 2))));
-  const unsigned d = static_cast<unsigned>(std::stoi(std::string(date.substr(8, 2))));
-  y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int>(doe) - 719468;
-}
-
-std::string DateFromDays(int32_t days) {
-  const int z = days + 719468;
-  const int era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int y = static_cast<int>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return fmt::format("{:04d}-{:02d}-{:02d}", y + (m <= 2), m, d);
-}
-
 Result<TableState> ReadTable(io::FileSystem& fs, const TableDef& def, const std::string& location) {
   TableState empty;
   empty.location = location;

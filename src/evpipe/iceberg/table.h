@@ -130,8 +130,4 @@ Result<CommitResult> Commit(io::FileSystem& fs, const TableDef& def, const Table
                             const std::vector<DataFile>& base_files, const std::vector<PartitionReplace>& changes,
                             std::string_view run_id, const StringPairs& extra_summary);
 
-// Days since 1970-01-01 of "YYYY-MM-DD", and back.
-int32_t DaysFromDate(std::string_view date);
-std::string DateFromDays(int32_t days);
-
 }  // namespace evpipe::iceberg

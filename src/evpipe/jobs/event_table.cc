@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <set>
 
 #include <fmt/core.h>
 
+#include "evpipe/event/event.h"
 #include "evpipe/iceberg/kill_point.h"
 #include "evpipe/jobs/event_columns.h"
 
@@ -18,6 +20,14 @@ namespace evpipe::jobs {
 namespace {
 
 constexpr std::string_view kDateDirPrefix = "ingest_date=";
+constexpr int64_t kMicrosPerDay = 86400LL * 1000000LL;
+
+// Days since 1970-01-01 of a valid "YYYY-MM-DD" (the job checked it), and back.
+int32_t DayOf(std::string_view date) {
+  auto micros = event::ParseDate(date);
+  return micros.ok() ? static_cast<int32_t>(*micros / kMicrosPerDay) : INT32_MIN;
+}
+std::string DateOf(int32_t day) { return event::IngestDate(static_cast<int64_t>(day) * kMicrosPerDay); }
 
 std::string IcebergType(ColumnType t) {
   switch (t) {
@@ -121,7 +131,7 @@ Status TableSession::RemoveOrphans() {
 }
 
 std::vector<std::string> TableSession::FileNames(std::string_view date) const {
-  const int32_t day = iceberg::DaysFromDate(date);
+  const int32_t day = DayOf(date);
   std::vector<std::string> out;
   for (const iceberg::DataFile& f : files_) {
     if (f.partition_day == day) out.push_back(io::BaseName(f.path));
@@ -131,7 +141,7 @@ std::vector<std::string> TableSession::FileNames(std::string_view date) const {
 }
 
 int64_t TableSession::Rows(std::string_view date) const {
-  const int32_t day = iceberg::DaysFromDate(date);
+  const int32_t day = DayOf(date);
   int64_t rows = 0;
   for (const iceberg::DataFile& f : files_) {
     if (f.partition_day == day) rows += f.record_count;
@@ -145,7 +155,7 @@ Status TableSession::Commit(const std::map<std::string, std::vector<NewFile>>& d
   std::string date_list;
   for (const auto& [date, files] : dates) {
     iceberg::PartitionReplace c;
-    c.day = iceberg::DaysFromDate(date);
+    c.day = DayOf(date);
     const std::string dir = TableDataDir(location_, date);
     EVPIPE_RETURN_IF_ERROR(fs_->CreateDirs(dir));
     for (const NewFile& f : files) {
@@ -247,7 +257,7 @@ Result<std::vector<DateFiles>> CurrentTableDates(io::FileSystem& fs, std::string
   }
   std::vector<DateFiles> out;
   for (auto& [day, d] : by_day) {
-    d.date = iceberg::DateFromDays(day);
+    d.date = DateOf(day);
     out.push_back(d);
   }
   return out;
