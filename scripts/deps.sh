@@ -12,7 +12,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   kcat python3 python3-kafka nodejs npm hyperfine time curl ccache
   openjdk-17-jdk-headless maven
-  python3-venv libsqlite3-dev
+  chromium  # the console test drives it headless (playwright-core; no browser download)
+  python3-venv libsqlite3-dev  # .venv (scripts/venv.sh) and the Iceberg SQLite catalog
 )
 
 missing=()
