@@ -303,6 +303,60 @@ TEST(PartitionLogTest, BadBatchesAreRefusedAndNothingAppended) {
   EXPECT_EQ(MustAppend(*log, good).base_offset, 0);
 }
 
+// Security audit (../shared/reviews/security-audit.md), finding 1: a batch with a
+// correct CRC around garbage records was stored and stalled every consumer.
+TEST(PartitionLogTest, SecurityAudit1_GarbageRecordsUnderAValidCrcAreRefused) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p");
+  for (int16_t codec : {int16_t{0}, int16_t{1}}) {  // uncompressed, and flagged gzip
+    std::string b = BuildSimpleBatch(1, std::string(40, 'A'));
+    for (size_t i = batch::kBatchHeaderBytes; i < b.size(); ++i) b[i] = '\xff';
+    batch::StoreBe16(&b[batch::kAttributesPos], codec);
+    batch::StoreBe32(&b[batch::kCrcPos], static_cast<int32_t>(batch::ComputeBatchCrc(b)));
+    auto r = log->Append(b);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->error, AppendError::kCorruptMessage) << "codec " << codec;
+  }
+  EXPECT_EQ(log->high_watermark(), 0);
+  EXPECT_EQ(MustAppend(*log, BuildSimpleBatch(1, "AFTER-POISON")).base_offset, 0);
+  auto recs = ReadAll(*log);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].value, "AFTER-POISON0");
+}
+
+// Finding 2: with a producer id and base sequence -1 the 2nd, 3rd... batch was
+// acked as a "duplicate" of the first and dropped.
+TEST(PartitionLogTest, SecurityAudit2_ProducerIdWithSequenceMinusOneIsRefused) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p");
+  BatchOptions o{.producer_id = 777, .producer_epoch = 0, .base_sequence = -1};
+  for (const char* v : {"first", "second", "third"}) {
+    auto r = log->Append(BuildSimpleBatch(1, v, o));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->error, AppendError::kInvalidRecord) << v;
+    EXPECT_FALSE(r->duplicate);
+  }
+  EXPECT_EQ(log->high_watermark(), 0);
+}
+
+// Finding 8: a batch claiming 2^31-1 records with one inside jumped offsets by
+// 2^31 and rolled a new segment per batch.
+TEST(PartitionLogTest, SecurityAudit8_RecordCountLieIsRefused) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p");
+  for (int i = 0; i < 3; ++i) {
+    std::string b = BuildSimpleBatch(1);
+    batch::StoreBe32(&b[batch::kRecordCountPos], 0x7fffffff);
+    batch::StoreBe32(&b[batch::kLastOffsetDeltaPos], 0x7ffffffe);
+    batch::StoreBe32(&b[batch::kCrcPos], static_cast<int32_t>(batch::ComputeBatchCrc(b)));
+    auto r = log->Append(b);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->error, AppendError::kInvalidRecord);
+  }
+  EXPECT_EQ(log->high_watermark(), 0);
+  EXPECT_EQ(log->segment_count(), 1);
+}
+
 BatchOptions Idem(int64_t pid, int16_t epoch, int32_t seq) {
   return {.producer_id = pid, .producer_epoch = epoch, .base_sequence = seq};
 }
