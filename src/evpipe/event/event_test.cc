@@ -279,7 +279,6 @@ TEST(Validation, EveryReason) {
   EXPECT_EQ(Reason(With("payload", R"({"order_id":tru})")), "invalid_json");
   EXPECT_EQ(Reason(With("payload", R"({"order_id":"\x"})")), "invalid_json");
   EXPECT_EQ(Reason(With("extra", R"([1,,2])")), "invalid_json");
-  EXPECT_EQ(Reason(With("extra", std::string(100, '[') + std::string(100, ']'))), "invalid_json");  // too deep
   EXPECT_EQ(Reason("[1,2]"), "not_an_object");
   EXPECT_EQ(Reason("\"string\""), "not_an_object");
   EXPECT_EQ(Reason("42"), "not_an_object");
@@ -316,6 +315,21 @@ TEST(Validation, EveryReason) {
   EXPECT_EQ(Reason(With("payload", R"({"order_id": "ORD-1","n":1})")), "checksum_mismatch");
   // A null checksum is not checked.
   EXPECT_EQ(Reason(With("checksum", "null")), "ok");
+}
+
+// Security audit finding 18: valid JSON nested past the limit was reported as invalid_json.
+TEST(Validation, TooDeepIsItsOwnReasonAndTheLimitIsAtLeast256) {
+  static_assert(kMaxDepth >= 256);
+  auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  // Inside an event, depth counts the event object itself as level 1.
+  EXPECT_EQ(Reason(With("extra", nested(100))), "ok");
+  EXPECT_EQ(Reason(With("extra", nested(kMaxDepth - 1))), "ok");
+  EXPECT_EQ(Reason(With("extra", nested(kMaxDepth + 1))), "too_deep");
+  EXPECT_EQ(Reason(With("payload", "{\"a\":" + nested(300) + "}")), "too_deep");
+  EXPECT_EQ(Reason(With("extra", nested(2000))), "too_deep");  // past even the DOM parser's own limit
+  // Broken as well as deep stays invalid_json; brackets inside strings do not count.
+  EXPECT_EQ(Reason(With("extra", std::string(300, '[') + "1,,2" + std::string(300, ']'))), "invalid_json");
+  EXPECT_EQ(Reason(With("extra", "\"" + std::string(300, '[') + "\"")), "ok");
 }
 
 TEST(Validation, PriorityWhenSeveralRulesBreak) {
