@@ -81,6 +81,18 @@ TEST(Time, BadInputIsRejected) {
   }
 }
 
+// Moved from jobs/raw_input_test.cc with the job's own calendar copy (issue 15 item 6).
+TEST(Time, ParseDateTakesOnlyRealCalendarDates) {
+  for (std::string_view ok : {"2026-02-05", "2024-02-29", "2000-02-29"}) EXPECT_TRUE(ParseDate(ok).ok()) << ok;
+  for (std::string_view bad : {"1900-02-29", "2026-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-4-1",
+                               "20260205", "2026-02-05x", "2026/02/05", "", "../../etc"}) {
+    EXPECT_FALSE(ParseDate(bad).ok()) << bad;
+  }
+  EXPECT_EQ(*ParseDate("1970-01-01"), 0);
+  EXPECT_EQ(*ParseDate("2026-02-05"), 1770249600LL * 1000000);  // date -u -d 2026-02-05 +%s
+  EXPECT_EQ(*ParseDate("1969-12-31"), -86400LL * 1000000);
+}
+
 TEST(Time, Dates) {
   EXPECT_EQ(IngestDate(-1), "1969-12-31");
   EXPECT_EQ(*ParseDate("2026-02-05"), Ts("2026-02-05T00:00:00Z"));

@@ -30,6 +30,7 @@
 #include "evpipe/core/progress.h"
 #include "evpipe/core/text.h"
 #include "evpipe/event/event.h"
+#include "evpipe/io/date_partition.h"
 #include "evpipe/io/quarantine.h"
 #include "evpipe/jobs/date_swap.h"
 #include "evpipe/jobs/event_columns.h"
@@ -194,7 +195,7 @@ std::vector<std::unique_ptr<Chunk>> SplitIntoChunks(const std::vector<MappedFile
   std::vector<std::unique_ptr<Chunk>> out;
   for (uint32_t f = 0; f < maps.size(); ++f) {
     const std::string_view data = maps[f].data();
-    uint64_t begin = 0;
+    uint64_t begin = RawDataStart(data);
     while (begin < data.size()) {
       uint64_t end = std::min<uint64_t>(data.size(), begin + target);
       if (end < data.size()) {
@@ -528,7 +529,8 @@ Result<DateReport> DateJob::Run() {
   chunks_ = SplitIntoChunks(maps_, target);
   ParseContext ctx;
   ctx.maps = &maps_;
-  DateBoundsMicros(date_, &ctx.day_begin_us, &ctx.day_end_us);
+  EVPIPE_ASSIGN_OR_RETURN(ctx.day_begin_us, event::ParseDate(date_));
+  ctx.day_end_us = ctx.day_begin_us + 86'400'000'000LL - 1;  // the date's last microsecond
   {
     std::unique_ptr<Progress> progress;
     if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} reading", date_), report_.input_bytes);
@@ -569,7 +571,7 @@ Result<DateReport> DateJob::Run() {
   manifest_.rows_out = report_.rows_out;
 
   // 4. Write the date aside, then swap quarantine and Parquet in.
-  DateSwap swap(fs_, DatePartitionDir(options_.parquet_dir, options_.topic, date_));
+  DateSwap swap(fs_, io::DatePartitionDir(options_.parquet_dir, options_.topic, date_));
   EVPIPE_RETURN_IF_ERROR(swap.Prepare());
   Status s = WriteParquet(swap.staging_dir());
   if (s.ok()) s = WriteSmallFile(fs_, io::JoinPath(swap.staging_dir(), std::string(kManifestName)), ManifestToJson(manifest_));
@@ -596,16 +598,16 @@ bool SameInputs(const Manifest& m, const Options& options, std::string_view date
 
 Result<std::vector<RawFile>> ListDateInput(io::FileSystem& fs, const Options& options, std::string_view date) {
   EVPIPE_RETURN_IF_ERROR(CheckDate(fs, options, date));
-  return ListRawFiles(fs, DatePartitionDir(options.raw_dir, options.topic, date));
+  return ListRawFiles(fs, io::DatePartitionDir(options.raw_dir, options.topic, date));
 }
 
 }  // namespace
 
 Status CheckDate(io::FileSystem& fs, const Options& options, std::string_view date) {
-  if (!IsValidDate(date)) {
+  if (!event::ParseDate(date).ok()) {
     return Status::InvalidArgument(fmt::format("bad date '{}': expected YYYY-MM-DD, a real calendar date", date));
   }
-  const std::string dir = DatePartitionDir(options.raw_dir, options.topic, date);
+  const std::string dir = io::DatePartitionDir(options.raw_dir, options.topic, date);
   if (!fs.Exists(dir)) {
     return Status::NotFound(fmt::format("no raw partition for date {}: {} does not exist", date, dir));
   }
@@ -650,7 +652,7 @@ Result<std::vector<std::string>> ListDates(io::FileSystem& fs, const Options& op
 
 Result<Manifest> ReadManifest(io::FileSystem& fs, const Options& options, std::string_view date) {
   const std::string path =
-      io::JoinPath(DatePartitionDir(options.parquet_dir, options.topic, date), std::string(kManifestName));
+      io::JoinPath(io::DatePartitionDir(options.parquet_dir, options.topic, date), std::string(kManifestName));
   EVPIPE_ASSIGN_OR_RETURN(std::string text, fs.ReadFile(path));
   return ParseManifest(text);
 }
