@@ -18,6 +18,7 @@ SEED             ?= 42
 GEN_DIR          ?= ./data/gen
 EXIT_AT_END      ?= 0
 BROKER           ?= auto
+CONSOLE_PORT     ?= 8080
 
 BUILD_DIR   ?= build/release
 EVPIPE      := $(BUILD_DIR)/evpipe
@@ -33,9 +34,9 @@ EXIT_FLAG := $(if $(filter 1 true yes on,$(EXIT_AT_END)),--exit-at-end,)
 
 .DEFAULT_GOAL := help
 .PHONY: help deps venv reqs build build-asan test test-asan bench soak demo clean \
-        up down restart logs ps health topic topics describe-topic gen \
+        up down restart logs ps health topic topics describe-topic groups group-describe gen \
         produce produce-small produce-big consume consume-latest sink-raw \
-        raw-to-parquet raw-to-parquet-all reconcile
+        raw-to-parquet raw-to-parquet-all reconcile console
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -87,6 +88,12 @@ topics: build ## list topics
 describe-topic: build ## describe TOPIC
 	@$(EVPIPE) topic describe $(KAFKA) --topic $(TOPIC)
 
+# ---- consumer groups ----------------------------------------------------------
+groups: build ## list consumer groups with state and members
+	@$(EVPIPE) group list $(KAFKA)
+group-describe: build ## members and lag per partition of CONSUMER_GROUP
+	@$(EVPIPE) group describe $(KAFKA) $(CONSUMER_GROUP)
+
 # ---- events -------------------------------------------------------------------
 gen: build ## simulate N_ORDERS orders into GEN_DIR (no broker)
 	@$(EVPIPE) gen --orders $(N_ORDERS) --seed $(SEED) --topic $(TOPIC) --gen-dir $(GEN_DIR)
@@ -118,6 +125,10 @@ reconcile: build ## per-date counts from simulator to Parquet, and whether they 
 	@$(EVPIPE) reconcile $(KAFKA) --topic $(TOPIC) --orders $(N_ORDERS) --seed $(SEED) \
 	  $(if $(filter-out $(RAW_DIR),$(RAW_INPUT)),--source gen --raw-dir $(GEN_DIR),--raw-dir $(RAW_DIR)) \
 	  --parquet-dir $(PARQUET_DIR)
+
+console: build ## a web page of topics, groups, lag and the lake at http://127.0.0.1:CONSOLE_PORT (after make demo: the demo's)
+	@KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) TOPIC=$(TOPIC) RAW_DIR=$(RAW_INPUT) PARQUET_DIR=$(PARQUET_DIR) \
+	  CONSOLE_PORT=$(CONSOLE_PORT) EVPIPE=$(EVPIPE) scripts/console.sh
 
 demo: build ## the whole flow end to end on the embedded broker
 	@scripts/demo.sh

@@ -21,12 +21,14 @@ struct Context {
 void RegisterBroker(CLI::App& root, Context& ctx);
 void RegisterStack(CLI::App& root, Context& ctx);  // up, down, restart, logs, ps, health
 void RegisterTopic(CLI::App& root, Context& ctx);
+void RegisterGroup(CLI::App& root, Context& ctx);
 void RegisterGen(CLI::App& root, Context& ctx);
 void RegisterProduce(CLI::App& root, Context& ctx);
 void RegisterConsume(CLI::App& root, Context& ctx);
 void RegisterSinkRaw(CLI::App& root, Context& ctx);
 void RegisterRawToParquet(CLI::App& root, Context& ctx);
 void RegisterReconcile(CLI::App& root, Context& ctx);
+void RegisterConsole(CLI::App& root, Context& ctx);
 
 // For subcommands whose subsystem is not built yet: says so, exit kExitNotBuilt.
 int NotBuiltYet(const char* command, const char* issue);

@@ -37,12 +37,14 @@ int Main(int argc, char** argv) {
   RegisterBroker(app, ctx);
   RegisterStack(app, ctx);
   RegisterTopic(app, ctx);
+  RegisterGroup(app, ctx);
   RegisterGen(app, ctx);
   RegisterProduce(app, ctx);
   RegisterConsume(app, ctx);
   RegisterSinkRaw(app, ctx);
   RegisterRawToParquet(app, ctx);
   RegisterReconcile(app, ctx);
+  RegisterConsole(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
