@@ -220,14 +220,14 @@ Result<pid_t> SpawnDetached(const std::vector<std::string>& args, const std::str
   return pid;
 }
 
-std::string StopProcess(pid_t pid, std::string_view marker, double timeout_s) {
+std::string StopProcess(pid_t pid, double timeout_s) {
   ::kill(pid, SIGTERM);
   int64_t deadline = DeadlineAfter(timeout_s);
-  while (IsLiveProcess(pid, marker)) {
+  while (ProcessExists(pid)) {
     if (MonotonicMicros() >= deadline) {
       ::kill(pid, SIGKILL);
       int64_t hard = DeadlineAfter(10);
-      while (IsLiveProcess(pid, marker) && MonotonicMicros() < hard) {
+      while (ProcessExists(pid) && MonotonicMicros() < hard) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       return fmt::format("killed (still running {:.0f} s after SIGTERM)", timeout_s);

@@ -114,7 +114,7 @@ Outcome EmbeddedDown(const StackFlags& f) {
     return Ok(std::string("no embedded broker running") + (stale > 0 ? " (removed a stale pid file)" : "") +
               "; nothing to stop");
   }
-  std::string how = StopProcess(*pid, kMarker, Timeout(f));
+  std::string how = StopProcess(*pid, Timeout(f));
   std::error_code ec;
   fs::remove(files.pid, ec);
   fs::remove(files.ready, ec);

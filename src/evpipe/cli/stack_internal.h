@@ -78,8 +78,8 @@ int RunCommand(const std::vector<std::string>& args, bool quiet = false);
 // Starts argv[0] (a path) detached from us (its own session, re-parented to
 // init), stdin from /dev/null, stdout and stderr appended to log_path.
 Result<pid_t> SpawnDetached(const std::vector<std::string>& args, const std::string& log_path);
-// SIGTERM, then SIGKILL after timeout_s; waits until it is gone. Says which ("stopped" or "killed (...)").
-std::string StopProcess(pid_t pid, std::string_view marker, double timeout_s);
+// SIGTERM to a pid known to be ours, then SIGKILL after timeout_s; waits until all its threads are gone. Says which ("stopped" or "killed (...)").
+std::string StopProcess(pid_t pid, double timeout_s);
 
 // ---- network ----
 // A TCP connection to host:port succeeds within timeout_ms.

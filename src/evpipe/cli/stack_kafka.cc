@@ -312,7 +312,7 @@ Outcome KafkaUp(const StackFlags& f) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
-  StopProcess(pid, kMarker, 10);
+  StopProcess(pid, 10);
   fs::remove(files.pid, ec);
   return Failed(fmt::format("Apache Kafka was not ready after {:.0f} s (no Metadata answer on {}); stopped it; see {}",
                             timeout, f.listen, files.log));
@@ -331,7 +331,7 @@ Outcome KafkaDown(const StackFlags& f) {
     return Ok(std::string("no kafka broker running") + (stale > 0 ? " (removed a stale pid file)" : "") +
               "; nothing to stop");
   }
-  std::string how = StopProcess(*pid, kMarker, f.timeout_s > 0 ? f.timeout_s : kDownTimeoutSeconds);
+  std::string how = StopProcess(*pid, f.timeout_s > 0 ? f.timeout_s : kDownTimeoutSeconds);
   std::error_code ec;
   fs::remove(files.pid, ec);
   fs::remove(files.ready, ec);
