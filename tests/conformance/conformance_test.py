@@ -12,7 +12,8 @@ Without the Kafka jars (`make deps` fetches them) this fails, unless
 EVPIPE_ALLOW_NO_KAFKA=1: then it runs the scenarios against our broker alone
 and says that it compared nothing.
 
-  conformance_test.py [--only evpipe|kafka] [--show]   (--show prints every observation)"""
+  conformance_test.py [--only evpipe|kafka] [--show] [--kafka-bootstrap HOST:PORT]
+  (--show prints every observation; --kafka-bootstrap uses a Kafka already running)"""
 import argparse
 import json
 import os
@@ -102,11 +103,12 @@ def observe(bootstrap, claimed, run):
     for fn in scenarios.SCENARIOS:
         name = fn.__name__[2:]
         t0 = time.time()
+        obs = {}
         try:
             with kwire.Conn(bootstrap) as conn:
-                obs = fn(Ctx(bootstrap, claimed, run), conn)
-        except Exception as e:  # noqa: BLE001 - the failure is the observation
-            obs = {"raised": f"{type(e).__name__}: {e}"}
+                fn(Ctx(bootstrap, claimed, run), conn, obs)
+        except Exception as e:  # noqa: BLE001 - the failure is the observation (after what was seen before it)
+            obs["raised"] = f"{type(e).__name__}: {e}"
             if os.environ.get("EVPIPE_CONFORMANCE_TRACE"):
                 traceback.print_exc()
         for k, v in obs.items():
@@ -151,6 +153,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", choices=["evpipe", "kafka"])
     ap.add_argument("--show", action="store_true")
+    ap.add_argument("--kafka-bootstrap", help="use this running Apache Kafka instead of starting one (development)")
     args = ap.parse_args()
     workdir = tempfile.mkdtemp(prefix="evpipe-conformance-")
     run = f"{os.getpid()}"
@@ -166,7 +169,10 @@ def main():
         ours.stop()
         ours = None
         if args.only != "evpipe":
-            kafka, why = start_kafka(workdir)
+            if args.kafka_bootstrap:
+                kafka, why = type("Running", (), {"bootstrap": args.kafka_bootstrap, "stop": lambda self: None})(), None
+            else:
+                kafka, why = start_kafka(workdir)
             if kafka is None:
                 if os.environ.get("EVPIPE_ALLOW_NO_KAFKA") == "1":
                     print(f"conformance: SKIPPED the comparison with Apache Kafka: {why} "

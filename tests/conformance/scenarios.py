@@ -8,6 +8,9 @@ import time
 import kwire as kw
 
 NONE, OOR, CORRUPT, UNKNOWN_TP, TOO_LARGE = 0, 1, 2, 3, 10
+COORDINATOR_LOADING, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR = 14, 15, 16
+# What a client retries: the coordinator is loading or moving (Kafka, just after start).
+RETRIABLE = (COORDINATOR_LOADING, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR)
 
 
 def topic_md(conn, names, auto=False):
@@ -59,9 +62,8 @@ def list_offset(conn, topic, partition, ts):
 
 
 # ---- scenarios ------------------------------------------------------------------
-def s_api_versions(ctx, conn):
+def s_api_versions(ctx, conn, obs):
     """Every API and version we claim is one Kafka serves; an unknown ApiVersions version gets our ranges."""
-    obs = {}
     resp = conn.call(kw.API_VERSIONS, {})
     obs["error"] = resp["error_code"]
     theirs = {a["key"]: (a["min"], a["max"]) for a in resp["apis"]}
@@ -81,12 +83,10 @@ def s_api_versions(ctx, conn):
     obs["v127.error"] = r.fixed(">h")
     n = r.fixed(">i")
     obs["v127.lists_apis"] = n > 0
-    return obs
 
 
-def s_metadata(ctx, conn):
+def s_metadata(ctx, conn, obs):
     """Metadata for unknown, invalid and auto-created topics."""
-    obs = {}
     unknown = f"md-unknown-{ctx.run}"
     md = topic_md(conn, [unknown], auto=False)
     obs["unknown.no_auto.error"] = md[unknown]["error_code"]
@@ -104,12 +104,10 @@ def s_metadata(ctx, conn):
     resp = conn.call(kw.METADATA, {"topics": None, "allow_auto_topic_creation": False})
     obs["all.includes_auto"] = auto in {t["name"] for t in resp["topics"]}
     obs["brokers"] = len(resp["brokers"])
-    return obs
 
 
-def s_create_topics(ctx, conn):
+def s_create_topics(ctx, conn, obs):
     """CreateTopics twice, bad partition counts and replication factors, configs, validate_only."""
-    obs = {}
     name = f"ct-{ctx.run}"
     obs["first"] = create(conn, name, 3)
     obs["second"] = create(conn, name, 3)
@@ -124,6 +122,7 @@ def s_create_topics(ctx, conn):
     obs["config.retention_ms"] = create(conn, cfg, 1, configs=[("retention.ms", "3600000")])
     obs["config.unknown_name"] = create(conn, f"ctbad-{ctx.run}", 1, configs=[("no.such.config", "1")])
     obs["config.bad_value"] = create(conn, f"ctbadv-{ctx.run}", 1, configs=[("retention.ms", "soon")])
+    obs["config.compact"] = create(conn, f"ctcompact-{ctx.run}", 1, configs=[("cleanup.policy", "compact")])
     vo = f"ctvo-{ctx.run}"
     obs["validate_only"] = create(conn, vo, 2, validate_only=True)
     obs["validate_only.created"] = topic_md(conn, [vo])[vo]["error_code"] == NONE
@@ -135,13 +134,11 @@ def s_create_topics(ctx, conn):
     obs["describe.retention_ms"] = {c["name"]: c["value"] for c in res["configs"]}.get("retention.ms")
     resp = conn.call(kw.DELETE_TOPICS, {"names": [cfg, f"ctmissing-{ctx.run}"], "timeout_ms": 10000})
     obs["delete"] = {r["name"].split("-")[0]: r["error_code"] for r in resp["responses"]}
-    return obs
 
 
-def s_produce(ctx, conn):
+def s_produce(ctx, conn, obs):
     """Produce to a missing partition and topic, bad acks, an oversize or corrupt batch,
     and an idempotent producer's duplicates and sequence gaps."""
-    obs = {}
     name = f"pr-{ctx.run}"
     create(conn, name, 1)
     ready(conn, name, 1)
@@ -155,7 +152,8 @@ def s_produce(ctx, conn):
     obs["oversize_1100KiB"] = produce(conn, name, 0, big)[0]
     obs["acks1"] = produce(conn, name, 0, one, acks=1)
     # Idempotent producer.
-    ip = conn.call(kw.INIT_PRODUCER_ID, {"transactional_id": None, "transaction_timeout_ms": 60000})
+    ip = kw.wait("InitProducerId", lambda: (lambda r: None if r["error_code"] in RETRIABLE else r)(
+        conn.call(kw.INIT_PRODUCER_ID, {"transactional_id": None, "transaction_timeout_ms": 60000})), timeout=30)
     obs["init_pid.error"] = ip["error_code"]
     obs["init_pid.epoch"] = ip["producer_epoch"]
     pid, ep = ip["producer_id"], ip["producer_epoch"]
@@ -173,19 +171,17 @@ def s_produce(ctx, conn):
     obs["hwm"] = fetch(conn, name, 0, 0)[1]["high_watermark"]
     recs = [r for _, rs in kw.parse_batches(fetch(conn, name, 0, 0)[1]["records"]) for r in rs]
     obs["stored"] = [(o, k.decode(), v.decode()[:8]) for o, _, k, v in recs]
-    return obs
 
 
-def s_produce_unknown_topic(ctx, conn):
+def s_produce_unknown_topic(ctx, conn, obs):
     """Produce to a topic that does not exist (Kafka never creates topics on Produce)."""
     name = f"prmiss-{ctx.run}"
     err = produce(conn, name, 0, kw.batch([(b"k", b"v", 0)], int(time.time() * 1000)), timeout_ms=1000)[0]
-    return {"error": err}
+    obs["error"] = err
 
 
-def s_fetch(ctx, conn):
+def s_fetch(ctx, conn, obs):
     """Fetch out of range, at the high watermark, inside a batch, and with max_bytes smaller than a batch."""
-    obs = {}
     name = f"fe-{ctx.run}"
     create(conn, name, 1)
     ready(conn, name, 1)
@@ -221,12 +217,10 @@ def s_fetch(ctx, conn):
     obs["missing_partition.error"] = p["error_code"]
     top, p = fetch(conn, f"femiss-{ctx.run}", 0, 0)
     obs["missing_topic.error"] = p["error_code"]
-    return obs
 
 
-def s_list_offsets(ctx, conn):
+def s_list_offsets(ctx, conn, obs):
     """ListOffsets earliest, latest and by timestamp."""
-    obs = {}
     name = f"lo-{ctx.run}"
     create(conn, name, 1)
     ready(conn, name, 1)
@@ -241,7 +235,6 @@ def s_list_offsets(ctx, conn):
         obs[label] = (p["error_code"], p["offset"], p["timestamp"] - base if p["timestamp"] >= 0 else p["timestamp"])
     p = list_offset(conn, name, 4, -1)
     obs["missing_partition"] = p["error_code"]
-    return obs
 
 
 def find_coordinator(conn, group):
@@ -251,11 +244,33 @@ def find_coordinator(conn, group):
     return kw.wait("group coordinator", ok, timeout=30)
 
 
-def join(conn, group, member="", protocol_type="consumer", session_ms=10000, protocol="range"):
-    return conn.call(kw.JOIN_GROUP, {"group_id": group, "session_timeout_ms": session_ms,
-                                     "rebalance_timeout_ms": 10000, "member_id": member, "group_instance_id": None,
-                                     "protocol_type": protocol_type,
-                                     "protocols": [{"name": protocol, "metadata": b"\x00\x01meta"}]})
+def subscription(*topics):
+    """ConsumerProtocolSubscription v0, the member metadata of protocol type "consumer"
+    (Kafka 4 parses it: a malformed one makes its join never complete)."""
+    out = bytearray()
+    kw.encode([("version", kw.I16), ("topics", kw.arr(kw.STR)), ("user_data", kw.NBYTES)],
+              {"version": 0, "topics": list(topics), "user_data": None}, out)
+    return bytes(out)
+
+
+def assignment(topic, partitions):
+    """ConsumerProtocolAssignment v0."""
+    out = bytearray()
+    kw.encode([("version", kw.I16), ("assigned", kw.arr([("topic", kw.STR), ("partitions", kw.arr(kw.I32))])),
+               ("user_data", kw.NBYTES)],
+              {"version": 0, "assigned": [{"topic": topic, "partitions": partitions}], "user_data": None}, out)
+    return bytes(out)
+
+
+def join(conn, group, member="", protocol_type="consumer", session_ms=10000, protocol="range", topic="t"):
+    """One JoinGroup; retried while the coordinator is loading or moving (as clients do)."""
+    def once():
+        r = conn.call(kw.JOIN_GROUP, {"group_id": group, "session_timeout_ms": session_ms,
+                                      "rebalance_timeout_ms": 10000, "member_id": member,
+                                      "group_instance_id": None, "protocol_type": protocol_type,
+                                      "protocols": [{"name": protocol, "metadata": subscription(topic)}]})
+        return None if r["error_code"] in RETRIABLE else r
+    return kw.wait(f"JoinGroup {group}", once, timeout=30, every=0.2)
 
 
 def describe_group(conn, group):
@@ -280,9 +295,8 @@ def commit(conn, group, gen, member, topic, offsets):
     return [p["error_code"] for t in r["topics"] for p in t["partitions"]]
 
 
-def s_groups(ctx, conn):
+def s_groups(ctx, conn, obs):
     """A member's life in a classic group, and the errors around it."""
-    obs = {}
     topic = f"gr-{ctx.run}"
     create(conn, topic, 2)
     ready(conn, topic, 2)
@@ -299,11 +313,11 @@ def s_groups(ctx, conn):
     obs["empty_group_id.join"] = join(conn, "")["error_code"]
     obs["tiny_session.join"] = join(conn, f"tiny-{ctx.run}", session_ms=10)["error_code"]
 
-    first = join(conn, group)
+    first = join(conn, group, topic=topic)
     obs["join1.error"] = first["error_code"]
     obs["join1.member_id_given"] = bool(first["member_id"])
     member = first["member_id"]
-    j = join(conn, group, member=member)
+    j = join(conn, group, member=member, topic=topic)
     obs["join2.error"] = j["error_code"]
     obs["join2.generation"] = j["generation_id"]
     obs["join2.protocol"] = j["protocol_name"]
@@ -311,10 +325,11 @@ def s_groups(ctx, conn):
     obs["join2.members"] = [m["metadata"] for m in j["members"]]
     gen = j["generation_id"]
     obs["join.other_protocol_type"] = join(conn, group, protocol_type="connect")["error_code"]
-    obs["describe.before_sync"] = describe_group(conn, group)["state"]
+    # (No DescribeGroups between join and sync: Kafka 4 answers it from the last committed
+    # coordinator state, which may still be "Dead" right after the join answer.)
     sync = lambda g, m: conn.call(kw.SYNC_GROUP, {"group_id": group, "generation_id": g, "member_id": m,
                                                   "group_instance_id": None,
-                                                  "assignments": [{"member_id": member, "assignment": b"\x00assign"}]})
+                                                  "assignments": [{"member_id": member, "assignment": assignment(topic, [0, 1])}]})
     obs["sync.wrong_generation"] = sync(gen + 7, member)["error_code"]
     obs["sync.unknown_member"] = sync(gen, "nobody")["error_code"]
     s = sync(gen, member)
@@ -345,22 +360,20 @@ def s_groups(ctx, conn):
     obs["offset_fetch.after_leave"] = offset_fetch(conn, group, topic, [0])
     obs["commit.simple_after_leave"] = commit(conn, group, -1, "", topic, [(0, 7)])
     obs["offset_fetch.after_simple_commit"] = offset_fetch(conn, group, topic, [0])
-    return obs
 
 
-def s_standalone_commit(ctx, conn):
+def s_standalone_commit(ctx, conn, obs):
     """OffsetCommit with generation -1 and no member (a consumer without a group) to a new group."""
     topic = f"sc-{ctx.run}"
     create(conn, topic, 1)
     ready(conn, topic, 1)
     group = f"standalone-{ctx.run}"
     find_coordinator(conn, group)
-    obs = {"commit": commit(conn, group, -1, "", topic, [(0, 3)])}
+    obs["commit"] = commit(conn, group, -1, "", topic, [(0, 3)])
     obs["fetch"] = offset_fetch(conn, group, topic, [0])
     obs["describe"] = describe_group(conn, group)
     listed = {g["group_id"]: g["protocol_type"] for g in conn.call(kw.LIST_GROUPS, {})["groups"]}
     obs["listed"] = listed.get(group, "not listed")
-    return obs
 
 
 SCENARIOS = [s_api_versions, s_metadata, s_create_topics, s_produce, s_produce_unknown_topic, s_fetch,

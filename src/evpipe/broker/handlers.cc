@@ -22,6 +22,38 @@ constexpr const char* kClusterId = "evpipe-broker";
 constexpr int32_t kMaxPartitionsPerTopic = 10000;
 constexpr int16_t kKafkaStorageError = 56;
 
+// CreateTopics configs: Kafka's topic config names (TopicConfig), and the
+// values whose syntax we check. The broker accepts them but applies its own
+// flags (--retention-*, --segment-bytes) to every topic: docs/formats/kafka_protocol.md.
+// An unknown name, a malformed number or a policy we cannot honour is INVALID_CONFIG.
+std::string TopicConfigError(const std::string& name, const std::optional<std::string>& value) {
+  static constexpr std::string_view kNumeric[] = {
+      "delete.retention.ms", "file.delete.delay.ms", "flush.messages", "flush.ms", "index.interval.bytes",
+      "local.retention.bytes", "local.retention.ms", "max.compaction.lag.ms", "max.message.bytes",
+      "message.timestamp.after.max.ms", "message.timestamp.before.max.ms", "min.compaction.lag.ms",
+      "min.insync.replicas", "retention.bytes", "retention.ms", "segment.bytes", "segment.index.bytes",
+      "segment.jitter.ms", "segment.ms"};
+  static constexpr std::string_view kOther[] = {
+      "compression.type", "follower.replication.throttled.replicas", "leader.replication.throttled.replicas",
+      "message.timestamp.type", "min.cleanable.dirty.ratio", "preallocate", "remote.storage.enable",
+      "remote.log.copy.disable", "remote.log.delete.on.disable", "unclean.leader.election.enable"};
+  auto in = [&](const auto& list) { return std::find(std::begin(list), std::end(list), name) != std::end(list); };
+  if (name == "cleanup.policy") {
+    if (value && *value != "delete") return "cleanup.policy: only delete is supported (no compaction)";
+    return "";
+  }
+  if (in(kNumeric)) {
+    if (!value) return "";
+    const std::string& v = *value;
+    size_t i = (!v.empty() && v[0] == '-') ? 1 : 0;
+    bool digits = v.size() > i && v.size() - i <= 18 &&
+                  std::all_of(v.begin() + static_cast<std::ptrdiff_t>(i), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    return digits ? "" : fmt::format("{}: '{}' is not a number", name, v);
+  }
+  if (in(kOther)) return "";
+  return fmt::format("unknown topic config '{}'", name);
+}
+
 bool ValidTopicName(const std::string& t) {
   if (t.empty() || t.size() > 249 || t == "." || t == "..") return false;
   return std::all_of(t.begin(), t.end(), [](char c) {
@@ -150,7 +182,8 @@ void Server::HandleProduce(const ConnPtr& c, const SlotPtr& s, const Header& h, 
   for (const auto& topic : req.topics) {
     kp::ProduceResponse::Topic rt;
     rt.name = topic.name;
-    int32_t nparts = bad_acks ? -1 : EnsureTopic(topic.name, true);
+    // Like Kafka, Produce never creates a topic (clients create it through Metadata).
+    int32_t nparts = bad_acks ? -1 : store_->PartitionCount(topic.name);
     for (const auto& part : topic.partitions) {
       kp::ProduceResponse::Partition rp;
       rp.index = part.index;
@@ -397,8 +430,8 @@ void Server::HandleListOffsets(const ConnPtr& c, const SlotPtr& s, const Header&
       } else {
         auto off = log->OffsetForTimestamp(part.timestamp);
         if (off.ok()) {
-          rp.offset = *off;
-          rp.timestamp = *off >= 0 ? part.timestamp : -1;
+          rp.offset = off->offset;
+          rp.timestamp = off->timestamp;
         } else {
           rp.error_code = kKafkaStorageError;
         }
@@ -434,7 +467,7 @@ void Server::HandleJoinGroup(const ConnPtr& c, const SlotPtr& s, const Header& h
   kp::JoinGroupRequest req;
   if (!req.Decode(r, h.api_version)) return Malformed(c, s, h, "bad body");
   c->BlockOn(s);
-  groups_.Join(req, h.client_id.value_or(""), c->peer_host(), NowMs(),
+  groups_.Join(req, h.api_version >= 4, h.client_id.value_or(""), c->peer_host(), NowMs(),
                [this, c, s, h](const kp::JoinGroupResponse& resp) {
                  if (resp.error_code != 0) metrics_->CountError(h.api_key);
                  c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));
@@ -470,6 +503,8 @@ void Server::HandleLeaveGroup(const ConnPtr& c, const SlotPtr& s, const Header& 
   kp::LeaveGroupRequest req;
   if (!req.Decode(r, h.api_version)) return Malformed(c, s, h, "bad body");
   kp::LeaveGroupResponse resp = groups_.Leave(req, NowMs());
+  // v3+ (batched leaves) report per member; the top-level error is for the request as a whole.
+  if (h.api_version >= 3) resp.error_code = 0;
   if (resp.error_code != 0) metrics_->CountError(h.api_key);
   c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));
 }
@@ -563,7 +598,7 @@ void Server::HandleListGroups(const ConnPtr& c, const SlotPtr& s, const Header& 
     seen.insert(id);
   }
   for (const std::string& g : store_->GroupsWithOffsets()) {
-    if (seen.insert(g).second) resp.groups.push_back({g, "consumer"});
+    if (seen.insert(g).second) resp.groups.push_back({g, ""});
   }
   c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));
 }
@@ -576,7 +611,7 @@ void Server::HandleDescribeGroups(const ConnPtr& c, const SlotPtr& s, const Head
     auto d = groups_.Describe(g);
     if (d.group_state == "Dead" && !store_->GroupOffsets(g).empty()) {
       d.group_state = "Empty";
-      d.protocol_type = "consumer";
+      d.protocol_type = "";
     }
     resp.groups.push_back(std::move(d));
   }
@@ -601,6 +636,11 @@ void Server::HandleCreateTopics(const ConnPtr& c, const SlotPtr& s, const Header
     } else if (t.replication_factor != -1 && t.replication_factor != 1) {
       rt.error_code = Code(ErrorCode::kInvalidReplicationFactor);
       rt.error_message = "this single-node broker supports replication factor 1 only";
+    } else if (auto bad = std::find_if(t.configs.begin(), t.configs.end(),
+                                       [](const auto& cf) { return !TopicConfigError(cf.name, cf.value).empty(); });
+               bad != t.configs.end()) {
+      rt.error_code = Code(ErrorCode::kInvalidConfig);
+      rt.error_message = TopicConfigError(bad->name, bad->value);
     } else if (store_->PartitionCount(t.name) >= 0) {
       rt.error_code = Code(ErrorCode::kTopicAlreadyExists);
       rt.error_message = "topic " + t.name + " already exists";

@@ -71,11 +71,12 @@ class MemoryPartition final : public PartitionLog {
   int64_t high_watermark() const override { return next_offset_; }
   int64_t log_start_offset() const override { return 0; }
   Status Sync() override { return Status::Ok(); }
-  Result<int64_t> OffsetForTimestamp(int64_t ts) override {
+  Result<OffsetAtTime> OffsetForTimestamp(int64_t ts) override {
+    // Batch granularity: the first batch whose max timestamp is >= ts.
     for (size_t i = 0; i < batches_.size(); ++i) {
-      if (timestamps_[i] >= ts) return bases_[i];
+      if (timestamps_[i] >= ts) return OffsetAtTime{bases_[i], timestamps_[i]};
     }
-    return int64_t{-1};
+    return OffsetAtTime{};
   }
 
  private:

@@ -41,7 +41,9 @@ func newClient(opts ...kgo.Opt) *kgo.Client {
 
 func produce(topic string, n int) {
 	// Idempotence is kgo's default (unless disabled); acks=all is what it requires.
+	// No compression: kgo defaults to snappy, which kafka-python and kafkajs cannot read here.
 	cl := newClient(kgo.RequiredAcks(kgo.AllISRAcks()), kgo.DefaultProduceTopic(topic),
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		kgo.AllowAutoTopicCreation(), kgo.ProducerLinger(5*time.Millisecond))
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -55,6 +55,7 @@ enum class ErrorCode : int16_t {
   kInvalidCommitOffsetSize = 28,
   kUnsupportedVersion = 35,
   kTopicAlreadyExists = 36,
+  kInvalidConfig = 40,
   kInvalidPartitions = 37,
   kInvalidReplicationFactor = 38,
   kInvalidRequest = 42,
