@@ -13,6 +13,28 @@ COORDINATOR_LOADING, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR = 14, 15, 16
 RETRIABLE = (COORDINATOR_LOADING, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR)
 
 
+def _errors(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k == "error_code":
+                yield x
+            else:
+                yield from _errors(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _errors(x)
+
+
+def gcall(conn, api, req):
+    """A coordinator request (groups, offsets, producer ids), retried while any error in the
+    answer says the coordinator is loading or moving, as clients do: Kafka loads each
+    __consumer_offsets partition after start, so a fresh group may hit one still loading."""
+    def once():
+        r = conn.call(api, req)
+        return None if any(e in RETRIABLE for e in _errors(r)) else r
+    return kw.wait(f"api {api[0]} without coordinator errors", once, timeout=30, every=0.2)
+
+
 def topic_md(conn, names, auto=False):
     resp = conn.call(kw.METADATA, {"topics": [{"name": n} for n in names], "allow_auto_topic_creation": auto})
     return {t["name"]: t for t in resp["topics"]}
@@ -152,8 +174,7 @@ def s_produce(ctx, conn, obs):
     obs["oversize_1100KiB"] = produce(conn, name, 0, big)[0]
     obs["acks1"] = produce(conn, name, 0, one, acks=1)
     # Idempotent producer.
-    ip = kw.wait("InitProducerId", lambda: (lambda r: None if r["error_code"] in RETRIABLE else r)(
-        conn.call(kw.INIT_PRODUCER_ID, {"transactional_id": None, "transaction_timeout_ms": 60000})), timeout=30)
+    ip = gcall(conn, kw.INIT_PRODUCER_ID, {"transactional_id": None, "transaction_timeout_ms": 60000})
     obs["init_pid.error"] = ip["error_code"]
     obs["init_pid.epoch"] = ip["producer_epoch"]
     pid, ep = ip["producer_id"], ip["producer_epoch"]
@@ -238,10 +259,7 @@ def s_list_offsets(ctx, conn, obs):
 
 
 def find_coordinator(conn, group):
-    def ok():
-        r = conn.call(kw.FIND_COORDINATOR, {"key": group, "key_type": 0})
-        return r if r["error_code"] == NONE else None
-    return kw.wait("group coordinator", ok, timeout=30)
+    return gcall(conn, kw.FIND_COORDINATOR, {"key": group, "key_type": 0})
 
 
 def subscription(*topics):
@@ -263,32 +281,28 @@ def assignment(topic, partitions):
 
 
 def join(conn, group, member="", protocol_type="consumer", session_ms=10000, protocol="range", topic="t"):
-    """One JoinGroup; retried while the coordinator is loading or moving (as clients do)."""
-    def once():
-        r = conn.call(kw.JOIN_GROUP, {"group_id": group, "session_timeout_ms": session_ms,
-                                      "rebalance_timeout_ms": 10000, "member_id": member,
-                                      "group_instance_id": None, "protocol_type": protocol_type,
-                                      "protocols": [{"name": protocol, "metadata": subscription(topic)}]})
-        return None if r["error_code"] in RETRIABLE else r
-    return kw.wait(f"JoinGroup {group}", once, timeout=30, every=0.2)
+    return gcall(conn, kw.JOIN_GROUP, {"group_id": group, "session_timeout_ms": session_ms,
+                                       "rebalance_timeout_ms": 10000, "member_id": member,
+                                       "group_instance_id": None, "protocol_type": protocol_type,
+                                       "protocols": [{"name": protocol, "metadata": subscription(topic)}]})
 
 
 def describe_group(conn, group):
-    g = conn.call(kw.DESCRIBE_GROUPS, {"groups": [group], "include_authorized_operations": False})["groups"][0]
+    g = gcall(conn, kw.DESCRIBE_GROUPS, {"groups": [group], "include_authorized_operations": False})["groups"][0]
     return {"error": g["error_code"], "state": g["state"], "protocol_type": g["protocol_type"],
             "protocol": g["protocol"], "members": len(g["members"]),
             "member_bytes": [(m["metadata"], m["assignment"]) for m in g["members"]]}
 
 
 def offset_fetch(conn, group, topic, partitions):
-    r = conn.call(kw.OFFSET_FETCH, {"group_id": group, "topics": [{"name": topic, "partitions": partitions}]})
+    r = gcall(conn, kw.OFFSET_FETCH, {"group_id": group, "topics": [{"name": topic, "partitions": partitions}]})
     return {"error": r["error_code"],
             "partitions": [(p["partition"], p["offset"], p["metadata"], p["error_code"])
                            for t in r["topics"] for p in t["partitions"]]}
 
 
 def commit(conn, group, gen, member, topic, offsets):
-    r = conn.call(kw.OFFSET_COMMIT, {"group_id": group, "generation_id": gen, "member_id": member,
+    r = gcall(conn, kw.OFFSET_COMMIT, {"group_id": group, "generation_id": gen, "member_id": member,
                                      "topics": [{"name": topic, "partitions": [
                                          {"partition": p, "offset": o, "leader_epoch": -1, "metadata": "m"}
                                          for p, o in offsets]}]})
@@ -305,9 +319,9 @@ def s_groups(ctx, conn, obs):
     obs["find_coordinator.error"] = fc["error_code"]
     obs["unknown.describe"] = describe_group(conn, f"nogroup-{ctx.run}")
     obs["unknown.offset_fetch"] = offset_fetch(conn, f"nogroup-{ctx.run}", topic, [0, 1])
-    r = conn.call(kw.OFFSET_FETCH, {"group_id": f"nogroup-{ctx.run}", "topics": None})
+    r = gcall(conn, kw.OFFSET_FETCH, {"group_id": f"nogroup-{ctx.run}", "topics": None})
     obs["unknown.offset_fetch_all"] = (r["error_code"], len(r["topics"]))
-    obs["unknown.heartbeat"] = conn.call(kw.HEARTBEAT, {"group_id": f"nogroup-{ctx.run}", "generation_id": 1,
+    obs["unknown.heartbeat"] = gcall(conn, kw.HEARTBEAT, {"group_id": f"nogroup-{ctx.run}", "generation_id": 1,
                                                         "member_id": "m", "group_instance_id": None})["error_code"]
     obs["unknown.commit_gen5"] = commit(conn, f"nogroup5-{ctx.run}", 5, "someone", topic, [(0, 1)])
     obs["empty_group_id.join"] = join(conn, "")["error_code"]
@@ -327,7 +341,7 @@ def s_groups(ctx, conn, obs):
     obs["join.other_protocol_type"] = join(conn, group, protocol_type="connect")["error_code"]
     # (No DescribeGroups between join and sync: Kafka 4 answers it from the last committed
     # coordinator state, which may still be "Dead" right after the join answer.)
-    sync = lambda g, m: conn.call(kw.SYNC_GROUP, {"group_id": group, "generation_id": g, "member_id": m,
+    sync = lambda g, m: gcall(conn, kw.SYNC_GROUP, {"group_id": group, "generation_id": g, "member_id": m,
                                                   "group_instance_id": None,
                                                   "assignments": [{"member_id": member, "assignment": assignment(topic, [0, 1])}]})
     obs["sync.wrong_generation"] = sync(gen + 7, member)["error_code"]
@@ -335,7 +349,7 @@ def s_groups(ctx, conn, obs):
     s = sync(gen, member)
     obs["sync.error"] = s["error_code"]
     obs["sync.assignment"] = s["assignment"]
-    hb = lambda g, m: conn.call(kw.HEARTBEAT, {"group_id": group, "generation_id": g, "member_id": m,
+    hb = lambda g, m: gcall(conn, kw.HEARTBEAT, {"group_id": group, "generation_id": g, "member_id": m,
                                                "group_instance_id": None})["error_code"]
     obs["heartbeat.ok"] = hb(gen, member)
     obs["heartbeat.wrong_generation"] = hb(gen + 1, member)
@@ -345,15 +359,15 @@ def s_groups(ctx, conn, obs):
     obs["commit.unknown_member"] = commit(conn, group, gen, "nobody", topic, [(0, 6)])
     obs["commit.missing_partition"] = commit(conn, group, gen, member, topic, [(9, 1)])
     obs["offset_fetch"] = offset_fetch(conn, group, topic, [0, 1, 9])
-    r = conn.call(kw.OFFSET_FETCH, {"group_id": group, "topics": None})
+    r = gcall(conn, kw.OFFSET_FETCH, {"group_id": group, "topics": None})
     obs["offset_fetch_all"] = sorted((t["name"] == topic, p["partition"], p["offset"])
                                      for t in r["topics"] for p in t["partitions"])
-    listed = {g["group_id"]: g["protocol_type"] for g in conn.call(kw.LIST_GROUPS, {})["groups"]}
+    listed = {g["group_id"]: g["protocol_type"] for g in gcall(conn, kw.LIST_GROUPS, {})["groups"]}
     obs["list_groups.has_group"] = listed.get(group)
     obs["describe.stable"] = describe_group(conn, group)
-    lv = conn.call(kw.LEAVE_GROUP, {"group_id": group, "members": [{"member_id": "nobody", "group_instance_id": None}]})
+    lv = gcall(conn, kw.LEAVE_GROUP, {"group_id": group, "members": [{"member_id": "nobody", "group_instance_id": None}]})
     obs["leave.unknown_member"] = (lv["error_code"], [m["error_code"] for m in lv["members"]])
-    lv = conn.call(kw.LEAVE_GROUP, {"group_id": group, "members": [{"member_id": member, "group_instance_id": None}]})
+    lv = gcall(conn, kw.LEAVE_GROUP, {"group_id": group, "members": [{"member_id": member, "group_instance_id": None}]})
     obs["leave.error"] = (lv["error_code"], [m["error_code"] for m in lv["members"]])
     obs["describe.after_leave"] = describe_group(conn, group)
     obs["heartbeat.after_leave"] = hb(gen, member)
@@ -372,7 +386,7 @@ def s_standalone_commit(ctx, conn, obs):
     obs["commit"] = commit(conn, group, -1, "", topic, [(0, 3)])
     obs["fetch"] = offset_fetch(conn, group, topic, [0])
     obs["describe"] = describe_group(conn, group)
-    listed = {g["group_id"]: g["protocol_type"] for g in conn.call(kw.LIST_GROUPS, {})["groups"]}
+    listed = {g["group_id"]: g["protocol_type"] for g in gcall(conn, kw.LIST_GROUPS, {})["groups"]}
     obs["listed"] = listed.get(group, "not listed")
 
 
