@@ -339,6 +339,15 @@ std::vector<std::tuple<std::string, std::string, std::string>> GroupCoordinator:
   return out;
 }
 
+int16_t GroupCoordinator::Delete(const std::string& group) {
+  auto it = groups_.find(group);
+  if (it == groups_.end()) return 0;
+  if (!it->second.members.empty()) return Code(ErrorCode::kNonEmptyGroup);
+  if (metrics_ != nullptr) metrics_->SetGroupState(group, "Dead", 0);
+  groups_.erase(it);
+  return 0;
+}
+
 kp::DescribeGroupsResponse::Group GroupCoordinator::Describe(const std::string& group) const {
   kp::DescribeGroupsResponse::Group out;
   out.group_id = group;

@@ -44,6 +44,9 @@ class GroupCoordinator {
   // Active groups: (id, protocol type, state name).
   std::vector<std::tuple<std::string, std::string, std::string>> List() const;
   kafka_protocol::DescribeGroupsResponse::Group Describe(const std::string& group) const;
+  // DeleteGroups: forgets a group without members (0), or NON_EMPTY_GROUP.
+  int16_t Delete(const std::string& group);
+  bool Has(const std::string& group) const { return groups_.count(group) > 0; }
 
  private:
   enum class State { kEmpty, kPreparingRebalance, kCompletingRebalance, kStable };

@@ -98,6 +98,7 @@ void Server::Dispatch(const ConnPtr& c, const SlotPtr& s, const Header& h, kp::R
     case ApiKey::kDeleteTopics: return HandleDeleteTopics(c, s, h, r);
     case ApiKey::kInitProducerId: return HandleInitProducerId(c, s, h, r);
     case ApiKey::kDescribeConfigs: return HandleDescribeConfigs(c, s, h, r);
+    case ApiKey::kDeleteGroups: return HandleDeleteGroups(c, s, h, r);
   }
   c->CompleteClose(s);
 }
@@ -614,6 +615,34 @@ void Server::HandleDescribeGroups(const ConnPtr& c, const SlotPtr& s, const Head
       d.protocol_type = "";
     }
     resp.groups.push_back(std::move(d));
+  }
+  c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));
+}
+
+// A group with members is refused; an unknown one (no members, no offsets) is GROUP_ID_NOT_FOUND.
+void Server::HandleDeleteGroups(const ConnPtr& c, const SlotPtr& s, const Header& h, kp::Reader& r) {
+  kp::DeleteGroupsRequest req;
+  if (!req.Decode(r, h.api_version)) return Malformed(c, s, h, "bad body");
+  kp::DeleteGroupsResponse resp;
+  for (const std::string& g : req.groups_names) {
+    kp::DeleteGroupsResponse::Result res;
+    res.group_id = g;
+    if (g.empty()) {
+      res.error_code = Code(ErrorCode::kInvalidGroupId);
+    } else if (!groups_.Has(g) && store_->GroupOffsets(g).empty()) {
+      res.error_code = Code(ErrorCode::kGroupIdNotFound);
+    } else {
+      res.error_code = groups_.Delete(g);
+      if (res.error_code == 0) {
+        Status st = store_->DeleteGroupOffsets(g);
+        if (!st.ok()) {
+          log::Error("delete group {}: {}", g, st.ToString());
+          res.error_code = Code(ErrorCode::kUnknownServerError);
+        }
+      }
+    }
+    if (res.error_code != 0) metrics_->CountError(h.api_key);
+    resp.results.push_back(std::move(res));
   }
   c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));
 }

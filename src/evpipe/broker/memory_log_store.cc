@@ -147,6 +147,10 @@ class MemoryLogStore final : public LogStore {
     for (const auto& [g, _] : offsets_) out.push_back(g);
     return out;
   }
+  Status DeleteGroupOffsets(const std::string& group) override {
+    offsets_.erase(group);
+    return Status::Ok();
+  }
   Result<int64_t> AllocateProducerId() override { return next_producer_id_++; }
   void ApplyRetention() override {}
   Status Close() override { return Status::Ok(); }

@@ -136,6 +136,7 @@ class Server {
   void HandleDeleteTopics(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleInitProducerId(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleDescribeConfigs(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
+  void HandleDeleteGroups(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
 
   // Fills a fetch response; returns the record bytes it holds.
   size_t BuildFetch(const kafka_protocol::FetchRequest& req, kafka_protocol::FetchResponse& resp);

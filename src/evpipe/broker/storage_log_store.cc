@@ -112,6 +112,7 @@ class StorageLogStore final : public LogStore {
     return out;
   }
   std::vector<std::string> GroupsWithOffsets() override { return store_->offsets().Groups(); }
+  Status DeleteGroupOffsets(const std::string& group) override { return store_->offsets().DeleteGroup(group); }
   Result<int64_t> AllocateProducerId() override { return store_->NextProducerId(); }
   void ApplyRetention() override {
     auto r = store_->ApplyRetention(NowMicros() / 1000);

@@ -27,6 +27,7 @@ enum class ApiKey : int16_t {
   kDeleteTopics = 20,
   kInitProducerId = 22,
   kDescribeConfigs = 32,
+  kDeleteGroups = 42,
 };
 
 // Error codes from the protocol guide (the subset this broker returns).
@@ -65,6 +66,7 @@ enum class ErrorCode : int16_t {
   kInvalidProducerEpoch = 47,
   kInvalidRecord = 87,
   kUnknownProducerId = 59,
+  kNonEmptyGroup = 68,
   kGroupIdNotFound = 69,
   kUnsupportedCompressionType = 76,
   kMemberIdRequired = 79,

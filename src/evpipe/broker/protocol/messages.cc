@@ -987,6 +987,27 @@ void DeleteTopicsResponse::Encode(Writer& w, int16_t v) const {
   Tags(w, fx);
 }
 
+// ---- DeleteGroups ----
+
+bool DeleteGroupsRequest::Decode(Reader& r, int16_t v) {
+  bool fx = IsFlexible(K(ApiKey::kDeleteGroups), v);
+  groups_names = StringArray(r, fx);
+  Tags(r, fx);
+  return r.ok();
+}
+
+void DeleteGroupsResponse::Encode(Writer& w, int16_t v) const {
+  bool fx = IsFlexible(K(ApiKey::kDeleteGroups), v);
+  w.Int32(throttle_time_ms);
+  w.ArrayLength(static_cast<int32_t>(results.size()), fx);
+  for (const Result& res : results) {
+    w.String(res.group_id, fx);
+    w.Int16(res.error_code);
+    Tags(w, fx);
+  }
+  Tags(w, fx);
+}
+
 // ---- InitProducerId ----
 
 bool InitProducerIdRequest::Decode(Reader& r, int16_t v) {

@@ -468,6 +468,21 @@ struct DeleteTopicsResponse {
   void Encode(Writer& w, int16_t v) const;
 };
 
+// ---- DeleteGroups (42) ----
+struct DeleteGroupsRequest {
+  std::vector<std::string> groups_names;
+  bool Decode(Reader& r, int16_t v);
+};
+struct DeleteGroupsResponse {
+  int32_t throttle_time_ms = 0;
+  struct Result {
+    std::string group_id;
+    int16_t error_code = 0;
+  };
+  std::vector<Result> results;
+  void Encode(Writer& w, int16_t v) const;
+};
+
 // ---- InitProducerId (22) ----
 struct InitProducerIdRequest {
   std::optional<std::string> transactional_id;
