@@ -13,6 +13,7 @@ PACKAGES=(
   kcat python3 python3-kafka nodejs npm hyperfine time curl ccache
   openjdk-17-jdk-headless maven
   chromium  # the console test drives it headless (playwright-core; no browser download)
+  python3-venv libsqlite3-dev  # .venv (scripts/venv.sh) and the Iceberg SQLite catalog
 )
 
 missing=()
