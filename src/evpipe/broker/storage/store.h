@@ -13,6 +13,7 @@
 
 #include "evpipe/broker/storage/offset_store.h"
 #include "evpipe/broker/storage/partition_log.h"
+#include "evpipe/core/names.h"
 #include "evpipe/core/status.h"
 #include "evpipe/io/file_system.h"
 
@@ -21,9 +22,6 @@ namespace evpipe::broker::storage {
 inline constexpr int32_t kDefaultPartitions = 3;
 inline constexpr int32_t kMaxPartitions = 10000;
 
-// Topic configs as Kafka names them ("retention.ms" -> "604800000").
-using TopicConfigs = std::map<std::string, std::string>;
-
 struct TopicInfo {
   std::string name;
   std::array<uint8_t, 16> id{};  // topic UUID, random at creation, persisted
@@ -31,20 +29,13 @@ struct TopicInfo {
   TopicConfigs configs;          // only those set explicitly
 };
 
-// One config of a topic as DescribeConfigs shows it.
-struct ConfigEntry {
-  std::string name;
-  std::string value;
-  bool is_default = true;
-};
-
 struct StoreOptions {
   LogOptions log_defaults;                       // broker-wide defaults for every topic
   int32_t default_partitions = kDefaultPartitions;  // for auto-created topics
 };
 
-// Checks a topic name the way Kafka does: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
-Status ValidateTopicName(std::string_view name);
+// Checks a topic name the way Kafka does (core/names.h, the one home of the rule).
+using ::evpipe::ValidateTopicName;
 // Applies Kafka topic configs on top of `base`; InvalidArgument for an unknown
 // key, an unsupported value (cleanup.policy=compact) or a bad number.
 Result<LogOptions> ApplyTopicConfigs(const LogOptions& base, const TopicConfigs& configs);
