@@ -441,19 +441,24 @@ function renderLake() {
   $('quarantine-reasons').replaceChildren(...(reasons.length
     ? reasons.map(([reason, n]) => el('span', { class: 'chip', 'data-reason': reason }, el('code', { text: reason }), el('b', { text: fmtCount(n) })))
     : [el('span', { class: 'muted', text: 'Nothing quarantined.' })]));
-  renderIceberg(L.iceberg);
+  renderIceberg(L.iceberg, L.dates);
 }
 
-function renderIceberg(ice) {
+function renderIceberg(ice, dates) {
   const box = $('iceberg');
   if (!ice.exists) {
     box.append(el('p', { class: 'muted', text: 'No Iceberg table yet (metadata/ under the Parquet topic directory appears once raw-to-parquet commits one).' }));
     return;
   }
   if (ice.error) box.append(el('div', { class: 'error', text: ice.error }));
-  if (ice.metadata) box.append(el('p', { class: 'muted small', text: 'metadata: ' + ice.metadata }));
-  if (!ice.snapshots.length) { box.append(el('p', { class: 'muted', text: 'The table has no snapshot yet.' })); return; }
-  const rows = ice.snapshots.slice().reverse().map((s) => el('tr', { class: s.current ? 'selected' : '' },
+  if (!ice.snapshots.length) { box.append(el('p', { class: 'muted', text: ice.error ? '' : 'The table has no snapshot yet.' })); return; }
+  const inTable = dates.filter((d) => d.iceberg.rows !== null);
+  const differ = dates.filter((d) => d.parquet.files > 0 && d.iceberg.rows !== d.parquet.rows).map((d) => d.date);
+  const rows = inTable.reduce((s, d) => s + d.iceberg.rows, 0), files = inTable.reduce((s, d) => s + d.iceberg.files, 0);
+  box.append(el('p', { id: 'iceberg-summary', class: differ.length ? 'error' : 'muted small' },
+    `The current snapshot holds ${fmtCount(rows)} rows in ${fmtCount(files)} files over ${inTable.length} dates; `
+    + (differ.length ? `it differs from the Parquet directories on ${differ.join(', ')}.` : 'every date agrees with the Parquet directories.')));
+  const snaps = ice.snapshots.slice().reverse().map((s) => el('tr', { class: s.current ? 'selected' : '' },
     el('td', { class: 'small', text: s.snapshot_id + (s.current ? ' (current)' : '') }),
     el('td', { class: 'small', text: fmtTime(s.timestamp_ms) }),
     el('td', { text: s.operation || '' }),
@@ -462,7 +467,7 @@ function renderIceberg(ice) {
     el('td', { class: 'num', text: s.total_files < 0 ? 'n/a' : fmtCount(s.total_files) })));
   box.append(el('table', { class: 'grid', id: 'iceberg-table' },
     el('thead', {}, el('tr', {}, ['snapshot', 'committed', 'operation', 'added rows', 'total rows', 'files'].map((h, i) => el('th', { class: i >= 3 ? 'num' : '', text: h })))),
-    el('tbody', {}, rows)));
+    el('tbody', {}, snaps)));
 }
 
 // ---- the pipeline strip --------------------------------------------------------------
