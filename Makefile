@@ -42,16 +42,17 @@ help: ## list the targets
 
 # ---- set-up ---------------------------------------------------------------
 deps: ## install Debian and npm packages the project needs (idempotent)
-	@scripts/deps.sh
+	@scripts/deps.sh >&2
 venv reqs: deps ## (original names) same as deps
 
+# The build prints to stderr only, and nothing when there is no work (scripts/build.sh);
+# ninja's progress shows when `build` itself is the goal.
+BUILD_MODE = $(if $(filter build build-asan,$(MAKECMDGOALS)),verbose,quiet)
 build: deps ## build the release binary and tests
-	@cmake --preset release -DEVPIPE_WERROR=$(EVPIPE_WERROR) >/dev/null
-	@cmake --build $(BUILD_DIR)
+	@EVPIPE_WERROR=$(EVPIPE_WERROR) scripts/build.sh $(BUILD_DIR) release $(BUILD_MODE)
 
 build-asan: deps ## build with ASan+UBSan into build/asan
-	@cmake --preset asan -DEVPIPE_WERROR=$(EVPIPE_WERROR) >/dev/null
-	@cmake --build build/asan
+	@EVPIPE_WERROR=$(EVPIPE_WERROR) scripts/build.sh build/asan asan $(BUILD_MODE)
 
 test: build ## build and run every test
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure $(CTEST_ARGS)

@@ -8,6 +8,7 @@
 #include "evpipe/cli/command.h"
 #include "evpipe/cli/options.h"
 #include "evpipe/core/clock.h"
+#include "evpipe/core/format.h"
 #include "evpipe/core/progress.h"
 #include "evpipe/io/file_system.h"
 #include "evpipe/cli/sim_flags.h"
@@ -59,7 +60,7 @@ Status Publish(io::FileSystem& fs, PendingFile& p) {
 Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
   io::FileSystem& fs = io::FileSystem::Default();
   sim::RecordStream stream(args.sim.options, args.threads);
-  Progress progress("gen", static_cast<uint64_t>(args.sim.options.orders));
+  Progress progress("gen", static_cast<uint64_t>(args.sim.options.orders), "orders");
 
   std::map<std::string, PendingFile> by_date;
   PendingFile single;
@@ -149,11 +150,10 @@ int RunGen(GenArgs& args) {
                             : !args.out.empty() ? args.out
                                                 : io::JoinPath(args.gen_dir, args.topic);
   const std::string summary = fmt::format(
-      "gen: {} events ({} unique, {} duplicates, {} poison) {} bytes ({:.1f} MB) {} dates {:.3f} s "
-      "{:.0f} events/s {:.1f} MB/s -> {}\n",
-      lines, totals.events, totals.duplicates, totals.poison, totals.bytes, static_cast<double>(totals.bytes) / 1e6,
-      args.out.empty() ? dates : 0, secs, secs > 0 ? static_cast<double>(lines) / secs : 0.0,
-      secs > 0 ? static_cast<double>(totals.bytes) / 1e6 / secs : 0.0, where);
+      "gen: {} events ({} unique, {} duplicates, {} poison), {}, {} dates, {:.3f} s, {}, {} -> {}\n", lines,
+      totals.events, totals.duplicates, totals.poison, FormatBytes(static_cast<double>(totals.bytes)),
+      args.out.empty() ? dates : 0, secs, FormatRate(secs > 0 ? static_cast<double>(lines) / secs : 0.0, "events"),
+      FormatRate(secs > 0 ? static_cast<double>(totals.bytes) / secs : 0.0, "B"), where);
   // With --out - the data owns stdout, so the summary goes to stderr.
   std::fputs(summary.c_str(), args.out == "-" ? stderr : stdout);
   return kExitOk;

@@ -20,6 +20,7 @@
 #include "evpipe/cli/kafka_common.h"
 #include "evpipe/cli/options.h"
 #include "evpipe/core/clock.h"
+#include "evpipe/core/format.h"
 #include "evpipe/core/logging.h"
 #include "evpipe/core/progress.h"
 #include "evpipe/event/event.h"
@@ -126,7 +127,7 @@ class LineProducer {
 Status ProduceSimulated(const ProduceFlags& f, kafka::Producer& producer, Counts& counts) {
   const sim::Options& options = f.sim.options;  // resolved and validated before connecting
   sim::RecordStream stream(options, f.threads);
-  Progress progress("produce: orders", static_cast<uint64_t>(options.orders));
+  Progress progress("produce: orders", static_cast<uint64_t>(options.orders), "orders");
   LineProducer lines(f, producer, counts);
   bool key_is_order_id = f.key_field == "order_id";
   uint64_t n = 0;
@@ -225,7 +226,7 @@ class MappedFile {
 };
 
 Status ProduceFromInput(const ProduceFlags& f, kafka::Producer& producer, Counts& counts, MappedFile& mapped) {
-  Progress progress("produce: records", 0);
+  Progress progress("produce: records", 0, "records");
   LineProducer lines(f, producer, counts);
   kafka::JsonRecordReader reader;
   kafka::JsonRecord record;
@@ -304,7 +305,7 @@ Status Run(const ProduceFlags& f) {
   Status produced =
       f.from.empty() ? ProduceSimulated(f, *producer, counts) : ProduceFromInput(f, *producer, counts, mapped);
   // Whatever happened, wait for the reports of what was enqueued: they decide what was delivered.
-  Progress progress("produce: waiting for delivery reports", producer->enqueued());
+  Progress progress("produce: waiting for delivery reports", producer->enqueued(), "records");
   Status flushed = producer->Flush(message_timeout_ms + 5000, [&] {
     progress.Update(producer->delivered() + producer->failed());
   });
@@ -312,9 +313,9 @@ Status Run(const ProduceFlags& f) {
   double secs = static_cast<double>(MonotonicMicros() - start_us) / 1e6;
   uint64_t delivered = producer->delivered();
   uint64_t failed = producer->failed();
-  std::fprintf(stderr, "produce: %llu records, %.1f MB, %.2f s, %.0f records/s, %llu delivered to %s\n",
-               static_cast<unsigned long long>(counts.records), static_cast<double>(counts.bytes) / 1e6, secs,
-               secs > 0 ? static_cast<double>(counts.records) / secs : 0.0,
+  std::fprintf(stderr, "produce: %s, %s, %.2f s, %s, %llu delivered to %s\n", Plural(counts.records, "record").c_str(),
+               FormatBytes(static_cast<double>(counts.bytes)).c_str(), secs,
+               FormatRate(secs > 0 ? static_cast<double>(counts.records) / secs : 0.0, "records").c_str(),
                static_cast<unsigned long long>(delivered), f.topic.c_str());
   if (counts.missing_keys > 0) {
     std::fprintf(stderr, "produce: warning: %llu records had no %s field and were sent with a null key\n",

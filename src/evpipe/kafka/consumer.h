@@ -66,6 +66,8 @@ class Consumer {
   Status Poll(MessageBatch& batch, size_t max, int timeout_ms);
   // With exit_at_end: every owned partition has been read to its end.
   bool AtEnd() const;
+  // Every owned partition has been read to its end (with or without exit_at_end).
+  bool CaughtUp() const;
   // Leaves the group (committing what was read) and stops fetching.
   Status Close();
 
