@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "evpipe/broker/protocol/api.h"
-#include "evpipe/broker/protocol/record_batch.h"
+#include "evpipe/broker/batch/record_batch.h"
 #include "evpipe/broker/server.h"
 #include "evpipe/core/clock.h"
 #include "evpipe/core/logging.h"
@@ -98,7 +98,7 @@ void Server::HandleApiVersions(const ConnPtr& c, const SlotPtr& s, const Header&
 int32_t Server::EnsureTopic(const std::string& topic, bool allow_create) {
   int32_t n = store_->PartitionCount(topic);
   if (n >= 0 || !allow_create || !options_.auto_create_topics || !ValidTopicName(topic)) return n;
-  Status st = store_->CreateTopic(topic, options_.default_partitions);
+  Status st = store_->CreateTopic(topic, options_.default_partitions, {}, /*validate_only=*/false);
   if (!st.ok() && st.code() != StatusCode::kAlreadyExists) {
     log::Error("auto-create topic={}: {}", topic, st.ToString());
     return -1;
@@ -165,52 +165,19 @@ void Server::HandleProduce(const ConnPtr& c, const SlotPtr& s, const Header& h, 
       } else if (!part.records || part.records->empty()) {
         rp.error_code = Code(ErrorCode::kInvalidRecord);
       } else {
-        auto batches = kp::SplitAndValidateBatches(*part.records);
-        if (!batches.ok()) {
-          rp.error_code = Code(ErrorCode::kCorruptMessage);
-          rp.error_message = batches.status().message();
-          log::Warn("produce topic={} partition={} from {}: {}", topic.name, part.index, c->peer_host(),
-                    batches.status().message());
+        // The log validates every batch (one CRC pass) and answers in Kafka codes.
+        AppendResult ar = log->Append(*part.records);
+        if (ar.error != AppendError::kNone) {
+          rp.error_code = static_cast<int16_t>(ar.error);
+          rp.error_message = ar.error_message;
+          log::Warn("produce topic={} partition={} from {}: error {}: {}", topic.name, part.index, c->peer_host(),
+                    rp.error_code, ar.error_message);
         } else {
-          for (std::string_view batch : *batches) {
-            kp::BatchHeader bh = kp::DecodeBatchHeader(batch);
-            if (bh.is_transactional() || bh.is_control()) {
-              rp.error_code = Code(ErrorCode::kInvalidRecord);
-              rp.error_message = "transactions are not supported";
-              break;
-            }
-            AppendResult ar = log->Append(batch);
-            if (ar.error != AppendError::kNone) {
-              switch (ar.error) {
-                case AppendError::kOutOfOrderSequence:
-                  rp.error_code = Code(ErrorCode::kOutOfOrderSequenceNumber);
-                  break;
-                case AppendError::kInvalidProducerEpoch:
-                  rp.error_code = Code(ErrorCode::kInvalidProducerEpoch);
-                  break;
-                case AppendError::kCorrupt:
-                  rp.error_code = Code(ErrorCode::kCorruptMessage);
-                  break;
-                case AppendError::kMessageTooLarge:
-                  rp.error_code = Code(ErrorCode::kMessageTooLarge);
-                  break;
-                case AppendError::kInvalidRecord:
-                  rp.error_code = Code(ErrorCode::kInvalidRecord);
-                  break;
-                default:
-                  rp.error_code = kKafkaStorageError;
-              }
-              rp.error_message = ar.message;
-              log::Warn("produce topic={} partition={}: {} {}", topic.name, part.index,
-                        rp.error_code, ar.message);
-              break;
-            }
-            if (rp.base_offset < 0) rp.base_offset = ar.base_offset;
-            if (!ar.duplicate) {
-              metrics_->bytes_in.fetch_add(batch.size(), std::memory_order_relaxed);
-              metrics_->records_in.fetch_add(static_cast<uint64_t>(bh.record_count), std::memory_order_relaxed);
-              touched.insert({topic.name, part.index});
-            }
+          rp.base_offset = ar.base_offset;
+          if (ar.batches_appended > 0) {
+            metrics_->bytes_in.fetch_add(static_cast<uint64_t>(ar.bytes_appended), std::memory_order_relaxed);
+            metrics_->records_in.fetch_add(static_cast<uint64_t>(ar.records_appended), std::memory_order_relaxed);
+            touched.insert({topic.name, part.index});
           }
           rp.log_start_offset = log->log_start_offset();
           rp.log_append_time_ms = -1;
@@ -308,12 +275,8 @@ void Server::FinishFetch(const std::shared_ptr<PendingFetch>& pf) {
       if (p.error_code != 0) metrics_->CountError(pf->header.api_key);
       bytes += p.records.size();
       // Count records by walking batch headers.
-      size_t pos = 0;
-      while (p.records.size() - pos >= kp::kBatchHeaderSize) {
-        kp::BatchHeader bh = kp::DecodeBatchHeader(std::string_view(p.records).substr(pos));
-        if (bh.batch_length <= 0) break;
-        records += static_cast<uint64_t>(bh.record_count);
-        pos += bh.size();
+      for (std::string_view b : batch::SplitBatches(p.records)) {
+        records += static_cast<uint64_t>(batch::DecodeBatchHeader(b.data()).record_count);
       }
     }
   }
@@ -633,12 +596,17 @@ void Server::HandleCreateTopics(const ConnPtr& c, const SlotPtr& s, const Header
     } else if (store_->PartitionCount(t.name) >= 0) {
       rt.error_code = Code(ErrorCode::kTopicAlreadyExists);
       rt.error_message = "topic " + t.name + " already exists";
-    } else if (!req.validate_only) {
-      Status st = store_->CreateTopic(t.name, partitions);
+    } else {
+      TopicConfigs configs;
+      for (const auto& cfg : t.configs) {
+        if (cfg.value) configs[cfg.name] = *cfg.value;  // null: the default
+      }
+      Status st = store_->CreateTopic(t.name, partitions, configs, req.validate_only);
       if (!st.ok()) {
-        rt.error_code = Code(ErrorCode::kUnknownServerError);
+        rt.error_code = st.code() == StatusCode::kInvalidArgument ? Code(ErrorCode::kInvalidConfig)
+                                                                  : Code(ErrorCode::kUnknownServerError);
         rt.error_message = st.ToString();
-      } else {
+      } else if (!req.validate_only) {
         log::Info("topic={} created with {} partitions", t.name, partitions);
         for (int32_t p = 0; p < partitions; ++p) metrics_->SetHighWatermark(t.name, p, 0);
       }
@@ -708,19 +676,17 @@ void Server::HandleDescribeConfigs(const ConnPtr& c, const SlotPtr& s, const Hea
     out.resource_type = res.resource_type;
     out.resource_name = res.resource_name;
     std::vector<std::pair<std::string, std::string>> configs;
+    std::set<std::string> topic_set;  // set on the topic (TOPIC_CONFIG), not defaults
     if (res.resource_type == 2) {  // TOPIC
-      if (store_->PartitionCount(res.resource_name) < 0) {
+      auto entries = store_->DescribeTopicConfigs(res.resource_name);
+      if (!entries.ok()) {
         out.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
         out.error_message = "unknown topic " + res.resource_name;
       } else {
-        configs = {{"cleanup.policy", "delete"},
-                   {"compression.type", "producer"},
-                   {"retention.ms", std::to_string(options_.retention_ms)},
-                   {"retention.bytes", std::to_string(options_.retention_bytes)},
-                   {"segment.bytes", std::to_string(options_.segment_bytes)},
-                   {"max.message.bytes", std::to_string(kMaxRequestBytes)},
-                   {"message.timestamp.type", "CreateTime"},
-                   {"min.insync.replicas", "1"}};
+        for (const ConfigEntry& e : *entries) {
+          configs.emplace_back(e.name, e.value);
+          if (!e.is_default) topic_set.insert(e.name);
+        }
       }
     } else if (res.resource_type == 4) {  // BROKER
       configs = {{"num.partitions", std::to_string(options_.default_partitions)},
@@ -744,7 +710,8 @@ void Server::HandleDescribeConfigs(const ConnPtr& c, const SlotPtr& s, const Hea
       cfg.name = name;
       cfg.value = value;
       cfg.read_only = true;
-      cfg.config_source = res.resource_type == 2 ? 5 : 4;  // DEFAULT_CONFIG / STATIC_BROKER_CONFIG
+      // TOPIC_CONFIG (1) / DEFAULT_CONFIG (5) / STATIC_BROKER_CONFIG (4)
+      cfg.config_source = res.resource_type == 2 ? (topic_set.contains(name) ? 1 : 5) : 4;
       out.configs.push_back(std::move(cfg));
     }
     if (out.error_code != 0) metrics_->CountError(h.api_key);
