@@ -10,6 +10,7 @@
 #include "evpipe/core/clock.h"
 #include "evpipe/core/format.h"
 #include "evpipe/core/progress.h"
+#include "evpipe/jobs/reconcile.h"
 #include "evpipe/io/file_system.h"
 #include "evpipe/cli/sim_flags.h"
 #include "evpipe/sim/record_stream.h"
@@ -143,6 +144,14 @@ int RunGen(GenArgs& args) {
   if (!s.ok()) {
     std::fprintf(stderr, "evpipe gen: %s\n", s.ToString().c_str());
     return kExitFailure;
+  }
+  if (args.out.empty()) {
+    Status recorded =
+        jobs::WriteRunRecord(io::FileSystem::Default(), args.gen_dir, args.topic, args.sim.options, "gen");
+    if (!recorded.ok()) {
+      std::fprintf(stderr, "evpipe gen: warning: could not record the simulator flags for reconcile: %s\n",
+                   recorded.message().c_str());
+    }
   }
   const double secs = static_cast<double>(MonotonicMicros() - start) / 1e6;
   const int64_t lines = totals.events + totals.duplicates + totals.poison;

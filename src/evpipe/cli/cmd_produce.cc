@@ -23,6 +23,8 @@
 #include "evpipe/core/format.h"
 #include "evpipe/core/logging.h"
 #include "evpipe/core/progress.h"
+#include "evpipe/io/file_system.h"
+#include "evpipe/jobs/reconcile.h"
 #include "evpipe/event/event.h"
 #include "evpipe/kafka/producer.h"
 #include "evpipe/kafka/record_json.h"
@@ -50,6 +52,7 @@ struct ProduceFlags {
   int timeout_ms = kafka::kDefaultConnectTimeoutMs;
   SimulatorFlags sim;  // the same simulator flags as gen and reconcile
   int threads = 0;     // render threads for the simulator; 0: one per hardware thread
+  std::string raw_dir;  // where the simulator run is recorded for reconcile (RAW_DIR/_evpipe/TOPIC)
 };
 
 // What one run did, for the summary line and the exit code.
@@ -336,6 +339,13 @@ Status Run(const ProduceFlags& f) {
                                         delivered + failed));
   }
   if (g_stop) return Status::Unavailable("interrupted; the records counted above were delivered");
+  if (f.from.empty()) {
+    Status recorded = jobs::WriteRunRecord(io::FileSystem::Default(), f.raw_dir, f.topic, f.sim.options, "produce");
+    if (!recorded.ok()) {
+      std::fprintf(stderr, "produce: warning: could not record the simulator flags for reconcile: %s\n",
+                   recorded.message().c_str());
+    }
+  }
   return Status::Ok();
 }
 
@@ -358,6 +368,8 @@ void RegisterProduce(CLI::App& root, Context& ctx) {
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   sub->add_option("--from", f.from, "Produce the lines of FILE (- for stdin) instead of simulating");
+  AddRawDir(sub, f.raw_dir)->description(
+      "Where sink-raw lands the topic; a simulated run records its flags in RAW_DIR/_evpipe/TOPIC/ for reconcile");
   sub->add_option("--format", f.format,
                   "ndjson: each line is a value, keyed by --key-field; json: each line is a JSON record "
                   "(key, value, headers, partition, timestamp) as `consume --format json` writes")

@@ -7,9 +7,9 @@
 #include <fmt/core.h>
 
 #include "evpipe/cli/command.h"
-#include "evpipe/cli/json_out.h"
 #include "evpipe/cli/kafka_common.h"
 #include "evpipe/cli/options.h"
+#include "evpipe/core/json_writer.h"
 #include "evpipe/kafka/admin.h"
 
 namespace evpipe::cli {
@@ -74,14 +74,18 @@ Status List(const TopicFlags& f) {
   EVPIPE_ASSIGN_OR_RETURN(kafka::ClusterMetadata md, admin->client().Metadata(f.timeout_ms));
   std::string out;
   if (f.json) {
-    out = "[";
-    for (size_t i = 0; i < md.topics.size(); ++i) {
-      const kafka::TopicMetadata& t = md.topics[i];
+    JsonWriter w;
+    w.BeginArray();
+    for (const kafka::TopicMetadata& t : md.topics) {
       size_t replicas = t.partitions.empty() ? 0 : t.partitions[0].replicas.size();
-      out += fmt::format("{}{{\"topic\":{},\"partitions\":{},\"replication\":{}}}", i ? "," : "", JsonStr(t.name),
-                         t.partitions.size(), replicas);
+      w.BeginObject()
+          .Field("topic", t.name)
+          .Field("partitions", static_cast<int64_t>(t.partitions.size()))
+          .Field("replication", static_cast<int64_t>(replicas))
+          .EndObject();
     }
-    out += "]\n";
+    w.EndArray();
+    out = w.Take() + "\n";
     std::fputs(out.c_str(), stdout);
     return Status::Ok();
   }
@@ -116,33 +120,40 @@ Status Describe(const TopicFlags& f) {
   auto configs = admin->DescribeTopicConfigs(topic, f.timeout_ms);
   std::string out;
   if (f.json) {
-    auto ids = [](const std::vector<int32_t>& v) {
-      std::string s = "[";
-      for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
-      return s + "]";
+    JsonWriter w;
+    auto ids = [&w](const std::vector<int32_t>& v) {
+      w.BeginArray();
+      for (int32_t id : v) w.Int(id);
+      w.EndArray();
     };
-    out = fmt::format("{{\"topic\":{},\"partitions\":[", JsonStr(t.name));
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const Row& r = rows[i];
-      out += fmt::format("{}{{\"partition\":{},\"leader\":{},\"log_start\":{},\"log_end\":{},\"replicas\":{},"
-                         "\"isr\":{}}}",
-                         i ? "," : "", r.p->id, r.p->leader, JsonOffset(r.low), JsonOffset(r.high),
-                         ids(r.p->replicas), ids(r.p->isrs));
+    auto offset = [&w](int64_t v) { v < 0 ? w.Null() : w.Int(v); };
+    w.BeginObject().Field("topic", t.name).Key("partitions").BeginArray();
+    for (const Row& r : rows) {
+      w.BeginObject().Field("partition", r.p->id).Field("leader", r.p->leader);
+      w.Key("log_start");
+      offset(r.low);
+      w.Key("log_end");
+      offset(r.high);
+      w.Key("replicas");
+      ids(r.p->replicas);
+      w.Key("isr");
+      ids(r.p->isrs);
+      w.EndObject();
     }
-    out += "],\"configs\":";
+    w.EndArray().Key("configs");
     if (configs.ok()) {
-      out += "[";
-      for (size_t i = 0; i < configs->size(); ++i) {
-        const kafka::ConfigEntry& c = (*configs)[i];
-        out += fmt::format("{}{{\"name\":{},\"value\":{},\"default\":{},\"sensitive\":{}}}", i ? "," : "",
-                           JsonStr(c.name), c.is_sensitive ? "null" : JsonStr(c.value),
-                           c.is_default ? "true" : "false", c.is_sensitive ? "true" : "false");
+      w.BeginArray();
+      for (const kafka::ConfigEntry& c : *configs) {
+        w.BeginObject().Field("name", c.name).Key("value");
+        c.is_sensitive ? w.Null() : w.String(c.value);
+        w.Field("default", c.is_default).Field("sensitive", c.is_sensitive).EndObject();
       }
-      out += "]";
+      w.EndArray();
     } else {
-      out += "null";
+      w.Null();
     }
-    out += "}\n";
+    w.EndObject();
+    out = w.Take() + "\n";
     std::fputs(out.c_str(), stdout);
     return Status::Ok();
   }

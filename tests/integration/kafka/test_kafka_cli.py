@@ -5,7 +5,11 @@ import json
 import os
 import unittest
 
+import pty
+import re
+import select
 import subprocess
+import time
 
 from kafka_support import BUILD_DIR, EVPIPE, SOURCE_DIR, BrokerTest, evpipe, free_port, run
 
@@ -48,6 +52,126 @@ class TopicFlagsTest(BrokerTest):
         r = evpipe("topic", "delete", "-b", b, "doomed", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("topic doomed does not exist", r.stderr.decode())
+
+
+class ConsumeTest(BrokerTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.b = cls.broker.bootstrap
+        path = cls.path(cls, "c.ndjson")
+        with open(path, "wb") as f:
+            f.write(b"".join(b'{"order_id":"k%d","n":%d}\n' % (i % 7, i) for i in range(40)))
+        evpipe("topic", "create", "-b", cls.b, "-t", "ct", "-p", "1")
+        evpipe("produce", "-b", cls.b, "-t", "ct", "--from", path)
+
+    def test_offset_past_the_end_fails_instead_of_printing_everything(self):
+        r = evpipe("consume", "-b", self.b, "-t", "ct", "-p", "0", "-o", "999999", "-e", check=False)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stdout, b"", "regression: it printed the whole partition from offset 0")
+        self.assertIn("offset 999999 is past the end of ct/0 (40)", r.stderr.decode())
+        # The end itself is fine (nothing to print), and so is the last offset.
+        self.assertEqual(evpipe("consume", "-b", self.b, "-t", "ct", "-p", "0", "-o", "40", "-e").stdout, b"")
+        self.assertEqual(len(evpipe("consume", "-b", self.b, "-t", "ct", "-p", "0", "-o", "39",
+                                    "-e").stdout.splitlines()), 1)
+
+    def test_template_format_key_partition_offset(self):
+        out = evpipe("consume", "-b", self.b, "-t", "ct", "--from-beginning", "-e", "-f",
+                     "%p %o %k\\t%s").stdout.decode().splitlines()
+        self.assertEqual(len(out), 40)
+        self.assertEqual(out[0], '0 0 k0\t{"order_id":"k0","n":0}')
+        self.assertEqual(out[39], '0 39 k4\t{"order_id":"k4","n":39}')
+        r = evpipe("consume", "-b", self.b, "-t", "ct", "-e", "-f", "xml", check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--format xml", r.stderr.decode())
+
+    def test_caught_up_notice_once_on_a_terminal(self):
+        master, slave = pty.openpty()
+        env = dict(os.environ)
+        env.pop("EVPIPE_PROGRESS", None)
+        proc = subprocess.Popen([EVPIPE, "consume", "-b", self.b, "-t", "ct", "--from-beginning"],
+                                stdout=subprocess.PIPE, stderr=slave, env=env)
+        os.close(slave)
+        seen = b""
+        try:
+            deadline = time.time() + 30
+            while time.time() < deadline and b"Ctrl-C" not in seen:
+                ready, _, _ = select.select([master], [], [], 0.5)
+                if ready:
+                    seen += os.read(master, 4096)
+            time.sleep(1.5)  # a second notice would come within this
+            while select.select([master], [], [], 0.2)[0]:
+                seen += os.read(master, 4096)
+        finally:
+            proc.send_signal(2)
+            out, _ = proc.communicate(timeout=30)
+            os.close(master)
+        text = seen.decode(errors="replace")
+        self.assertEqual(text.count("caught up"), 1, text)
+        self.assertIn("waiting for new records (Ctrl-C to stop)", text)
+        self.assertEqual(len(out.splitlines()), 40, "the notice is on stderr, the records on stdout")
+
+
+class ReconcileTest(unittest.TestCase):
+    """reconcile over `evpipe gen` output (no broker needed for most of it)."""
+
+    def setUp(self):
+        import tempfile
+        self.tmp = tempfile.mkdtemp(prefix="evpipe-reconcile-")
+        self.gen = os.path.join(self.tmp, "gen")
+        self.pq = os.path.join(self.tmp, "parquet")
+        self.q = os.path.join(self.tmp, "quarantine")
+        evpipe("gen", "--orders", "300", "--seed", "7", "--topic", "rt", "--gen-dir", self.gen)
+        self.convert = evpipe("raw-to-parquet", "--all", "--topic", "rt", "--raw-dir", self.gen, "--parquet-dir",
+                              self.pq, "--quarantine-dir", self.q)
+
+    def tearDown(self):
+        import shutil
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def reconcile(self, *args, check=False):
+        return evpipe("reconcile", "--topic", "rt", "--source", "gen", "--raw-dir", self.gen, "--parquet-dir",
+                      self.pq, "--quarantine-dir", self.q, *args, check=check)
+
+    def test_raw_to_parquet_all_ends_with_a_total_and_a_query(self):
+        out = self.convert.stdout.decode().splitlines()
+        total = [l for l in out if l.startswith("total: ")]
+        self.assertEqual(len(total), 1, out)
+        rows_out = sum(int(re.search(r"rows out (\d+)", l).group(1)) for l in out if re.match(r"\d{4}-", l))
+        self.assertIn(f"rows out {rows_out},", total[0])
+        self.assertRegex(out[0], r"^\d{4}-\d\d-\d\d: rows in \d+, .* (\d+(\.\d)? [kM]?B), [\d.]+ s, [\d.]+[kM]? rows/s$")
+        self.assertIn("make query", self.convert.stderr.decode())
+        self.assertIn("/rt/*/*.parquet", self.convert.stderr.decode())
+
+    def test_defaults_to_the_recorded_run_and_json(self):
+        r = self.reconcile("--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        d = json.loads(r.stdout)
+        self.assertTrue(d["balanced"])
+        self.assertEqual(d["unbalanced"], 0)
+        self.assertFalse(d["topic_read"])
+        self.assertGreater(d["total"]["made"], 300)
+        self.assertEqual(d["total"]["made"], d["total"]["parquet_rows"] + d["total"]["duplicates_removed"] +
+                         d["total"]["quarantined"])
+        self.assertEqual({"date", "made", "topic", "raw_lines", "parquet_rows", "balanced"} - set(d["dates"][0]),
+                         set())
+
+    def test_every_date_mismatching_names_the_flags_that_differ(self):
+        r = self.reconcile("--orders", "100", "--seed", "7")
+        self.assertEqual(r.returncode, 1)
+        err = r.stderr.decode()
+        self.assertIn("every date mismatches: the gen run recorded --orders 300", err)
+        self.assertNotIn("--seed", err.split("recorded", 1)[1])
+
+    def test_broker_down_falls_back_to_no_topic_column(self):
+        r = evpipe("reconcile", "--topic", "rt", "--raw-dir", self.gen, "--parquet-dir", self.pq,
+                   "--quarantine-dir", self.q, "-b", f"127.0.0.1:{free_port()}", "--connect-timeout", "1",
+                   "--json", check=False, timeout=60)
+        d = json.loads(r.stdout)
+        self.assertFalse(d["topic_read"])
+        self.assertIsNone(d["total"]["topic"])
+        self.assertIn("cannot reach a Kafka broker", d["topic_warning"])
+        self.assertIn("warning: topic column n/a", r.stderr.decode())
 
 
 class TyposTest(unittest.TestCase):
