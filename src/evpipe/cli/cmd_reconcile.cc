@@ -14,6 +14,7 @@
 #include "evpipe/cli/sim_flags.h"
 #include "evpipe/core/clock.h"
 #include "evpipe/core/format.h"
+#include "evpipe/core/names.h"
 #include "evpipe/jobs/reconcile.h"
 
 namespace evpipe::cli {
@@ -51,8 +52,13 @@ int RunReconcile(ReconcileFlags& f) {
     std::fprintf(stderr, "evpipe reconcile: %s\n", err.c_str());
     return kExitUsage;
   }
-  io::FileSystem& fs = io::FileSystem::Default();
   jobs::ReconcileOptions& o = f.job;
+  // The topic names folders: only Kafka's names (no '/', no "..").
+  if (Status t = ValidateTopicName(o.topic); !t.ok()) {
+    std::fprintf(stderr, "evpipe reconcile: --topic: %s\n", t.message().c_str());
+    return kExitUsage;
+  }
+  io::FileSystem& fs = io::FileSystem::Default();
   auto record = jobs::ReadRunRecord(fs, o.raw_dir, o.topic);
   if (!record.ok()) {
     std::fprintf(stderr, "evpipe reconcile: warning: %s (using the flags as given)\n",

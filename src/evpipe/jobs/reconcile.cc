@@ -10,6 +10,7 @@
 
 #include "evpipe/core/json_writer.h"
 #include "evpipe/event/event.h"
+#include "evpipe/io/date_partition.h"
 #include "evpipe/kafka/consumer.h"
 #include "evpipe/parquet/footer.h"
 
@@ -45,9 +46,9 @@ std::vector<std::string> DateDirs(io::FileSystem& fs, const std::string& dir) {
   std::vector<std::string> out;
   auto entries = fs.ListDir(dir);
   if (!entries.ok()) return out;
-  constexpr std::string_view kPrefix = "ingest_date=";
   for (const auto& e : *entries) {
-    if (e.is_dir && e.name.rfind(kPrefix, 0) == 0) out.push_back(e.name.substr(kPrefix.size()));
+    std::optional<std::string_view> date = io::DateOfPartitionName(e.name);
+    if (e.is_dir && date) out.emplace_back(*date);
   }
   return out;
 }
@@ -99,7 +100,7 @@ Status CountRaw(io::FileSystem& fs, const ReconcileOptions& o, Rows& rows) {
     DateCounts& c = rows[date];
     std::unordered_set<std::string> ids;
     int64_t valid = 0;
-    const std::string dir = io::JoinPath(root, "ingest_date=" + date);
+    const std::string dir = io::JoinPath(root, io::DatePartitionName(date));
     for (const auto& f : VisibleFiles(fs, dir, ".ndjson")) {
       EVPIPE_ASSIGN_OR_RETURN(std::string data, fs.ReadFile(io::JoinPath(dir, f.name)));
       size_t pos = 0;
@@ -130,7 +131,7 @@ Status CountQuarantine(io::FileSystem& fs, const ReconcileOptions& o, Rows& rows
     if (!stage.is_dir) continue;
     const std::string stage_dir = io::JoinPath(root, stage.name);
     for (const std::string& date : DateDirs(fs, stage_dir)) {
-      const std::string dir = io::JoinPath(stage_dir, "ingest_date=" + date);
+      const std::string dir = io::JoinPath(stage_dir, io::DatePartitionName(date));
       for (const auto& f : VisibleFiles(fs, dir, ".ndjson")) {
         EVPIPE_ASSIGN_OR_RETURN(std::string data, fs.ReadFile(io::JoinPath(dir, f.name)));
         rows[date].quarantined += CountLines(data);
@@ -144,7 +145,7 @@ Status CountParquet(io::FileSystem& fs, const ReconcileOptions& o, Rows& rows) {
   const std::string root = io::JoinPath(o.parquet_dir, o.topic);
   for (const std::string& date : DateDirs(fs, root)) {
     DateCounts& c = rows[date];
-    const std::string dir = io::JoinPath(root, "ingest_date=" + date);
+    const std::string dir = io::JoinPath(root, io::DatePartitionName(date));
     for (const auto& f : VisibleFiles(fs, dir, ".parquet")) {
       const std::string path = io::JoinPath(dir, f.name);
       EVPIPE_ASSIGN_OR_RETURN(int64_t n, parquet::ReadRowCount(fs, path));
