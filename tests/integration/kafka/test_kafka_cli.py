@@ -174,6 +174,19 @@ class ReconcileTest(unittest.TestCase):
         self.assertIn("warning: topic column n/a", r.stderr.decode())
 
 
+class PsJsonTest(unittest.TestCase):
+    def test_ps_json_when_nothing_runs(self):
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="evpipe-ps-") as tmp:
+            r = evpipe("ps", "--json", "--broker", "embedded", "--run-dir", tmp, "--data-dir", tmp,
+                       "--listen", f"127.0.0.1:{free_port()}", "--admin-listen", f"127.0.0.1:{free_port()}",
+                       check=False)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        d = json.loads(r.stdout)
+        self.assertEqual((d["running"], d["ready"], d["exit_code"]), (False, False, 1))
+        self.assertIn("not running", d["message"])
+
+
 class TyposTest(unittest.TestCase):
     def check(self, args, expected):
         r = evpipe(*args, check=False)
