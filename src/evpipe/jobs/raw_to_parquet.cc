@@ -40,7 +40,6 @@
 #include "evpipe/jobs/event_columns.h"
 #include "evpipe/jobs/event_parquet.h"
 #include "evpipe/jobs/event_table.h"
-#include "evpipe/jobs/parallel_file_writer.h"
 #include "evpipe/jobs/raw_input.h"
 #include "evpipe/parquet/file_writer.h"
 
@@ -458,6 +457,8 @@ Status DateJob::WriteParquet(const std::string& dir) {
   std::vector<double> weights;
   for (const EventColumn& c : kEventColumns) weights.push_back(c.type == ColumnType::kString ? 1.0 : 0.3);
   weights[kColPayload] = 6.0;
+  wopt.encode_threads = ResolveThreads(options_.threads);
+  wopt.column_weights = std::move(weights);
   EventBatch batch(kBatchRows);
   std::unique_ptr<Progress> progress;
   if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} writing", date_), static_cast<uint64_t>(total));
@@ -470,8 +471,7 @@ Status DateJob::WriteParquet(const std::string& dir) {
   for (int64_t first = 0, part = 0; first < total; first += per_file, ++part) {
     const int64_t last = std::min(total, first + per_file);
     const std::string name = PartName(part, run_id_);
-    EVPIPE_ASSIGN_OR_RETURN(auto writer, ParallelFileWriter::Open(fs_, io::JoinPath(dir, name), schema, wopt,
-                                                                  ResolveThreads(options_.threads), weights));
+    EVPIPE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(fs_, io::JoinPath(dir, name), schema, wopt));
     for (int64_t i = first; i < last; ++i) {
       const RowRef& r = rows_[static_cast<size_t>(i)];
       const char* line = maps_[r.file].data().data() + r.line_off;
