@@ -422,6 +422,8 @@ Sink::Sink(SinkOptions options, io::FileSystem& fs, RecordClassifier& classifier
 
 Sink::~Sink() = default;
 
+bool Sink::assigned_once() const { return impl_->first_assign_us > 0; }
+
 Status Sink::Run(const std::atomic<bool>& stop) {
   Impl& s = *impl_;
   std::unique_ptr<MetricsServer> server;
