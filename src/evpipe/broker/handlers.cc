@@ -263,12 +263,13 @@ size_t Server::BuildFetch(const kp::FetchRequest& req, kp::FetchResponse& resp) 
   return total;
 }
 
-void Server::FinishFetch(const std::shared_ptr<PendingFetch>& pf) {
+void Server::FinishFetch(const std::shared_ptr<PendingFetch>& pf, kp::FetchResponse* built) {
   if (pf->done) return;
   pf->done = true;
   if (pf->timer) pf->timer->cancel();
-  kp::FetchResponse resp;
-  BuildFetch(pf->request, resp);
+  kp::FetchResponse own;
+  if (built == nullptr) BuildFetch(pf->request, own);
+  kp::FetchResponse& resp = built != nullptr ? *built : own;
   uint64_t records = 0;
   size_t bytes = 0;
   for (const auto& t : resp.topics) {
@@ -300,7 +301,7 @@ void Server::HandleFetch(const ConnPtr& c, const SlotPtr& s, const Header& h, kp
   }
   if (bytes >= static_cast<size_t>(std::max(pf->request.min_bytes, 1)) || pf->request.max_wait_ms <= 0 ||
       any_error || stopping_) {
-    return FinishFetch(pf);
+    return FinishFetch(pf, &probe);
   }
   // Long poll: park until data arrives (WakeFetches) or max_wait passes.
   c->BlockOn(s);
@@ -320,6 +321,8 @@ void Server::WakeFetches(bool all) {
   for (auto it = pending_fetches_.begin(); it != pending_fetches_.end();) {
     const auto& pf = *it;
     bool ready = all || pf->done || pf->conn->closed();
+    bool built = false;
+    kp::FetchResponse probe;
     if (!ready) {
       size_t available = 0;
       for (const auto& t : pf->request.topics) {
@@ -329,12 +332,12 @@ void Server::WakeFetches(bool all) {
         }
       }
       if (available > 0) {
-        kp::FetchResponse probe;
         ready = BuildFetch(pf->request, probe) >= static_cast<size_t>(std::max(pf->request.min_bytes, 1));
+        built = ready;
       }
     }
     if (ready) {
-      FinishFetch(pf);
+      FinishFetch(pf, built ? &probe : nullptr);
       it = pending_fetches_.erase(it);
     } else {
       ++it;

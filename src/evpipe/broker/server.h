@@ -140,7 +140,9 @@ class Server {
 
   // Fills a fetch response; returns the record bytes it holds.
   size_t BuildFetch(const kafka_protocol::FetchRequest& req, kafka_protocol::FetchResponse& resp);
-  void FinishFetch(const std::shared_ptr<PendingFetch>& pf);
+  // Answers a fetch; `built` is a response BuildFetch made for it just now
+  // (nullptr: build it here), so ready data is read from the log once.
+  void FinishFetch(const std::shared_ptr<PendingFetch>& pf, kafka_protocol::FetchResponse* built = nullptr);
   // Creates the topic when auto-creation allows; returns its partition count or -1.
   int32_t EnsureTopic(const std::string& topic, bool allow_create);
   void Malformed(const ConnPtr& c, const SlotPtr& s, const Header& h, const char* what);
