@@ -59,11 +59,19 @@ void GroupCoordinator::Publish(const Group& g) {
 }
 
 void GroupCoordinator::Join(const kp::JoinGroupRequest& req, const std::string& client_id,
-                            const std::string& client_host, int64_t now_ms, JoinCallback done) {
+                            const std::string& client_host, uint64_t connection, int64_t now_ms, JoinCallback done) {
   kp::JoinGroupResponse err;
   err.member_id = req.member_id;
-  if (req.group_id.empty()) {
+  if (req.group_id.empty() || req.group_id.size() > kMaxGroupIdBytes) {
     err.error_code = Code(ErrorCode::kInvalidGroupId);
+    return done(err);
+  }
+  size_t metadata_bytes = 0;
+  for (const auto& p : req.protocols) metadata_bytes += p.name.size() + p.metadata.size();
+  if (metadata_bytes > kMaxMemberMetadataBytes) {
+    log::Warn("group={}: JoinGroup with {} bytes of protocol metadata (limit {}) refused", req.group_id,
+              metadata_bytes, kMaxMemberMetadataBytes);
+    err.error_code = Code(ErrorCode::kInvalidRequest);
     return done(err);
   }
   if (req.session_timeout_ms < kMinSessionTimeoutMs || req.session_timeout_ms > kMaxSessionTimeoutMs) {
@@ -114,6 +122,7 @@ void GroupCoordinator::Join(const kp::JoinGroupRequest& req, const std::string& 
   m->rebalance_timeout_ms = req.rebalance_timeout_ms > 0 ? req.rebalance_timeout_ms : req.session_timeout_ms;
   m->protocols = req.protocols;
   m->last_heartbeat_ms = now_ms;
+  m->connection = connection;
   if (m->pending_join) {
     // A retried join replaces the earlier one (whose connection is gone or gave up).
     kp::JoinGroupResponse stale;
@@ -317,6 +326,45 @@ void GroupCoordinator::Tick(int64_t now_ms) {
     for (const std::string& m : expired) RemoveMember(g, m, now_ms, "session timeout");
     if (g.state == State::kPreparingRebalance && now_ms >= g.rebalance_deadline_ms) CompleteJoin(g, now_ms);
   }
+}
+
+void GroupCoordinator::ConnectionClosed(uint64_t connection, int64_t now_ms) {
+  for (auto& [id, g] : groups_) {
+    std::vector<std::string> gone;
+    for (Member& m : g.members) {
+      if (m.connection != connection) continue;
+      if (m.pending_join) {
+        gone.push_back(m.id);
+      } else {
+        for (auto& p : m.protocols) std::string().swap(p.metadata);
+      }
+    }
+    for (const std::string& m : gone) RemoveMember(g, m, now_ms, "its connection closed during the join");
+  }
+}
+
+bool GroupCoordinator::HasEmptyGroups() const {
+  return std::any_of(groups_.begin(), groups_.end(), [](const auto& kv) { return kv.second.members.empty(); });
+}
+
+void GroupCoordinator::ForgetEmptyGroups(const std::function<bool(const std::string&)>& keep) {
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    if (it->second.members.empty() && !keep(it->first)) {
+      if (metrics_ != nullptr) metrics_->RemoveGroup(it->first);
+      it = groups_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+int16_t GroupCoordinator::Delete(const std::string& group) {
+  auto it = groups_.find(group);
+  if (it == groups_.end()) return Code(ErrorCode::kGroupIdNotFound);
+  if (!it->second.members.empty()) return Code(ErrorCode::kNonEmptyGroup);
+  if (metrics_ != nullptr) metrics_->RemoveGroup(group);
+  groups_.erase(it);
+  return 0;
 }
 
 std::vector<std::tuple<std::string, std::string, std::string>> GroupCoordinator::List() const {

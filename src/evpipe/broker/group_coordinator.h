@@ -22,6 +22,10 @@
 
 namespace evpipe::broker {
 
+// Bounds on what one member may make the broker keep (docs/readme/broker.md).
+inline constexpr size_t kMaxGroupIdBytes = 255;
+inline constexpr size_t kMaxMemberMetadataBytes = 1 << 20;  // all protocols of one JoinGroup
+
 class GroupCoordinator {
  public:
   using JoinCallback = std::function<void(const kafka_protocol::JoinGroupResponse&)>;
@@ -29,8 +33,9 @@ class GroupCoordinator {
 
   explicit GroupCoordinator(Metrics* metrics) : metrics_(metrics) {}
 
+  // `connection` identifies the client connection (ConnectionClosed).
   void Join(const kafka_protocol::JoinGroupRequest& req, const std::string& client_id, const std::string& client_host,
-            int64_t now_ms, JoinCallback done);
+            uint64_t connection, int64_t now_ms, JoinCallback done);
   void Sync(const kafka_protocol::SyncGroupRequest& req, int64_t now_ms, SyncCallback done);
   int16_t Heartbeat(const kafka_protocol::HeartbeatRequest& req, int64_t now_ms);
   kafka_protocol::LeaveGroupResponse Leave(const kafka_protocol::LeaveGroupRequest& req, int64_t now_ms);
@@ -38,6 +43,17 @@ class GroupCoordinator {
   int16_t ValidateCommit(const std::string& group, int32_t generation_id, const std::string& member_id) const;
   // Expires members and completes overdue rebalances.
   void Tick(int64_t now_ms);
+  // A client connection closed: members whose join waits on it are removed
+  // (the answer can never be sent), and the protocol metadata of the others
+  // that joined through it is dropped (the next rebalance brings it again).
+  void ConnectionClosed(uint64_t connection, int64_t now_ms);
+  // Whether a group without members exists, and forgetting those for which
+  // `keep` (committed offsets exist) is false, with their metrics entry.
+  bool HasEmptyGroups() const;
+  void ForgetEmptyGroups(const std::function<bool(const std::string&)>& keep);
+  // DeleteGroups: 0 and forgotten, NON_EMPTY_GROUP while it has members, or
+  // GROUP_ID_NOT_FOUND when the coordinator does not know it.
+  int16_t Delete(const std::string& group);
 
   // Active groups: (id, protocol type, state name).
   std::vector<std::tuple<std::string, std::string, std::string>> List() const;
@@ -54,6 +70,7 @@ class GroupCoordinator {
     std::vector<kafka_protocol::JoinGroupRequest::Protocol> protocols;
     std::string assignment;
     int64_t last_heartbeat_ms = 0;
+    uint64_t connection = 0;  // of the last join
     JoinCallback pending_join;
     SyncCallback pending_sync;
   };

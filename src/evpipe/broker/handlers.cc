@@ -21,6 +21,37 @@ constexpr int32_t kNodeId = 1;
 constexpr const char* kClusterId = "evpipe-broker";
 constexpr int32_t kMaxPartitionsPerTopic = 10000;
 constexpr int16_t kKafkaStorageError = 56;
+// Topics one request (Metadata or Produce) may auto-create; the rest answer
+// UNKNOWN_TOPIC_OR_PARTITION, which clients retry.
+constexpr int kMaxAutoCreatedTopicsPerRequest = 16;
+// ListOffsets by timestamp scans a segment per lookup: distinct lookups per
+// request are capped (the rest answer INVALID_REQUEST), repeats are cached.
+constexpr size_t kMaxTimestampLookupsPerRequest = 1000;
+
+// The record bytes a fetch may return: the client's max_bytes, capped by the broker's.
+size_t FetchBudget(const kp::FetchRequest& req, int32_t broker_max) {
+  return static_cast<size_t>(std::clamp(req.max_bytes, 0, broker_max));
+}
+
+// Kafka keeps one entry per (topic, partition): later repeats are dropped, so
+// a request cannot multiply its response by naming a partition many times.
+void MergeDuplicatePartitions(kp::FetchRequest& req) {
+  std::set<std::pair<std::string_view, int32_t>> seen;
+  std::map<std::string_view, size_t> topic_at;
+  std::vector<kp::FetchRequest::Topic> merged;
+  merged.reserve(req.topics.size());
+  for (auto& topic : req.topics) {
+    auto [it, fresh] = topic_at.emplace(topic.topic, merged.size());
+    if (fresh) {
+      merged.emplace_back();
+      merged.back().topic = topic.topic;
+    }
+    for (auto& part : topic.partitions) {
+      if (seen.emplace(topic.topic, part.partition).second) merged[it->second].partitions.push_back(part);
+    }
+  }
+  req.topics = std::move(merged);
+}
 
 bool ValidTopicName(const std::string& t) {
   if (t.empty() || t.size() > 249 || t == "." || t == "..") return false;
@@ -66,6 +97,7 @@ void Server::Dispatch(const ConnPtr& c, const SlotPtr& s, const Header& h, kp::R
     case ApiKey::kDeleteTopics: return HandleDeleteTopics(c, s, h, r);
     case ApiKey::kInitProducerId: return HandleInitProducerId(c, s, h, r);
     case ApiKey::kDescribeConfigs: return HandleDescribeConfigs(c, s, h, r);
+    case ApiKey::kDeleteGroups: return HandleDeleteGroups(c, s, h, r);
   }
   c->CompleteClose(s);
 }
@@ -94,9 +126,11 @@ void Server::HandleApiVersions(const ConnPtr& c, const SlotPtr& s, const Header&
   c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, v); }));
 }
 
-int32_t Server::EnsureTopic(const std::string& topic, bool allow_create) {
+int32_t Server::EnsureTopic(const std::string& topic, bool allow_create, int* created) {
   int32_t n = store_->PartitionCount(topic);
   if (n >= 0 || !allow_create || !options_.auto_create_topics || !ValidTopicName(topic)) return n;
+  if (*created >= kMaxAutoCreatedTopicsPerRequest) return -1;
+  ++*created;
   Status st = store_->CreateTopic(topic, options_.default_partitions);
   if (!st.ok() && st.code() != StatusCode::kAlreadyExists) {
     log::Error("auto-create topic={}: {}", topic, st.ToString());
@@ -115,11 +149,18 @@ void Server::HandleMetadata(const ConnPtr& c, const SlotPtr& s, const Header& h,
   resp.brokers.push_back({kNodeId, host_, port_, std::nullopt});
   resp.cluster_id = kClusterId;
   resp.controller_id = kNodeId;
-  std::vector<std::string> names = req.topics ? *req.topics : store_->ListTopics();
+  std::vector<std::string> all;
+  if (!req.topics) all = store_->ListTopics();
+  const std::vector<std::string>& names = req.topics ? *req.topics : all;
+  std::set<std::string_view> seen;  // a name asked twice is answered once
+  int created = 0;
   for (const std::string& name : names) {
+    if (!seen.insert(name).second) continue;
     kp::MetadataResponse::Topic t;
     t.name = name;
-    int32_t n = ValidTopicName(name) ? EnsureTopic(name, req.topics.has_value() && req.allow_auto_topic_creation) : -1;
+    int32_t n = ValidTopicName(name)
+                    ? EnsureTopic(name, req.topics.has_value() && req.allow_auto_topic_creation, &created)
+                    : -1;
     if (!ValidTopicName(name)) {
       t.error_code = Code(ErrorCode::kInvalidTopicException);
     } else if (n < 0) {
@@ -147,10 +188,11 @@ void Server::HandleProduce(const ConnPtr& c, const SlotPtr& s, const Header& h, 
   bool bad_acks = req.acks != 0 && req.acks != 1 && req.acks != -1;
   std::set<std::pair<std::string, int32_t>> touched;
   int64_t now_ms = NowMicros() / 1000;
+  int created = 0;
   for (const auto& topic : req.topics) {
     kp::ProduceResponse::Topic rt;
     rt.name = topic.name;
-    int32_t nparts = bad_acks ? -1 : EnsureTopic(topic.name, true);
+    int32_t nparts = bad_acks ? -1 : EnsureTopic(topic.name, true, &created);
     for (const auto& part : topic.partitions) {
       kp::ProduceResponse::Partition rp;
       rp.index = part.index;
@@ -252,7 +294,7 @@ void Server::HandleProduce(const ConnPtr& c, const SlotPtr& s, const Header& h, 
 size_t Server::BuildFetch(const kp::FetchRequest& req, kp::FetchResponse& resp) {
   resp = kp::FetchResponse();
   size_t total = 0;
-  size_t budget = req.max_bytes > 0 ? static_cast<size_t>(req.max_bytes) : 0;
+  size_t budget = FetchBudget(req, options_.fetch_max_bytes);
   for (const auto& topic : req.topics) {
     kp::FetchResponse::Topic rt;
     rt.topic = topic.topic;
@@ -275,7 +317,7 @@ size_t Server::BuildFetch(const kp::FetchRequest& req, kp::FetchResponse& resp) 
           // KIP-74: the first partition with data returns at least one batch.
           bool first = total == 0;
           if (limit > 0 || first) {
-            auto data = log->Read(part.fetch_offset, static_cast<int32_t>(std::max<size_t>(limit, 1)));
+            auto data = log->Read(part.fetch_offset, static_cast<int32_t>(std::clamp<size_t>(limit, 1, INT32_MAX)));
             if (!data.ok()) {
               rp.error_code = kKafkaStorageError;
               log::Error("fetch topic={} partition={} offset={}: {}", topic.topic, part.partition, part.fetch_offset,
@@ -290,6 +332,25 @@ size_t Server::BuildFetch(const kp::FetchRequest& req, kp::FetchResponse& resp) 
       rt.partitions.push_back(std::move(rp));
     }
     resp.topics.push_back(std::move(rt));
+  }
+  return total;
+}
+
+size_t Server::AvailableFetchBytes(const kp::FetchRequest& req) {
+  size_t budget = FetchBudget(req, options_.fetch_max_bytes);
+  size_t total = 0;
+  for (const auto& topic : req.topics) {
+    for (const auto& part : topic.partitions) {
+      PartitionLog* log = store_->Partition(topic.topic, part.partition);
+      // An error is an answer: the fetch returns at once.
+      if (log == nullptr || part.fetch_offset < log->log_start_offset() || part.fetch_offset > log->high_watermark()) {
+        return SIZE_MAX;
+      }
+      if (part.partition_max_bytes <= 0) continue;
+      int64_t n = std::min<int64_t>(log->BytesAfter(part.fetch_offset), part.partition_max_bytes);
+      total += static_cast<size_t>(std::max<int64_t>(n, 0));
+      if (total >= budget) return total;
+    }
   }
   return total;
 }
@@ -324,17 +385,13 @@ void Server::FinishFetch(const std::shared_ptr<PendingFetch>& pf) {
 void Server::HandleFetch(const ConnPtr& c, const SlotPtr& s, const Header& h, kp::Reader& r) {
   auto pf = std::make_shared<PendingFetch>();
   if (!pf->request.Decode(r, h.api_version)) return Malformed(c, s, h, "bad body");
+  MergeDuplicatePartitions(pf->request);
   pf->conn = c;
   pf->slot = s;
   pf->header = h;
-  kp::FetchResponse probe;
-  size_t bytes = BuildFetch(pf->request, probe);
-  bool any_error = false;
-  for (const auto& t : probe.topics) {
-    for (const auto& p : t.partitions) any_error = any_error || p.error_code != 0;
-  }
-  if (bytes >= static_cast<size_t>(std::max(pf->request.min_bytes, 1)) || pf->request.max_wait_ms <= 0 ||
-      any_error || stopping_) {
+  // Counted from offsets, not read: the data is read once, by FinishFetch.
+  size_t bytes = AvailableFetchBytes(pf->request);
+  if (bytes >= static_cast<size_t>(std::max(pf->request.min_bytes, 1)) || pf->request.max_wait_ms <= 0 || stopping_) {
     return FinishFetch(pf);
   }
   // Long poll: park until data arrives (WakeFetches) or max_wait passes.
@@ -355,19 +412,7 @@ void Server::WakeFetches(bool all) {
   for (auto it = pending_fetches_.begin(); it != pending_fetches_.end();) {
     const auto& pf = *it;
     bool ready = all || pf->done || pf->conn->closed();
-    if (!ready) {
-      size_t available = 0;
-      for (const auto& t : pf->request.topics) {
-        for (const auto& p : t.partitions) {
-          PartitionLog* log = store_->Partition(t.topic, p.partition);
-          if (log == nullptr || log->high_watermark() > p.fetch_offset) available += 1;
-        }
-      }
-      if (available > 0) {
-        kp::FetchResponse probe;
-        ready = BuildFetch(pf->request, probe) >= static_cast<size_t>(std::max(pf->request.min_bytes, 1));
-      }
-    }
+    if (!ready) ready = AvailableFetchBytes(pf->request) >= static_cast<size_t>(std::max(pf->request.min_bytes, 1));
     if (ready) {
       FinishFetch(pf);
       it = pending_fetches_.erase(it);
@@ -381,6 +426,7 @@ void Server::HandleListOffsets(const ConnPtr& c, const SlotPtr& s, const Header&
   kp::ListOffsetsRequest req;
   if (!req.Decode(r, h.api_version)) return Malformed(c, s, h, "bad body");
   kp::ListOffsetsResponse resp;
+  std::map<std::tuple<std::string_view, int32_t, int64_t>, Result<int64_t>> by_time;  // lookups of this request
   for (const auto& topic : req.topics) {
     kp::ListOffsetsResponse::Topic rt;
     rt.name = topic.name;
@@ -395,8 +441,17 @@ void Server::HandleListOffsets(const ConnPtr& c, const SlotPtr& s, const Header&
       } else if (part.timestamp == -2) {
         rp.offset = log->log_start_offset();
       } else {
-        auto off = log->OffsetForTimestamp(part.timestamp);
-        if (off.ok()) {
+        auto key = std::make_tuple(std::string_view(topic.name), part.partition_index, part.timestamp);
+        auto it = by_time.find(key);
+        if (it == by_time.end() && by_time.size() >= kMaxTimestampLookupsPerRequest) {
+          it = by_time.emplace(key, Status::InvalidArgument("too many timestamp lookups in one request")).first;
+        } else if (it == by_time.end()) {
+          it = by_time.emplace(key, log->OffsetForTimestamp(part.timestamp)).first;
+        }
+        const Result<int64_t>& off = it->second;
+        if (!off.ok() && off.status().code() == StatusCode::kInvalidArgument) {
+          rp.error_code = Code(ErrorCode::kInvalidRequest);
+        } else if (off.ok()) {
           rp.offset = *off;
           rp.timestamp = *off >= 0 ? part.timestamp : -1;
         } else {
@@ -434,7 +489,7 @@ void Server::HandleJoinGroup(const ConnPtr& c, const SlotPtr& s, const Header& h
   kp::JoinGroupRequest req;
   if (!req.Decode(r, h.api_version)) return Malformed(c, s, h, "bad body");
   c->BlockOn(s);
-  groups_.Join(req, h.client_id.value_or(""), c->peer_host(), NowMs(),
+  groups_.Join(req, h.client_id.value_or(""), c->peer_host(), c->id(), NowMs(),
                [this, c, s, h](const kp::JoinGroupResponse& resp) {
                  if (resp.error_code != 0) metrics_->CountError(h.api_key);
                  c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));
@@ -635,6 +690,7 @@ void Server::HandleDeleteTopics(const ConnPtr& c, const SlotPtr& s, const Header
       for (auto it = dirty_partitions_.begin(); it != dirty_partitions_.end();) {
         it = it->first == t ? dirty_partitions_.erase(it) : std::next(it);
       }
+      sync_pool_.Wait();  // a running fsync may hold one of its logs
       Status st = store_->DeleteTopic(t);
       if (!st.ok()) {
         rt.error_code = Code(ErrorCode::kUnknownServerError);
@@ -719,6 +775,35 @@ void Server::HandleDescribeConfigs(const ConnPtr& c, const SlotPtr& s, const Hea
       out.configs.push_back(std::move(cfg));
     }
     if (out.error_code != 0) metrics_->CountError(h.api_key);
+    resp.results.push_back(std::move(out));
+  }
+  c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));
+}
+
+void Server::HandleDeleteGroups(const ConnPtr& c, const SlotPtr& s, const Header& h, kp::Reader& r) {
+  kp::DeleteGroupsRequest req;
+  if (!req.Decode(r, h.api_version)) return Malformed(c, s, h, "bad body");
+  kp::DeleteGroupsResponse resp;
+  std::vector<std::string> with_offsets = store_->GroupsWithOffsets();
+  for (const std::string& g : req.groups_names) {
+    kp::DeleteGroupsResponse::Result out;
+    out.group_id = g;
+    bool has_offsets = std::find(with_offsets.begin(), with_offsets.end(), g) != with_offsets.end();
+    out.error_code = groups_.Delete(g);
+    if (out.error_code == Code(ErrorCode::kGroupIdNotFound) && has_offsets) out.error_code = 0;
+    if (out.error_code == 0 && has_offsets) {
+      Status st = store_->DeleteGroupOffsets(g);
+      if (!st.ok()) {
+        log::Error("group={}: delete offsets: {}", g, st.ToString());
+        out.error_code = Code(ErrorCode::kCoordinatorNotAvailable);
+      }
+    }
+    if (out.error_code == 0) {
+      metrics_->RemoveGroup(g);
+      log::Info("group={} deleted", g);
+    } else {
+      metrics_->CountError(h.api_key);
+    }
     resp.results.push_back(std::move(out));
   }
   c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));

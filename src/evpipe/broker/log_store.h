@@ -50,6 +50,10 @@ class PartitionLog {
   virtual Status Sync() = 0;
   // The first offset whose timestamp is >= ts; -1 when none.
   virtual Result<int64_t> OffsetForTimestamp(int64_t ts) = 0;
+  // Bytes a Read at `offset` could return, counted without reading: exact
+  // for recently appended data, INT64_MAX ("plenty") when the offset is older
+  // than what the log keeps count of. 0 at the high watermark.
+  virtual int64_t BytesAfter(int64_t offset) = 0;
 };
 
 struct CommittedOffset {
@@ -78,6 +82,8 @@ class LogStore {
   // Every (topic, partition, offset) committed for the group.
   virtual std::vector<std::tuple<std::string, int32_t, CommittedOffset>> GroupOffsets(const std::string& group) = 0;
   virtual std::vector<std::string> GroupsWithOffsets() = 0;
+  // Forgets every offset committed for the group (DeleteGroups).
+  virtual Status DeleteGroupOffsets(const std::string& group) = 0;
 
   // A producer id never handed out before (persists across restarts).
   virtual Result<int64_t> AllocateProducerId() = 0;

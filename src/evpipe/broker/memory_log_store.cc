@@ -68,6 +68,15 @@ class MemoryPartition final : public PartitionLog {
     return out;
   }
 
+  int64_t BytesAfter(int64_t offset) override {
+    int64_t n = 0;
+    for (size_t i = 0; i < batches_.size(); ++i) {
+      if (bases_[i] + kp::DecodeBatchHeader(batches_[i]).last_offset_delta >= offset) {
+        n += static_cast<int64_t>(batches_[i].size());
+      }
+    }
+    return n;
+  }
   int64_t high_watermark() const override { return next_offset_; }
   int64_t log_start_offset() const override { return 0; }
   Status Sync() override { return Status::Ok(); }
@@ -145,6 +154,10 @@ class MemoryLogStore final : public LogStore {
     std::vector<std::string> out;
     for (const auto& [g, _] : offsets_) out.push_back(g);
     return out;
+  }
+  Status DeleteGroupOffsets(const std::string& group) override {
+    offsets_.erase(group);
+    return Status::Ok();
   }
   Result<int64_t> AllocateProducerId() override { return next_producer_id_++; }
   void ApplyRetention() override {}

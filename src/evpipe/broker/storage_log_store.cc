@@ -1,6 +1,8 @@
 // LogStore over evpipe_broker_storage (see storage_log_store.h).
 #include "evpipe/broker/storage_log_store.h"
 
+#include <algorithm>
+#include <deque>
 #include <map>
 
 #include "evpipe/broker/storage/store.h"
@@ -25,6 +27,11 @@ class StoragePartition final : public PartitionLog {
     out.base_offset = r->base_offset;
     out.last_offset = r->last_offset;
     out.duplicate = r->duplicate;
+    if (r->error == storage::AppendError::kNone && !r->duplicate) {
+      recent_.push_back({r->base_offset, r->last_offset + 1, appended_bytes_});
+      appended_bytes_ += static_cast<int64_t>(batch.size());
+      if (recent_.size() > kRecentBatches) recent_.pop_front();
+    }
     out.message = r->error_message;
     switch (r->error) {
       case storage::AppendError::kNone: break;
@@ -37,6 +44,14 @@ class StoragePartition final : public PartitionLog {
     return out;
   }
   Result<std::string> Read(int64_t offset, int32_t max_bytes) override { return log_->Read(offset, max_bytes); }
+  int64_t BytesAfter(int64_t offset) override {
+    if (offset >= log_->high_watermark()) return 0;
+    // The first recent batch ending after `offset` (a read starts at the batch holding it).
+    auto it = std::upper_bound(recent_.begin(), recent_.end(), offset,
+                               [](int64_t o, const Recent& r) { return o < r.end; });
+    if (it == recent_.end() || (it == recent_.begin() && it->base > offset)) return INT64_MAX;
+    return appended_bytes_ - it->bytes_before;
+  }
   int64_t high_watermark() const override { return log_->high_watermark(); }
   int64_t log_start_offset() const override { return log_->log_start_offset(); }
   Status Sync() override { return log_->Sync(); }
@@ -46,7 +61,17 @@ class StoragePartition final : public PartitionLog {
   }
 
  private:
+  // The last appends (offsets and bytes), so a parked fetch can count what it
+  // would get without reading (BytesAfter).
+  struct Recent {
+    int64_t base = 0;
+    int64_t end = 0;  // last offset + 1
+    int64_t bytes_before = 0;
+  };
+  static constexpr size_t kRecentBatches = 4096;
   std::shared_ptr<storage::PartitionLog> log_;
+  std::deque<Recent> recent_;
+  int64_t appended_bytes_ = 0;
 };
 
 class StorageLogStore final : public LogStore {
@@ -112,6 +137,7 @@ class StorageLogStore final : public LogStore {
     return out;
   }
   std::vector<std::string> GroupsWithOffsets() override { return store_->offsets().Groups(); }
+  Status DeleteGroupOffsets(const std::string& group) override { return store_->offsets().DeleteGroup(group); }
   Result<int64_t> AllocateProducerId() override { return store_->NextProducerId(); }
   void ApplyRetention() override {
     auto r = store_->ApplyRetention(NowMicros() / 1000);

@@ -8,7 +8,7 @@ namespace {
 
 // Produce starts at v3 and Fetch at v4: the first versions that carry record
 // batch v2 (magic 2), the only record format this broker stores.
-constexpr std::array<ApiSupport, 18> kApis = {{
+constexpr std::array<ApiSupport, 19> kApis = {{
     {ApiKey::kProduce, "Produce", 3, 8, 9},
     {ApiKey::kFetch, "Fetch", 4, 11, 12},
     {ApiKey::kListOffsets, "ListOffsets", 1, 5, 6},
@@ -27,6 +27,7 @@ constexpr std::array<ApiSupport, 18> kApis = {{
     {ApiKey::kDeleteTopics, "DeleteTopics", 0, 3, 4},
     {ApiKey::kInitProducerId, "InitProducerId", 0, 1, 2},
     {ApiKey::kDescribeConfigs, "DescribeConfigs", 0, 3, 4},
+    {ApiKey::kDeleteGroups, "DeleteGroups", 0, 2, 2},
 }};
 
 }  // namespace

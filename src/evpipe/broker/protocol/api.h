@@ -27,6 +27,7 @@ enum class ApiKey : int16_t {
   kDeleteTopics = 20,
   kInitProducerId = 22,
   kDescribeConfigs = 32,
+  kDeleteGroups = 42,
 };
 
 // Error codes from the protocol guide (the subset this broker returns).
@@ -67,6 +68,7 @@ enum class ErrorCode : int16_t {
   kGroupIdNotFound = 69,
   kUnsupportedCompressionType = 76,
   kMemberIdRequired = 79,
+  kNonEmptyGroup = 68,
 };
 
 inline int16_t Code(ErrorCode e) { return static_cast<int16_t>(e); }

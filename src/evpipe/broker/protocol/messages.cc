@@ -1061,4 +1061,48 @@ void DescribeConfigsResponse::Encode(Writer& w, int16_t v) const {
   Tags(w, fx);
 }
 
+// ---- DeleteGroups ----
+
+bool DeleteGroupsRequest::Decode(Reader& r, int16_t v) {
+  bool fx = IsFlexible(K(ApiKey::kDeleteGroups), v);
+  groups_names = StringArray(r, fx);
+  Tags(r, fx);
+  return r.ok();
+}
+
+void DeleteGroupsRequest::Encode(Writer& w, int16_t v) const {
+  bool fx = IsFlexible(K(ApiKey::kDeleteGroups), v);
+  w.ArrayLength(static_cast<int32_t>(groups_names.size()), fx);
+  for (const std::string& g : groups_names) w.String(g, fx);
+  Tags(w, fx);
+}
+
+void DeleteGroupsResponse::Encode(Writer& w, int16_t v) const {
+  bool fx = IsFlexible(K(ApiKey::kDeleteGroups), v);
+  w.Int32(throttle_time_ms);
+  w.ArrayLength(static_cast<int32_t>(results.size()), fx);
+  for (const Result& r : results) {
+    w.String(r.group_id, fx);
+    w.Int16(r.error_code);
+    Tags(w, fx);
+  }
+  Tags(w, fx);
+}
+
+bool DeleteGroupsResponse::Decode(Reader& r, int16_t v) {
+  bool fx = IsFlexible(K(ApiKey::kDeleteGroups), v);
+  throttle_time_ms = r.Int32();
+  int32_t n = r.ArrayLength(fx, 4);
+  results.clear();
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    Result res;
+    res.group_id = r.String(fx);
+    res.error_code = r.Int16();
+    Tags(r, fx);
+    results.push_back(std::move(res));
+  }
+  Tags(r, fx);
+  return r.ok();
+}
+
 }  // namespace evpipe::kafka_protocol

@@ -516,4 +516,21 @@ struct DescribeConfigsResponse {
   void Encode(Writer& w, int16_t v) const;
 };
 
+// ---- DeleteGroups (42) ----
+struct DeleteGroupsRequest {
+  std::vector<std::string> groups_names;
+  bool Decode(Reader& r, int16_t v);
+  void Encode(Writer& w, int16_t v) const;
+};
+struct DeleteGroupsResponse {
+  int32_t throttle_time_ms = 0;
+  struct Result {
+    std::string group_id;
+    int16_t error_code = 0;
+  };
+  std::vector<Result> results;
+  void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
+};
+
 }  // namespace evpipe::kafka_protocol
