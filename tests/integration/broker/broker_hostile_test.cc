@@ -288,15 +288,18 @@ TEST_F(FetchAmplification, Finding6_ParkedFetchesDoNotSlowProduce) {
   Start();
   Fill();
   std::vector<std::unique_ptr<RawConn>> parked;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 8; ++i) {
     parked.push_back(std::make_unique<RawConn>(broker_->bootstrap()));
-    ASSERT_TRUE(parked.back()->Send(FetchFrame(10, INT32_MAX, 20000)));
+    ASSERT_TRUE(parked.back()->Send(FetchFrame(20, INT32_MAX, 20000)));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   double cpu0 = evpipe::testing::CpuSeconds(pid());
-  for (int i = 0; i < 50; ++i) ASSERT_EQ(Produce(*broker_, "amp", 0, evpipe::testing::BuildSimpleBatch(1)), 0);
+  auto t0 = Clock::now();
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(Produce(*broker_, "amp", 0, evpipe::testing::BuildSimpleBatch(1)), 0);
+  double elapsed = SecondsSince(t0);
   double cpu = evpipe::testing::CpuSeconds(pid()) - cpu0;
-  EXPECT_LT(cpu, 1.0) << "50 produces with 4 parked 4 MB fetches cost " << cpu << " s of broker CPU";
+  std::printf("20 produces with 8 parked fetches: %.2f s, broker CPU %.2f s\n", elapsed, cpu);
+  EXPECT_LT(elapsed, 1.0) << "each produce re-read the parked fetches' data?";
 }
 
 // ---- Finding 7: connections ----
@@ -478,7 +481,7 @@ TEST_F(BrokerHostileTest, Finding12_ReadyAnswersWhileSlowClientsHoldConnections)
 
 TEST_F(BrokerHostileTest, Finding16_GroupCommitUsesAFixedPool) {
   Start();
-  int32_t kWide = std::getenv("WIDE") ? std::atoi(std::getenv("WIDE")) : 200;
+  constexpr int32_t kWide = 200;  // creating 1000 partitions takes ~12 s on a busy disk
   CreateTopic(*broker_, "wide", kWide);
   std::string batch = evpipe::testing::BuildSimpleBatch(1);
   kp::ProduceRequest req;
@@ -498,14 +501,11 @@ TEST_F(BrokerHostileTest, Finding16_GroupCommitUsesAFixedPool) {
   });
   RawConn c(broker_->bootstrap());
   for (int i = 0; i < 5; ++i) {
-    auto t0 = Clock::now();
     ASSERT_TRUE(c.Send(frame));
-    std::printf("round %d\n", i);
     kp::ProduceResponse resp;
     ASSERT_TRUE(evpipe::testing::DecodeResponse(c.ReadFrame(), 12, 7, resp));
     ASSERT_EQ(resp.topics[0].partitions.size(), static_cast<size_t>(kWide));
     for (const auto& p : resp.topics[0].partitions) ASSERT_EQ(p.error_code, 0);
-    std::printf("round %d: %.3f s\n", i, SecondsSince(t0));
   }
   done = true;
   watch.join();
