@@ -33,7 +33,7 @@ EXIT_FLAG := $(if $(filter 1 true yes on,$(EXIT_AT_END)),--exit-at-end,)
 
 .DEFAULT_GOAL := help
 .PHONY: help deps venv reqs build build-asan test test-asan bench soak demo clean \
-        up down restart logs ps health topic topics describe-topic gen \
+        up down restart logs ps health topic topics describe-topic groups group-describe gen \
         produce produce-small produce-big consume consume-latest sink-raw \
         raw-to-parquet raw-to-parquet-all reconcile
 
@@ -86,6 +86,12 @@ topics: build ## list topics
 	@$(EVPIPE) topic list $(KAFKA)
 describe-topic: build ## describe TOPIC
 	@$(EVPIPE) topic describe $(KAFKA) --topic $(TOPIC)
+
+# ---- consumer groups ----------------------------------------------------------
+groups: build ## list consumer groups with state and members
+	@$(EVPIPE) group list $(KAFKA)
+group-describe: build ## members and lag per partition of CONSUMER_GROUP
+	@$(EVPIPE) group describe $(KAFKA) $(CONSUMER_GROUP)
 
 # ---- events -------------------------------------------------------------------
 gen: build ## simulate N_ORDERS orders into GEN_DIR (no broker)

@@ -11,6 +11,7 @@ PACKAGES=(
   libcpp-httplib-dev libasio-dev
   clang libclang-rt-14-dev
   kcat python3 python3-kafka nodejs npm hyperfine time curl ccache
+  openjdk-17-jdk-headless maven
 )
 
 missing=()
@@ -49,6 +50,32 @@ if [[ -f tests/node/package.json ]]; then
   if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
     echo "deps: npm install in tests/node"
     (cd tests/node && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$want" >"$stamp"
+  fi
+fi
+
+# Apache Kafka jars (broker, reference client, tools) from the pinned pom, for
+# BROKER=kafka and the Kafka peer tests; re-copied only when the pom changes.
+kafka_pom=peers/kafka/pom.xml
+kafka_lib=.evpipe/peers/kafka/lib
+if [[ -f $kafka_pom ]]; then
+  java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+  if [[ -z "$java_major" || "$java_major" -lt 17 ]]; then
+    echo "deps: Apache Kafka needs a JDK 17+; found '${java_major:-none}' (install openjdk-17-jdk-headless)" >&2
+    exit 1
+  fi
+  stamp=$kafka_lib/.evpipe-stamp
+  want=$(sha256sum "$kafka_pom" | cut -c1-64)
+  if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+    echo "deps: fetching the Apache Kafka jars ($kafka_pom)"
+    rm -rf "$kafka_lib"
+    mkdir -p "$kafka_lib"
+    if ! mvn -q -B -Dstyle.color=never -f "$kafka_pom" dependency:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$PWD/$kafka_lib" >"$kafka_lib.log" 2>&1; then
+      tail -20 "$kafka_lib.log" >&2
+      echo "deps: mvn could not fetch the Apache Kafka jars (log: $kafka_lib.log)" >&2
+      exit 1
+    fi
     echo "$want" >"$stamp"
   fi
 fi

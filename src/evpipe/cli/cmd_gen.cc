@@ -10,8 +10,8 @@
 #include "evpipe/core/clock.h"
 #include "evpipe/core/progress.h"
 #include "evpipe/io/file_system.h"
-#include "evpipe/sim/flags.h"
-#include "evpipe/sim/simulator.h"
+#include "evpipe/cli/sim_flags.h"
+#include "evpipe/sim/record_stream.h"
 
 namespace evpipe::cli {
 namespace {
@@ -19,10 +19,11 @@ namespace {
 constexpr const char* kPartName = "part-00000.ndjson";
 
 struct GenArgs {
-  sim::SimulatorFlags sim;
+  SimulatorFlags sim;
   std::string topic;
   std::string gen_dir;
   std::string out;  // "-" for stdout, a path for one file, empty for the date layout
+  int threads = 0;  // render threads; 0: one per hardware thread
 };
 
 struct Totals {
@@ -57,8 +58,7 @@ Status Publish(io::FileSystem& fs, PendingFile& p) {
 // (a run has a few dozen dates) because duplicates can trail across midnight.
 Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
   io::FileSystem& fs = io::FileSystem::Default();
-  sim::Simulator simulator(args.sim.options);
-  sim::Record record;
+  sim::RecordStream stream(args.sim.options, args.threads);
   Progress progress("gen", static_cast<uint64_t>(args.sim.options.orders));
 
   std::map<std::string, PendingFile> by_date;
@@ -73,8 +73,8 @@ Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
   std::string last_date;
   io::WritableFile* last_file = nullptr;
 
-  int64_t n = 0;
-  while (simulator.Next(&record)) {
+  for (std::span<sim::Record> batch = stream.NextBatch(); !batch.empty(); batch = stream.NextBatch()) {
+   for (sim::Record& record : batch) {
     switch (record.kind) {
       case sim::Kind::kEvent: ++totals->events; break;
       case sim::Kind::kDuplicate: ++totals->duplicates; break;
@@ -106,8 +106,10 @@ Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
       }
       EVPIPE_RETURN_IF_ERROR(last_file->Append(record.line));
     }
-    if ((++n & 4095) == 0) progress.Update(static_cast<uint64_t>(simulator.orders_started()));
+   }
+    progress.Update(static_cast<uint64_t>(stream.orders_started()));
   }
+  if (std::string error = stream.error(); !error.empty()) return Status::Internal("simulator: " + error);
   progress.Finish();
 
   if (to_stdout) {
@@ -169,6 +171,10 @@ void RegisterGen(CLI::App& root, Context& ctx) {
   AddGenDir(sub, args->gen_dir);
   sub->add_option("-o,--out", args->out,
                   "Write every line to this one file instead of the date layout ('-' for stdout)");
+  sub->add_option("--threads", args->threads,
+                  "Threads rendering events (0: one per hardware thread); the output is the same for any count")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
   args->sim.Add(sub);
   sub->callback([&ctx, args] { ctx.exit_code = RunGen(*args); });
 }

@@ -25,7 +25,8 @@
 #include "evpipe/event/event.h"
 #include "evpipe/kafka/producer.h"
 #include "evpipe/kafka/record_json.h"
-#include "evpipe/sim/simulator.h"
+#include "evpipe/cli/sim_flags.h"
+#include "evpipe/sim/record_stream.h"
 
 namespace evpipe::cli {
 namespace {
@@ -46,8 +47,8 @@ struct ProduceFlags {
   std::string missing_key = "null";
   double rate = 0;               // records/s, 0: as fast as possible
   int timeout_ms = kafka::kDefaultConnectTimeoutMs;
-  sim::Options sim;
-  std::string sim_start = sim::kDefaultStart;
+  SimulatorFlags sim;  // the same simulator flags as gen and reconcile
+  int threads = 0;     // render threads for the simulator; 0: one per hardware thread
 };
 
 // What one run did, for the summary line and the exit code.
@@ -123,25 +124,22 @@ class LineProducer {
 };
 
 Status ProduceSimulated(const ProduceFlags& f, kafka::Producer& producer, Counts& counts) {
-  sim::Options options = f.sim;
-  EVPIPE_ASSIGN_OR_RETURN(options.start_time_us, event::ParseTimestamp(f.sim_start));
-  std::string invalid = sim::ValidateOptions(options);
-  if (!invalid.empty()) return Status::InvalidArgument(invalid);
-  sim::Simulator simulator(options);
+  const sim::Options& options = f.sim.options;  // resolved and validated before connecting
+  sim::RecordStream stream(options, f.threads);
   Progress progress("produce: orders", static_cast<uint64_t>(options.orders));
   LineProducer lines(f, producer, counts);
   bool key_is_order_id = f.key_field == "order_id";
-  sim::Record record;
   uint64_t n = 0;
-  while (!g_stop && simulator.Next(&record)) {
-    ++n;
-    EVPIPE_RETURN_IF_ERROR(lines.Produce(record.line, key_is_order_id ? &record.key : nullptr,
-                                         record.ingest_time_us / 1000, n));
-    if ((n & 1023) == 0) {
-      producer.Poll();
-      progress.Update(static_cast<uint64_t>(simulator.orders_started()));
+  for (std::span<sim::Record> batch = stream.NextBatch(); !batch.empty() && !g_stop; batch = stream.NextBatch()) {
+    for (sim::Record& record : batch) {
+      ++n;
+      EVPIPE_RETURN_IF_ERROR(lines.Produce(record.line, key_is_order_id ? &record.key : nullptr,
+                                           record.ingest_time_us / 1000, n));
+      if ((n & 1023) == 0) producer.Poll();
     }
+    progress.Update(static_cast<uint64_t>(stream.orders_started()));
   }
+  if (std::string error = stream.error(); !error.empty()) return Status::Internal("simulator: " + error);
   progress.Finish();
   return Status::Ok();
 }
@@ -351,16 +349,13 @@ void RegisterProduce(CLI::App& root, Context& ctx) {
   AddKeyField(sub, f.key_field);
   AddKafkaProperties(sub, f.properties);
   AddConnectTimeout(sub, f.timeout_ms);
-  AddOrders(sub, f.sim.orders);
-  AddSeed(sub, f.sim.seed);
-  sub->add_option("--tenants", f.sim.tenants, "Simulated tenants")->capture_default_str();
-  sub->add_option("--start", f.sim_start, "First order's time (RFC 3339)")->capture_default_str();
-  sub->add_option("--span-days", f.sim.span_days, "Orders are created over this many days")->capture_default_str();
-  sub->add_option("--duplicate-rate", f.sim.duplicate_rate, "Re-delivered duplicates per event")
+  AddOrders(sub, f.sim.options.orders);
+  AddSeed(sub, f.sim.options.seed);
+  f.sim.Add(sub);
+  sub->add_option("--threads", f.threads,
+                  "Threads rendering simulated events (0: one per hardware thread); the records are the same")
+      ->check(CLI::Range(0, 256))
       ->capture_default_str();
-  sub->add_option("--late-rate", f.sim.late_rate, "Fraction of events ingested late")->capture_default_str();
-  sub->add_option("--poison-rate", f.sim.poison_rate, "Extra invalid lines per event")->capture_default_str();
-  sub->add_option("--environment", f.sim.environment, "The events' environment field")->capture_default_str();
   sub->add_option("--from", f.from, "Produce the lines of FILE (- for stdin) instead of simulating");
   sub->add_option("--format", f.format,
                   "ndjson: each line is a value, keyed by --key-field; json: each line is a JSON record "
@@ -376,6 +371,10 @@ void RegisterProduce(CLI::App& root, Context& ctx) {
       ->check(CLI::IsMember({"null", "fail"}))
       ->capture_default_str();
   sub->callback([&ctx] {
+    if (std::string invalid = f.from.empty() ? f.sim.Resolve() : ""; !invalid.empty()) {
+      ctx.exit_code = Fail("produce", Status::InvalidArgument(invalid));
+      return;
+    }
     Status s = Run(f);
     ctx.exit_code = s.ok() ? kExitOk : Fail("produce", s);
   });

@@ -15,7 +15,7 @@
 #include "evpipe/io/file_system.h"
 #include "evpipe/kafka/consumer.h"
 #include "evpipe/parquet/footer.h"
-#include "evpipe/sim/flags.h"
+#include "evpipe/cli/sim_flags.h"
 #include "evpipe/sim/simulator.h"
 
 namespace evpipe::cli {
@@ -34,7 +34,7 @@ struct ReconcileOptions {
   // ingest_time: "unknown"); "gen": under the date of the gen file they were written to.
   std::string source = "kafka";
   int64_t started_ms = 0;
-  sim::SimulatorFlags sim;
+  SimulatorFlags sim;
 };
 
 // One row of the report.

@@ -21,6 +21,7 @@ struct Context {
 void RegisterBroker(CLI::App& root, Context& ctx);
 void RegisterStack(CLI::App& root, Context& ctx);  // up, down, restart, logs, ps, health
 void RegisterTopic(CLI::App& root, Context& ctx);
+void RegisterGroup(CLI::App& root, Context& ctx);
 void RegisterGen(CLI::App& root, Context& ctx);
 void RegisterProduce(CLI::App& root, Context& ctx);
 void RegisterConsume(CLI::App& root, Context& ctx);

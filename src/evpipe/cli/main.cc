@@ -37,6 +37,7 @@ int Main(int argc, char** argv) {
   RegisterBroker(app, ctx);
   RegisterStack(app, ctx);
   RegisterTopic(app, ctx);
+  RegisterGroup(app, ctx);
   RegisterGen(app, ctx);
   RegisterProduce(app, ctx);
   RegisterConsume(app, ctx);

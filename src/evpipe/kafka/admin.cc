@@ -3,29 +3,22 @@
 
 #include <librdkafka/rdkafka.h>
 
-namespace evpipe::kafka {
-namespace {
+#include "evpipe/kafka/admin_internal.h"
 
-// Owners for the admin API's C objects.
-struct QueueDeleter { void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); } };
-struct EventDeleter { void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); } };
-struct OptionsDeleter { void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); } };
-using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
-using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
-using OptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter>;
+namespace evpipe::kafka {
+namespace internal {
 
 Result<OptionsPtr> Options(rd_kafka_t* rk, rd_kafka_admin_op_t op, int timeout_ms) {
   OptionsPtr options(rd_kafka_AdminOptions_new(rk, op));
   char errstr[256];
   if (rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms, errstr, sizeof(errstr)) != 0 ||
-      (op == RD_KAFKA_ADMIN_OP_CREATETOPICS &&
+      ((op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS) &&
        rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms, errstr, sizeof(errstr)) != 0)) {
     return Status::InvalidArgument(std::string("admin options: ") + errstr);
   }
   return options;
 }
 
-// Waits for the one result event of an admin call.
 Result<EventPtr> Await(rd_kafka_queue_t* queue, int timeout_ms) {
   EventPtr event(rd_kafka_queue_poll(queue, timeout_ms + 1000));
   if (!event) return Status::Timeout("the broker did not answer the admin request in time");
@@ -35,7 +28,12 @@ Result<EventPtr> Await(rd_kafka_queue_t* queue, int timeout_ms) {
   return event;
 }
 
-}  // namespace
+}  // namespace internal
+
+using internal::Await;
+using internal::EventPtr;
+using internal::Options;
+using internal::QueuePtr;
 
 Result<Config> AdminConfig(const std::string& bootstrap, const std::vector<std::string>& properties) {
   Config config;
@@ -87,6 +85,34 @@ Status Admin::CreateTopic(const std::string& topic, int partitions, int replicat
       return Status::InvalidArgument("topic " + topic + ": " + why);
     }
     return Status::Unavailable("creating topic " + topic + ": " + why);
+  }
+  return Status::Ok();
+}
+
+Status Admin::DeleteTopic(const std::string& topic, int timeout_ms) {
+  rd_kafka_t* rk = client_->handle();
+  rd_kafka_DeleteTopic_t* del = rd_kafka_DeleteTopic_new(topic.c_str());
+  auto options = Options(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms);
+  if (!options.ok()) {
+    rd_kafka_DeleteTopic_destroy(del);
+    return options.status();
+  }
+  QueuePtr queue(rd_kafka_queue_new(rk));
+  rd_kafka_DeleteTopics(rk, &del, 1, options->get(), queue.get());
+  rd_kafka_DeleteTopic_destroy(del);
+  EVPIPE_ASSIGN_OR_RETURN(EventPtr event, Await(queue.get(), timeout_ms));
+  const rd_kafka_DeleteTopics_result_t* result = rd_kafka_event_DeleteTopics_result(event.get());
+  size_t n = 0;
+  const rd_kafka_topic_result_t** topics = rd_kafka_DeleteTopics_result_topics(result, &n);
+  for (size_t i = 0; i < n; ++i) {
+    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(topics[i]);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    const char* msg = rd_kafka_topic_result_error_string(topics[i]);
+    std::string why = msg != nullptr && *msg != '\0' ? msg : ErrorText(err);
+    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      return Status::NotFound("topic " + topic + " does not exist at " + client_->bootstrap());
+    }
+    return Status::Unavailable("deleting topic " + topic + ": " + why);
   }
   return Status::Ok();
 }

@@ -1,4 +1,4 @@
-// Admin: topic creation and config description through the Kafka Admin API
+// Admin: topic creation, deletion and config description through the Kafka Admin API
 // (the same calls against evpipe broker, Redpanda and Kafka).
 #pragma once
 
@@ -32,6 +32,8 @@ class Admin {
   // AlreadyExists when the topic is there (whatever its partition count).
   Status CreateTopic(const std::string& topic, int partitions, int replication,
                      const std::vector<std::pair<std::string, std::string>>& configs, int timeout_ms);
+  // NotFound when the broker does not know the topic.
+  Status DeleteTopic(const std::string& topic, int timeout_ms);
   Result<std::vector<ConfigEntry>> DescribeTopicConfigs(const std::string& topic, int timeout_ms);
 
  private:

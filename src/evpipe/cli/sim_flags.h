@@ -5,10 +5,9 @@
 
 #include <string>
 
-#include "evpipe/core/status.h"
 #include "evpipe/sim/simulator.h"
 
-namespace evpipe::sim {
+namespace evpipe::cli {
 
 // Add() registers --tenants, --start, --span-days, --duplicate-rate,
 // --late-rate, --max-lateness, --poison-rate and --environment (not --orders
@@ -16,8 +15,8 @@ namespace evpipe::sim {
 // binds to options.orders and options.seed). After parsing, Resolve() turns
 // the text flags into options and validates everything.
 struct SimulatorFlags {
-  Options options;
-  std::string start = kDefaultStart;
+  sim::Options options;
+  std::string start = sim::kDefaultStart;
   std::string max_lateness = "36h";
 
   void Add(CLI::App* app);
@@ -25,7 +24,5 @@ struct SimulatorFlags {
   std::string Resolve();
 };
 
-// "90s", "15m", "36h", "2d" (also "1500ms", "250us"; a bare number is seconds).
-Result<int64_t> ParseDurationMicros(std::string_view text);
 
-}  // namespace evpipe::sim
+}  // namespace evpipe::cli

@@ -1,0 +1,169 @@
+// The planner: each order's lifecycle, then emission in ingest order.
+#include "evpipe/sim/plan_internal.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "evpipe/sim/rng_internal.h"
+
+namespace evpipe::sim::internal {
+namespace {
+
+constexpr int kMaxSteps = 12;
+constexpr int64_t kBucketUs = kHour;
+
+// Min-heap order: emit time, then a total order on the rest (determinism).
+struct Later {
+  bool operator()(const Planned& a, const Planned& b) const {
+    if (a.emit_us != b.emit_us) return a.emit_us > b.emit_us;
+    if (a.order != b.order) return a.order > b.order;
+    if (a.step != b.step) return a.step > b.step;
+    return a.kind > b.kind;
+  }
+};
+
+}  // namespace
+
+Planner::Planner(const Options& options) : options_(options), users_per_tenant_(UsersPerTenant(options)) {
+  if (options_.orders > 0) next_created_us_ = CreatedAt(0);
+}
+
+// Creation time of order k: one per slot of span/orders, jittered inside its
+// slot, so creation times ascend with k.
+int64_t Planner::CreatedAt(int64_t k) const {
+  const double slot = static_cast<double>(options_.span_days) * static_cast<double>(kDay) /
+                      static_cast<double>(options_.orders);
+  Rng rng(StreamSeed(options_.seed, static_cast<uint64_t>(k), kSaltCreate));
+  return options_.start_time_us + static_cast<int64_t>((static_cast<double>(k) + rng.Unit()) * slot);
+}
+
+// Every emit time is at or after options_.start_time_us.
+int64_t Planner::BucketOf(int64_t us) const { return (us - options_.start_time_us) / kBucketUs; }
+
+void Planner::Push(const Planned& p) {
+  const int64_t bucket = BucketOf(p.emit_us);
+  if (bucket <= current_) {
+    heap_.push_back(p);
+    std::push_heap(heap_.begin(), heap_.end(), Later());
+  } else {
+    if (static_cast<int64_t>(later_.size()) <= bucket) later_.resize(static_cast<size_t>(bucket) + 64);
+    later_[static_cast<size_t>(bucket)].push_back(p);
+    ++later_count_;
+  }
+}
+
+// Makes the next non-empty bucket the heap (the heap is empty).
+void Planner::OpenNextBucket() {
+  do {
+    ++current_;
+  } while (later_[static_cast<size_t>(current_)].empty());
+  std::vector<Planned>& next = later_[static_cast<size_t>(current_)];
+  later_count_ -= static_cast<int64_t>(next.size());
+  heap_.swap(next);  // keeps both buffers' capacity for reuse
+  next.clear();
+  std::make_heap(heap_.begin(), heap_.end(), Later());
+}
+
+// Plans order k's lifecycle and pushes its records.
+void Planner::StartOrder(int64_t k) {
+  const uint64_t order = static_cast<uint64_t>(k);
+  Rng rng(StreamSeed(options_.seed, order, kSaltPlan));
+  const OrderInfo info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, order);
+  struct Step {
+    Type type;
+    uint8_t aux;
+    int64_t time;
+  };
+  std::array<Step, kMaxSteps> steps;
+  int n = 0;
+  int64_t t = CreatedAt(k);
+  auto add = [&](Type type, uint8_t aux) { steps[n++] = {type, aux, t}; };
+  auto after = [&](int64_t lo, int64_t hi) { t += rng.Between(lo, hi); };
+
+  add(Type::kCreated, 0);
+  after(2 * kSecond, 2 * kMinute);
+  bool paid = false;
+  for (uint8_t attempt = 1; attempt <= 3; ++attempt) {
+    if (!rng.Chance(0.08)) {
+      add(Type::kAuthorized, attempt);
+      paid = true;
+      break;
+    }
+    add(Type::kFailed, attempt);
+    if (attempt == 3 || !rng.Chance(0.6)) break;
+    after(30 * kSecond, 20 * kMinute);
+  }
+  if (!paid) {
+    after(1 * kMinute, 30 * kMinute);
+    add(Type::kCancelled, 0);  // reason payment_failed
+  } else if (rng.Chance(0.04)) {
+    after(5 * kMinute, 12 * kHour);
+    add(Type::kCancelled, 1);  // reason customer_request
+    after(1 * kHour, 2 * kDay);
+    add(Type::kRefund, 2);  // full refund, reason "cancelled"
+  } else {
+    const int shipments = info.item_count >= 2 && rng.Chance(0.35) ? 2 : 1;
+    for (int s = 1; s <= shipments; ++s) {
+      after(s == 1 ? 2 * kHour : 1 * kHour, s == 1 ? 2 * kDay : 1 * kDay);
+      add(Type::kShipped, static_cast<uint8_t>(s));
+    }
+    for (int s = 1; s <= shipments; ++s) {
+      after(s == 1 ? 12 * kHour : 1 * kMinute, s == 1 ? 4 * kDay : 2 * kDay);
+      add(Type::kDelivered, static_cast<uint8_t>(s));
+    }
+    if (rng.Chance(0.1)) {
+      after(1 * kDay, 10 * kDay);
+      add(Type::kRefund, static_cast<uint8_t>(rng.Chance(0.7) ? 0 : 1));  // returned / damaged
+    }
+  }
+
+  for (int i = 0; i < n; ++i) {
+    Planned p{};
+    p.event_time_us = steps[i].time;
+    if (rng.Chance(options_.late_rate)) {
+      p.ingest_time_us = p.event_time_us + rng.Between(options_.max_lateness_us / 2, options_.max_lateness_us);
+    } else {
+      // A producer's small delay: 5 ms plus an exponential tail (mean 0.4 s), capped at 5 s.
+      const double tail = -std::log(1.0 - rng.Unit()) * 400000.0;
+      p.ingest_time_us = p.event_time_us + 5000 + std::min<int64_t>(static_cast<int64_t>(tail), 5 * kSecond);
+    }
+    p.order = order;
+    p.type = steps[i].type;
+    p.step = static_cast<uint8_t>(i);
+    p.aux = steps[i].aux;
+    p.kind = Kind::kEvent;
+    p.emit_us = p.ingest_time_us;
+    Push(p);
+    if (rng.Chance(options_.duplicate_rate)) {
+      Planned d = p;
+      d.kind = Kind::kDuplicate;
+      d.emit_us = d.ingest_time_us + rng.Between(1000, 5 * kSecond);
+      Push(d);
+    }
+    if (rng.Chance(options_.poison_rate)) {
+      Planned q = p;
+      q.kind = Kind::kPoison;
+      q.poison = static_cast<uint8_t>(rng.Below(static_cast<uint64_t>(Poison::kCount)));
+      Push(q);
+    }
+  }
+}
+
+bool Planner::Next(Planned* out) {
+  while (true) {
+    if (heap_.empty() && later_count_ > 0) OpenNextBucket();
+    // Every record of an order not yet started is ingested at or after its creation.
+    if (!heap_.empty() && heap_.front().emit_us <= next_created_us_) {
+      std::pop_heap(heap_.begin(), heap_.end(), Later());
+      *out = heap_.back();
+      heap_.pop_back();
+      return true;
+    }
+    if (next_order_ >= options_.orders) return false;
+    StartOrder(next_order_++);
+    next_created_us_ = next_order_ < options_.orders ? CreatedAt(next_order_) : INT64_MAX;
+  }
+}
+
+}  // namespace evpipe::sim::internal

@@ -1,0 +1,59 @@
+// Private to sim: the planner, which decides every record of the stream (what,
+// when, in which order) without rendering any text. Cheap (a few percent of a run);
+// rendering is the Renderer's (render_internal.h).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "evpipe/sim/catalog_internal.h"
+#include "evpipe/sim/simulator.h"
+
+namespace evpipe::sim::internal {
+
+// One planned record (40 bytes): everything the Renderer needs besides the options.
+struct Planned {
+  int64_t emit_us;  // when it is delivered: ingest_time, or a bit later for a duplicate
+  int64_t event_time_us;
+  int64_t ingest_time_us;
+  uint64_t order;
+  Type type;
+  uint8_t step;  // index of the event within its order
+  Kind kind;
+  uint8_t aux;     // payment attempt, shipment number, cancel or refund reason
+  uint8_t poison;  // the Poison variant of a kPoison record
+};
+
+// Plans each order's lifecycle when it is created, then releases records in
+// ingest order through a bucketed heap. Deterministic; not thread-safe.
+class Planner {
+ public:
+  explicit Planner(const Options& options);
+
+  // Sets *out to the next record and returns true, or returns false at the end.
+  bool Next(Planned* out);
+  int64_t orders_started() const { return next_order_; }
+
+ private:
+  int64_t CreatedAt(int64_t k) const;
+  int64_t BucketOf(int64_t us) const;
+  void Push(const Planned& p);
+  void OpenNextBucket();
+  void StartOrder(int64_t k);
+
+  Options options_;
+  int64_t users_per_tenant_;
+  int64_t next_order_ = 0;
+  int64_t next_created_us_ = INT64_MAX;  // creation time of order next_order_
+  // Pending records live in hour-wide buckets of emit time (indexed from the
+  // start hour); only the current bucket is a heap. Invariant: every record in
+  // `later_` is in a bucket after `current_`; everything else is in `heap_`. A
+  // single big heap cost a quarter of the run (cache misses over ~all events
+  // in flight), a std::map of buckets another 8%.
+  std::vector<Planned> heap_;
+  int64_t current_ = -1;
+  std::vector<std::vector<Planned>> later_;
+  int64_t later_count_ = 0;
+};
+
+}  // namespace evpipe::sim::internal

@@ -1,0 +1,103 @@
+// Poison lines: a valid event's line edited to break exactly one validation rule.
+#include "evpipe/core/text.h"
+#include "evpipe/sim/render_internal.h"
+
+namespace evpipe::sim::internal {
+namespace {
+
+// Removes `,"<name>":<value>` (a string or null value) from a line encoded by EncodeLine.
+void EraseField(std::string* line, std::string_view name) {
+  std::string pattern = ",\"" + std::string(name) + "\":";
+  size_t at = line->find(pattern);
+  if (at == std::string::npos) {  // the first field has no leading comma
+    pattern = "{\"" + std::string(name) + "\":";
+    at = line->find(pattern);
+    ++at;  // keep the '{'
+    size_t end = line->find("\",", at + pattern.size());
+    line->erase(at, end + 2 - at);
+    return;
+  }
+  size_t value = at + pattern.size();
+  size_t end;
+  if ((*line)[value] == '"') {
+    end = line->find('"', value + 1) + 1;
+  } else if ((*line)[value] == '{') {
+    end = line->find(",\"checksum\"", value);
+  } else {
+    end = line->find_first_of(",}", value);
+  }
+  line->erase(at, end - at);
+}
+
+// Replaces the string value of `name` (an EncodeLine line) with `value` (raw JSON text).
+void ReplaceValue(std::string* line, std::string_view name, std::string_view value) {
+  const std::string pattern = "\"" + std::string(name) + "\":";
+  const size_t start = line->find(pattern) + pattern.size();
+  size_t end;
+  if ((*line)[start] == '"') {
+    end = line->find('"', start + 1) + 1;
+  } else if ((*line)[start] == '{') {
+    end = line->find(",\"checksum\"", start);
+  } else {
+    end = line->find_first_of(",}", start);
+  }
+  line->replace(start, end - start, value);
+}
+
+}  // namespace
+
+// Writes a line breaking exactly one rule into *line, from the event in `event`.
+void Renderer::RenderPoison(Poison variant, std::string* line) {
+  ev::Event& e = event_;
+  switch (variant) {
+    case Poison::kNotAnObject:
+      // The event wrapped in an array, as a batching producer might send it.
+      line->push_back('[');
+      ev::EncodeLine(e, line);
+      line->push_back(']');
+      return;
+    case Poison::kInvalidUtf8:
+      // A Latin-1 byte in a payload string; the checksum covers those bytes.
+      e.payload.insert(e.payload.size() - 1, ",\"note\":\"caf\xe9\"");
+      ev::SetChecksum(&e);
+      break;
+    case Poison::kBadTypePayload:
+      // The payload double-encoded as a JSON string.
+      scratch_.clear();
+      evpipe::AppendJsonString(e.payload, &scratch_);  // payloads are ASCII without controls
+      e.payload = scratch_;
+      e.checksum.reset();
+      break;
+    default:
+      break;
+  }
+  ev::EncodeLine(e, line);
+  switch (variant) {
+    case Poison::kTruncated: line->pop_back(); break;  // the closing brace is lost
+    case Poison::kMissingEventId: EraseField(line, "event_id"); break;
+    case Poison::kMissingEventTime: EraseField(line, "event_time"); break;
+    case Poison::kMissingIngestTime: EraseField(line, "ingest_time"); break;
+    case Poison::kMissingPayload: EraseField(line, "payload"); break;
+    case Poison::kBadTypeEventId: ReplaceValue(line, "event_id", "12345"); break;
+    case Poison::kBadTypeSchemaVersion: ReplaceValue(line, "schema_version", "\"1\""); break;
+    case Poison::kBadEventTime:
+    case Poison::kBadIngestTime: {
+      // An impossible calendar day: February 30th of the same year.
+      const std::string pattern = variant == Poison::kBadEventTime ? "\"event_time\":\"" : "\"ingest_time\":\"";
+      const size_t at = line->find(pattern) + pattern.size();
+      line->replace(at + 5, 5, "02-30");
+      break;
+    }
+    case Poison::kChecksumMismatch: {
+      // One flipped hex digit, as a corrupted byte would give.
+      const size_t at = line->find("\"checksum\":\"") + 12;
+      (*line)[at] = (*line)[at] == '0' ? '1' : '0';
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+
+}  // namespace evpipe::sim::internal

@@ -1,0 +1,171 @@
+// RecordStream: a ring of batch slots; the caller plans into free slots, workers
+// render planned slots, the caller takes rendered slots back in order.
+#include "evpipe/sim/record_stream.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "evpipe/sim/plan_internal.h"
+#include "evpipe/sim/render_internal.h"
+
+namespace evpipe::sim {
+
+namespace {
+
+struct Slot {
+  std::vector<internal::Planned> planned;
+  std::vector<Record> records;  // kept between uses: their strings keep their capacity
+  size_t size = 0;
+  bool rendered = false;
+};
+
+}  // namespace
+
+struct RecordStream::Impl {
+  Options options;
+  internal::Planner planner;
+  internal::Renderer inline_renderer;  // threads <= 1
+  int threads;
+  bool planner_done = false;
+  uint64_t planned_seq = 0;   // slots planned so far (caller thread only)
+  uint64_t consumed_seq = 0;  // slots handed back to the caller so far (caller thread only)
+  bool holding = false;       // the caller holds slot consumed_seq
+  std::vector<Slot> slots;
+
+  std::mutex mu;
+  std::condition_variable work_cv;  // workers wait for planned slots
+  std::condition_variable done_cv;  // the caller waits for a rendered slot
+  std::deque<size_t> queue;         // planned slots not yet taken by a worker, in order (mu)
+  bool stopping = false;            // (mu)
+  std::string error;                // first worker failure (mu)
+  std::vector<std::thread> workers;
+
+  Impl(const Options& o, int t) : options(o), planner(o), inline_renderer(o), threads(t) {
+    slots.resize(threads <= 1 ? 1 : static_cast<size_t>(2 * threads + 2));
+    for (Slot& s : slots) s.planned.reserve(kBatchRecords);
+    for (int i = 0; threads > 1 && i < threads; ++i) workers.emplace_back([this] { WorkerMain(); });
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+    }
+    work_cv.notify_all();
+    for (std::thread& w : workers) w.join();
+  }
+
+  static void RenderSlot(internal::Renderer& renderer, Slot& s) {
+    if (s.records.size() < s.planned.size()) s.records.resize(s.planned.size());
+    for (size_t i = 0; i < s.planned.size(); ++i) renderer.Render(s.planned[i], &s.records[i]);
+    s.size = s.planned.size();
+  }
+
+  // A thread entry point: never lets an exception out.
+  void WorkerMain() {
+    try {
+      internal::Renderer renderer(options);
+      while (true) {
+        size_t index;
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          work_cv.wait(lock, [this] { return stopping || !queue.empty(); });
+          if (stopping) return;
+          index = queue.front();
+          queue.pop_front();
+        }
+        RenderSlot(renderer, slots[index]);
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          slots[index].rendered = true;
+        }
+        done_cv.notify_one();
+      }
+    } catch (const std::exception& e) {
+      Fail(e.what());
+    } catch (...) {
+      Fail("unknown error in a render thread");
+    }
+  }
+
+  void Fail(const std::string& why) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (error.empty()) error = why;
+    }
+    done_cv.notify_all();
+  }
+
+  // Plans the next batch into `s`; false when the planner has nothing left.
+  bool PlanInto(Slot& s) {
+    s.planned.clear();
+    internal::Planned p;
+    while (s.planned.size() < static_cast<size_t>(kBatchRecords) && planner.Next(&p)) s.planned.push_back(p);
+    return !s.planned.empty();
+  }
+
+  std::span<Record> NextInline() {
+    Slot& s = slots[0];
+    if (planner_done || !PlanInto(s)) {
+      planner_done = true;
+      return {};
+    }
+    RenderSlot(inline_renderer, s);
+    return {s.records.data(), s.size};
+  }
+
+  std::span<Record> Next() {
+    if (threads <= 1) return NextInline();
+    if (holding) {  // the caller is done with its slot: free it
+      holding = false;
+      ++consumed_seq;
+    }
+    // Keep every free slot planned and queued.
+    while (!planner_done && planned_seq - consumed_seq < slots.size()) {
+      Slot& s = slots[planned_seq % slots.size()];
+      if (!PlanInto(s)) {
+        planner_done = true;
+        break;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        s.rendered = false;
+        queue.push_back(planned_seq % slots.size());
+      }
+      work_cv.notify_one();
+      ++planned_seq;
+    }
+    if (consumed_seq == planned_seq) return {};
+    Slot& s = slots[consumed_seq % slots.size()];
+    std::unique_lock<std::mutex> lock(mu);
+    done_cv.wait(lock, [&] { return s.rendered || !error.empty(); });
+    if (!error.empty()) return {};
+    holding = true;
+    return {s.records.data(), s.size};
+  }
+};
+
+RecordStream::RecordStream(const Options& options, int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  impl_ = std::make_unique<Impl>(options, threads);
+}
+
+RecordStream::~RecordStream() = default;
+
+std::span<Record> RecordStream::NextBatch() { return impl_->Next(); }
+
+std::string RecordStream::error() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->error;
+}
+
+int64_t RecordStream::orders_started() const { return impl_->planner.orders_started(); }
+
+int RecordStream::threads() const { return impl_->threads; }
+
+}  // namespace evpipe::sim
