@@ -128,5 +128,5 @@ reconcile: build ## per-date counts from simulator to Parquet, and whether they 
 demo: build ## the whole flow end to end on the embedded broker
 	@scripts/demo.sh
 
-soak: build ## the long crash test of sink-raw (200 kills)
+soak: build ## the long crash tests of sink-raw and of the broker (200 kills each)
 	@scripts/soak.sh

@@ -25,6 +25,9 @@ constexpr int kMaxHandlersPerRound = 512;
 
 Server::Server(const BrokerOptions& options, std::unique_ptr<LogStore> store, Metrics* metrics)
     : options_(options), store_(std::move(store)), metrics_(metrics), groups_(metrics) {
+  ctx_.store = store_.get();
+  ctx_.metrics = metrics_;
+  ctx_.options = options_;
   spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
@@ -47,6 +50,8 @@ Status Server::Listen() {
   if (ec) return Status::IoError("listen on " + options_.listen + ": " + ec.message());
   port_ = acceptor_.local_endpoint().port();
   host_ = address.is_unspecified() ? "127.0.0.1" : address.to_string();
+  ctx_.host = host_;
+  ctx_.port = port_;
   for (const std::string& topic : store_->ListTopics()) {
     for (int32_t p = 0; p < store_->PartitionCount(topic); ++p) {
       if (PartitionLog* log = store_->Partition(topic, p)) metrics_->SetHighWatermark(topic, p, log->high_watermark());

@@ -23,6 +23,7 @@
 #include "evpipe/broker/broker.h"
 #include "evpipe/broker/connection.h"
 #include "evpipe/broker/group_commit.h"
+#include "evpipe/broker/handler_context.h"
 #include "evpipe/broker/group_coordinator.h"
 #include "evpipe/broker/log_store.h"
 #include "evpipe/broker/metrics.h"
@@ -84,40 +85,23 @@ class Server {
   std::string Respond(const Header& h, const std::function<void(kafka_protocol::Writer&)>& body);
   void Dispatch(const ConnPtr& conn, const SlotPtr& slot, const Header& h, kafka_protocol::Reader& body);
 
+  // Decodes a Request, answers with handler(request) at once (dispatch.cc).
+  template <typename Request, typename Handler>
+  void Answer(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r, Handler handler);
   void HandleApiVersions(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleMetadata(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleProduce(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleFetch(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleListOffsets(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleFindCoordinator(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleJoinGroup(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleSyncGroup(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleHeartbeat(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleLeaveGroup(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleOffsetCommit(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleOffsetFetch(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleListGroups(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleDescribeGroups(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleCreateTopics(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleDeleteTopics(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleInitProducerId(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleDescribeConfigs(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleDeleteGroups(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-
-  // Fills a fetch response; returns the record bytes it holds.
-  size_t BuildFetch(const kafka_protocol::FetchRequest& req, kafka_protocol::FetchResponse& resp);
   void FinishFetch(const std::shared_ptr<PendingFetch>& pf);
-  // Record bytes the fetch would return now, counted from offsets (no read).
-  size_t AvailableFetchBytes(const kafka_protocol::FetchRequest& req);
-  // Creates the topic when auto-creation allows and `created` is below the
-  // per-request cap (counted up); returns its partition count or -1.
-  int32_t EnsureTopic(const std::string& topic, bool allow_create, int* created);
   void Malformed(const ConnPtr& c, const SlotPtr& s, const Header& h, const char* what);
 
   BrokerOptions options_;
   std::unique_ptr<LogStore> store_;
   Metrics* metrics_;
   GroupCoordinator groups_;
+  HandlerContext ctx_;  // what the pure handlers see
   asio::io_context io_{1};
   asio::ip::tcp::acceptor acceptor_{io_};
   asio::steady_timer group_timer_{io_};
