@@ -18,6 +18,7 @@ SEED             ?= 42
 GEN_DIR          ?= ./data/gen
 EXIT_AT_END      ?= 0
 BROKER           ?= auto
+CONSOLE_PORT     ?= 8080
 
 BUILD_DIR   ?= build/release
 EVPIPE      := $(BUILD_DIR)/evpipe
@@ -35,7 +36,7 @@ EXIT_FLAG := $(if $(filter 1 true yes on,$(EXIT_AT_END)),--exit-at-end,)
 .PHONY: help deps venv reqs build build-asan test test-asan bench soak demo clean \
         up down restart logs ps health topic topics describe-topic groups group-describe gen \
         produce produce-small produce-big consume consume-latest sink-raw \
-        raw-to-parquet raw-to-parquet-all reconcile
+        raw-to-parquet raw-to-parquet-all reconcile console
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -124,6 +125,10 @@ reconcile: build ## per-date counts from simulator to Parquet, and whether they 
 	@$(EVPIPE) reconcile $(KAFKA) --topic $(TOPIC) --orders $(N_ORDERS) --seed $(SEED) \
 	  $(if $(filter-out $(RAW_DIR),$(RAW_INPUT)),--source gen --raw-dir $(GEN_DIR),--raw-dir $(RAW_DIR)) \
 	  --parquet-dir $(PARQUET_DIR)
+
+console: build ## a web page of topics, groups, lag and the lake at http://127.0.0.1:CONSOLE_PORT (after make demo: the demo's)
+	@KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) TOPIC=$(TOPIC) RAW_DIR=$(RAW_INPUT) PARQUET_DIR=$(PARQUET_DIR) \
+	  CONSOLE_PORT=$(CONSOLE_PORT) EVPIPE=$(EVPIPE) scripts/console.sh
 
 demo: build ## the whole flow end to end on the embedded broker
 	@scripts/demo.sh

@@ -12,6 +12,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   kcat python3 python3-kafka nodejs npm hyperfine time curl ccache
   openjdk-17-jdk-headless maven
+  chromium  # the console test drives it headless (playwright-core; no browser download)
 )
 
 missing=()

@@ -147,7 +147,7 @@ kp::DeleteGroupsResponse HandleDeleteGroups(HandlerContext& ctx, GroupCoordinato
     kp::DeleteGroupsResponse::Result out;
     out.group_id = g;
     bool has_offsets = std::find(with_offsets.begin(), with_offsets.end(), g) != with_offsets.end();
-    out.error_code = groups.Delete(g);
+    out.error_code = g.empty() ? Code(ErrorCode::kInvalidGroupId) : groups.Delete(g);
     if (out.error_code == Code(ErrorCode::kGroupIdNotFound) && has_offsets) out.error_code = 0;
     if (out.error_code == 0 && has_offsets) {
       Status st = ctx.store->DeleteGroupOffsets(g);

@@ -82,7 +82,7 @@ class LogStore {
   // Every (topic, partition, offset) committed for the group.
   virtual std::vector<std::tuple<std::string, int32_t, CommittedOffset>> GroupOffsets(const std::string& group) = 0;
   virtual std::vector<std::string> GroupsWithOffsets() = 0;
-  // Forgets every offset committed for the group (DeleteGroups).
+  // Forgets every committed offset of the group (DeleteGroups). Durable when it returns ok.
   virtual Status DeleteGroupOffsets(const std::string& group) = 0;
 
   // A producer id never handed out before (persists across restarts).

@@ -81,25 +81,7 @@ void AppendRecord(const rd_kafka_message_t& m, bool json, std::string* out) {
     out->push_back('\n');
     return;
   }
-  kafka::RecordView r;
-  r.topic = rd_kafka_topic_name(m.rkt);
-  r.partition = m.partition;
-  r.offset = m.offset;
-  rd_kafka_timestamp_type_t type;
-  r.timestamp_ms = rd_kafka_message_timestamp(&m, &type);
-  if (m.key != nullptr) r.key = std::string_view(static_cast<const char*>(m.key), m.key_len);
-  r.value = value;
-  rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(&m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const char* name;
-    const void* hv;
-    size_t size;
-    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &hv, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-      std::optional<std::string_view> hvalue;
-      if (hv != nullptr) hvalue = std::string_view(static_cast<const char*>(hv), size);
-      r.headers.push_back({name, hvalue});
-    }
-  }
+  kafka::RecordView r = kafka::ViewOf(m);
   kafka::AppendRecordJson(r, out);
 }
 

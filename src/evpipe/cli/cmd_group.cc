@@ -16,6 +16,7 @@
 #include "evpipe/cli/table.h"
 #include "evpipe/event/event.h"
 #include "evpipe/kafka/admin.h"
+#include "evpipe/kafka/group_json.h"
 #include "evpipe/kafka/groups.h"
 
 namespace evpipe::cli {
@@ -56,13 +57,7 @@ Status List(const GroupFlags& f) {
   EVPIPE_ASSIGN_OR_RETURN(std::vector<kafka::GroupListing> groups, kafka::ListGroups(*admin, f.timeout_ms));
   std::string out;
   if (f.json) {
-    out = "[";
-    for (size_t i = 0; i < groups.size(); ++i) {
-      const kafka::GroupListing& g = groups[i];
-      out += fmt::format("{}{{\"group\":{},\"state\":{},\"protocol_type\":{},\"members\":{}}}", i ? "," : "",
-                         JsonStr(g.group), JsonStr(g.state), JsonStr(g.protocol_type), g.members);
-    }
-    out += "]\n";
+    out = kafka::GroupListJson(groups) + "\n";
   } else {
     Table t({"GROUP", "STATE", "PROTOCOL", "MEMBERS"});
     for (const kafka::GroupListing& g : groups) {
@@ -87,41 +82,6 @@ std::string AssignmentText(const std::vector<std::pair<std::string, int32_t>>& a
     }
   }
   return out.empty() ? "-" : out;
-}
-
-std::string DescriptionJson(const kafka::GroupDescription& g) {
-  std::string out = fmt::format("{{\"group\":{},\"state\":{},\"assignor\":{},\"coordinator\":", JsonStr(g.group),
-                                JsonStr(g.state), JsonStr(g.assignor));
-  if (g.coordinator_id >= 0) {
-    out += fmt::format("{{\"id\":{},\"host\":{},\"port\":{}}}", g.coordinator_id, JsonStr(g.coordinator_host),
-                       g.coordinator_port);
-  } else {
-    out += "null";
-  }
-  out += ",\"members\":[";
-  for (size_t i = 0; i < g.members.size(); ++i) {
-    const kafka::GroupMember& m = g.members[i];
-    out += fmt::format("{}{{\"member_id\":{},\"client_id\":{},\"host\":{},\"assignment\":[", i ? "," : "",
-                       JsonStr(m.member_id), JsonStr(m.client_id), JsonStr(m.host));
-    for (size_t j = 0; j < m.assignment.size(); ++j) {
-      out += fmt::format("{}{{\"topic\":{},\"partition\":{}}}", j ? "," : "", JsonStr(m.assignment[j].first),
-                         m.assignment[j].second);
-    }
-    out += "]}";
-  }
-  out += "],\"partitions\":[";
-  for (size_t i = 0; i < g.partitions.size(); ++i) {
-    const kafka::GroupPartition& p = g.partitions[i];
-    auto or_null = [](const std::string& s) { return s.empty() ? std::string("null") : JsonStr(s); };
-    out += fmt::format(
-        "{}{{\"topic\":{},\"partition\":{},\"committed\":{},\"log_start\":{},\"log_end\":{},\"lag\":{},"
-        "\"lag_from_log_start\":{},\"member_id\":{},\"client_id\":{},\"host\":{}}}",
-        i ? "," : "", JsonStr(p.topic), p.partition, JsonOffset(p.committed), JsonOffset(p.log_start),
-        JsonOffset(p.log_end), JsonOffset(p.lag), p.lag_from_log_start ? "true" : "false", or_null(p.member_id),
-        or_null(p.client_id), or_null(p.host));
-  }
-  out += fmt::format("],\"total_lag\":{}}}\n", g.total_lag);
-  return out;
 }
 
 std::string DescriptionText(const kafka::GroupDescription& g) {
@@ -166,7 +126,7 @@ std::string DescriptionText(const kafka::GroupDescription& g) {
 Status Describe(const GroupFlags& f) {
   EVPIPE_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Admin> admin, Connect(f));
   EVPIPE_ASSIGN_OR_RETURN(kafka::GroupDescription g, kafka::DescribeGroup(*admin, f.group, f.timeout_ms));
-  std::string out = f.json ? DescriptionJson(g) : DescriptionText(g);
+  std::string out = f.json ? kafka::GroupDescriptionJson(g) + "\n" : DescriptionText(g);
   std::fputs(out.c_str(), stdout);
   return Status::Ok();
 }
@@ -239,7 +199,7 @@ Status Reset(const GroupFlags& f) {
   return Status::Ok();
 }
 
-[[maybe_unused]] Status Delete(const GroupFlags& f) {
+Status Delete(const GroupFlags& f) {
   EVPIPE_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Admin> admin, Connect(f));
   EVPIPE_RETURN_IF_ERROR(kafka::DeleteGroup(*admin, f.group, f.timeout_ms));
   std::printf("deleted group %s and its committed offsets\n", f.group.c_str());
@@ -296,6 +256,10 @@ void RegisterGroup(CLI::App& root, Context& ctx) {
   reset->add_flag("--json", r.json, "the plan as one JSON object on stdout");
   Run(reset, ctx, "group reset-offsets", r, Reset);
 
+  CLI::App* del = AddSub(group, "delete", "delete a group and its committed offsets (it must have no members)",
+                         delete_flags);
+  AddGroupArg(del, delete_flags);
+  Run(del, ctx, "group delete", delete_flags, Delete);
 }
 
 }  // namespace evpipe::cli

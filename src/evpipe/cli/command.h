@@ -28,6 +28,7 @@ void RegisterConsume(CLI::App& root, Context& ctx);
 void RegisterSinkRaw(CLI::App& root, Context& ctx);
 void RegisterRawToParquet(CLI::App& root, Context& ctx);
 void RegisterReconcile(CLI::App& root, Context& ctx);
+void RegisterConsole(CLI::App& root, Context& ctx);
 
 // For subcommands whose subsystem is not built yet: says so, exit kExitNotBuilt.
 int NotBuiltYet(const char* command, const char* issue);

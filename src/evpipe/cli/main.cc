@@ -44,6 +44,7 @@ int Main(int argc, char** argv) {
   RegisterSinkRaw(app, ctx);
   RegisterRawToParquet(app, ctx);
   RegisterReconcile(app, ctx);
+  RegisterConsole(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

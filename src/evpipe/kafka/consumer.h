@@ -14,6 +14,7 @@
 #include "evpipe/core/status.h"
 #include "evpipe/kafka/client.h"
 #include "evpipe/kafka/config.h"
+#include "evpipe/kafka/record_json.h"
 
 namespace evpipe::kafka {
 
@@ -50,6 +51,10 @@ class MessageBatch {
  private:
   std::vector<rd_kafka_message_t*> messages_;
 };
+
+// A view of one consumed record for AppendRecordJson; points into `m`, which
+// must outlive it.
+RecordView ViewOf(const rd_kafka_message_t& m);
 
 // Owned and used by one thread (rebalance callbacks run inside Poll on it).
 class Consumer {

@@ -129,6 +129,29 @@ class GroupTest(BrokerTest):
                                  "2000-01-01", "--json").stdout)
         self.assertEqual({p["partition"]: p["target"] for p in plan["partitions"]}, {0: 0, 1: 0, 2: 0})
 
+    def test_delete_refused_with_members_then_forgets_the_offsets(self):
+        proc, _ = self.member("del")
+        r = evpipe("group", "delete", "-b", self.b, "del", check=False)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("still has members", r.stderr.decode())
+        proc.terminate()
+        proc.wait(timeout=20)
+        evpipe("consume", "-b", self.b, "-t", "gt", "--group", "del", "--from-beginning", "-e")
+        self.assertEqual(self.describe("del")["total_lag"], 0)
+        out = evpipe("group", "delete", "-b", self.b, "del").stdout.decode()
+        self.assertIn("deleted group del", out)
+        r = evpipe("group", "describe", "-b", self.b, "del", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no consumer group del", r.stderr.decode())
+        self.assertNotIn("del", [g["group"] for g in json.loads(evpipe("group", "list", "-b", self.b,
+                                                                       "--json").stdout)])
+        r = evpipe("group", "delete", "-b", self.b, "del", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no consumer group del", r.stderr.decode())
+        # A new consumer in the deleted group starts afresh (everything again).
+        again = evpipe("consume", "-b", self.b, "-t", "gt", "--group", "del", "--from-beginning", "-e").stdout
+        self.assertEqual(len(again.splitlines()), 300)
+
     def test_bad_input_one_line_errors(self):
         cases = [
             (["group", "describe", "-b", self.b, "nosuch"], 1, "no consumer group nosuch"),

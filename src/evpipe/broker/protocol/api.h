@@ -65,10 +65,10 @@ enum class ErrorCode : int16_t {
   kInvalidProducerEpoch = 47,
   kInvalidRecord = 87,
   kUnknownProducerId = 59,
+  kNonEmptyGroup = 68,
   kGroupIdNotFound = 69,
   kUnsupportedCompressionType = 76,
   kMemberIdRequired = 79,
-  kNonEmptyGroup = 68,
 };
 
 inline int16_t Code(ErrorCode e) { return static_cast<int16_t>(e); }

@@ -1,0 +1,341 @@
+// ScanLake and LakeToJson.
+#include "evpipe/console/lake.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <unordered_set>
+
+#include <simdjson.h>
+
+#include "evpipe/core/json_writer.h"
+#include "evpipe/event/event.h"
+#include "evpipe/io/quarantine.h"
+#include "evpipe/jobs/raw_input.h"
+#include "evpipe/parquet/footer.h"
+
+namespace evpipe::console {
+namespace {
+
+constexpr std::string_view kDatePrefix = "ingest_date=";
+constexpr std::string_view kUnknownDate = "unknown";
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Complete files with `suffix` directly under dir (hidden ones are being written).
+std::vector<io::DirEntry> VisibleFiles(io::FileSystem& fs, const std::string& dir, std::string_view suffix) {
+  std::vector<io::DirEntry> out;
+  auto entries = fs.ListDir(dir);
+  if (!entries.ok()) return out;
+  for (auto& e : *entries) {
+    if (e.is_dir || e.name.empty() || e.name[0] == '.' || !EndsWith(e.name, suffix)) continue;
+    out.push_back(std::move(e));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+// "D" for every ingest_date=D folder under dir ("unknown" included).
+std::vector<std::string> DateDirs(io::FileSystem& fs, const std::string& dir) {
+  std::vector<std::string> out;
+  auto entries = fs.ListDir(dir);
+  if (!entries.ok()) return out;
+  for (const auto& e : *entries) {
+    if (!e.is_dir || e.name.rfind(kDatePrefix, 0) != 0) continue;
+    std::string date = e.name.substr(kDatePrefix.size());
+    if (jobs::IsValidDate(date) || date == kUnknownDate) out.push_back(std::move(date));
+  }
+  return out;
+}
+
+std::string_view NextLine(std::string_view data, size_t* pos) {
+  size_t nl = data.find('\n', *pos);
+  if (nl == std::string_view::npos) nl = data.size();
+  std::string_view line = data.substr(*pos, nl - *pos);
+  *pos = nl + 1;
+  return line;
+}
+
+Status ScanRaw(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topic,
+               std::map<std::string, LakeDate>& dates) {
+  event::LineParser parser;
+  event::EventView view;
+  const std::string root = io::JoinPath(dirs.raw_dir, topic);
+  for (const std::string& date : DateDirs(fs, root)) {
+    LakeDate& d = dates[date];
+    std::unordered_set<std::string> ids;
+    int64_t valid = 0;
+    const std::string dir = jobs::DatePartitionDir(dirs.raw_dir, topic, date);
+    for (const io::DirEntry& f : VisibleFiles(fs, dir, ".ndjson")) {
+      EVPIPE_ASSIGN_OR_RETURN(std::string data, fs.ReadFile(io::JoinPath(dir, f.name)));
+      ++d.raw_files;
+      d.raw_bytes += static_cast<int64_t>(data.size());
+      size_t pos = 0;
+      while (pos < data.size()) {
+        std::string_view line = NextLine(data, &pos);
+        ++d.raw_lines;
+        if (!parser.Parse(line, &view)) {
+          ++valid;
+          ids.emplace(view.event_id);
+        }
+      }
+    }
+    d.duplicates_removed = valid - static_cast<int64_t>(ids.size());
+  }
+  return Status::Ok();
+}
+
+// The "reason" of one quarantine line (docs/formats/quarantine.md); a line we
+// cannot read counts as "unreadable quarantine line" rather than vanishing.
+std::string QuarantineReason(simdjson::ondemand::parser& parser, std::string_view line) {
+  simdjson::padded_string padded(line);
+  simdjson::ondemand::document doc;
+  std::string_view reason;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS ||
+      doc.find_field_unordered("reason").get_string().get(reason) != simdjson::SUCCESS) {
+    return "unreadable quarantine line";
+  }
+  return std::string(reason);
+}
+
+Status ScanQuarantine(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topic,
+                      std::map<std::string, LakeDate>& dates) {
+  const std::string root = io::JoinPath(dirs.quarantine_dir, topic);
+  auto stages = fs.ListDir(root);
+  if (!stages.ok()) return Status::Ok();
+  simdjson::ondemand::parser parser;
+  for (const io::DirEntry& stage : *stages) {
+    if (!stage.is_dir || stage.name.empty() || stage.name[0] == '.') continue;
+    for (const std::string& date : DateDirs(fs, io::JoinPath(root, stage.name))) {
+      const std::string dir = io::QuarantineDir(dirs.quarantine_dir, topic, stage.name, date);
+      for (const io::DirEntry& f : VisibleFiles(fs, dir, ".ndjson")) {
+        EVPIPE_ASSIGN_OR_RETURN(std::string data, fs.ReadFile(io::JoinPath(dir, f.name)));
+        LakeDate& d = dates[date];
+        size_t pos = 0;
+        while (pos < data.size()) {
+          std::string_view line = NextLine(data, &pos);
+          if (line.empty()) continue;
+          ++d.quarantined;
+          ++d.quarantined_by_stage[stage.name];
+          ++d.quarantined_by_reason[QuarantineReason(parser, line)];
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status ScanParquet(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topic,
+                   std::map<std::string, LakeDate>& dates) {
+  const std::string root = io::JoinPath(dirs.parquet_dir, topic);
+  for (const std::string& date : DateDirs(fs, root)) {
+    LakeDate& d = dates[date];
+    const std::string dir = jobs::DatePartitionDir(dirs.parquet_dir, topic, date);
+    for (const io::DirEntry& f : VisibleFiles(fs, dir, ".parquet")) {
+      const std::string path = io::JoinPath(dir, f.name);
+      EVPIPE_ASSIGN_OR_RETURN(int64_t rows, parquet::ReadRowCount(fs, path));
+      ++d.parquet_files;
+      d.parquet_rows += rows;
+      d.parquet_bytes += static_cast<int64_t>(f.size);
+    }
+  }
+  return Status::Ok();
+}
+
+std::string Balance(const LakeDate& d) {
+  if (d.raw_lines == 0 && d.parquet_files == 0) return d.quarantined > 0 ? "quarantine-only" : "empty";
+  auto stage = d.quarantined_by_stage.find("raw-to-parquet");
+  const int64_t converted_rejects = stage == d.quarantined_by_stage.end() ? 0 : stage->second;
+  if (d.parquet_files == 0 && converted_rejects == 0) return "pending";
+  return d.raw_lines == d.parquet_rows + d.duplicates_removed + converted_rejects ? "ok" : "mismatch";
+}
+
+int64_t Int64Or(simdjson::dom::element obj, std::string_view key, int64_t fallback) {
+  int64_t v = 0;
+  if (obj[key].get_int64().get(v) == simdjson::SUCCESS) return v;
+  // Iceberg summaries hold numbers as strings.
+  std::string_view s;
+  if (obj[key].get_string().get(s) == simdjson::SUCCESS) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && p == s.data() + s.size()) return v;
+  }
+  return fallback;
+}
+
+// The current metadata file: the one version-hint.text names, else the highest vN.
+std::string CurrentMetadataFile(io::FileSystem& fs, const std::string& metadata_dir) {
+  auto hint = fs.ReadFile(io::JoinPath(metadata_dir, "version-hint.text"));
+  if (hint.ok()) {
+    std::string v = *hint;
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
+    std::string candidate = io::JoinPath(metadata_dir, "v" + v + ".metadata.json");
+    if (!v.empty() && fs.Exists(candidate)) return candidate;
+    if (!v.empty() && fs.Exists(io::JoinPath(metadata_dir, v))) return io::JoinPath(metadata_dir, v);
+  }
+  int64_t best = -1;
+  std::string best_name;
+  for (const io::DirEntry& f : VisibleFiles(fs, metadata_dir, ".metadata.json")) {
+    if (f.name.size() < 2 || f.name[0] != 'v') continue;
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(f.name.data() + 1, f.name.data() + f.name.size(), n);
+    if (ec != std::errc() || std::string_view(p) != ".metadata.json") continue;
+    if (n > best) {
+      best = n;
+      best_name = f.name;
+    }
+  }
+  return best_name.empty() ? std::string() : io::JoinPath(metadata_dir, best_name);
+}
+
+// Reads the table's snapshots (Iceberg table spec: "snapshots", "current-snapshot-id").
+void ScanIceberg(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topic, LakeReport& report) {
+  const std::string metadata_dir = io::JoinPath(io::JoinPath(dirs.parquet_dir, topic), "metadata");
+  if (!fs.Exists(metadata_dir)) return;
+  report.iceberg_exists = true;
+  report.iceberg_metadata = CurrentMetadataFile(fs, metadata_dir);
+  if (report.iceberg_metadata.empty()) {
+    report.iceberg_error = "no metadata file in " + metadata_dir;
+    return;
+  }
+  auto text = fs.ReadFile(report.iceberg_metadata);
+  if (!text.ok()) {
+    report.iceberg_error = text.status().message();
+    return;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(simdjson::padded_string(*text)).get(root) != simdjson::SUCCESS) {
+    report.iceberg_error = report.iceberg_metadata + ": not valid JSON";
+    return;
+  }
+  const int64_t current = Int64Or(root, "current-snapshot-id", -1);
+  simdjson::dom::array snapshots;
+  if (root["snapshots"].get_array().get(snapshots) != simdjson::SUCCESS) return;  // a table with no snapshot yet
+  for (simdjson::dom::element s : snapshots) {
+    IcebergSnapshot snap;
+    snap.snapshot_id = Int64Or(s, "snapshot-id", 0);
+    snap.timestamp_ms = Int64Or(s, "timestamp-ms", 0);
+    snap.current = snap.snapshot_id == current;
+    simdjson::dom::element summary;
+    if (s["summary"].get(summary) == simdjson::SUCCESS) {
+      std::string_view op;
+      if (summary["operation"].get_string().get(op) == simdjson::SUCCESS) snap.operation = std::string(op);
+      snap.added_files = Int64Or(summary, "added-data-files", -1);
+      snap.added_records = Int64Or(summary, "added-records", -1);
+      snap.total_files = Int64Or(summary, "total-data-files", -1);
+      snap.total_records = Int64Or(summary, "total-records", -1);
+    }
+    report.snapshots.push_back(std::move(snap));
+  }
+  std::sort(report.snapshots.begin(), report.snapshots.end(),
+            [](const IcebergSnapshot& a, const IcebergSnapshot& b) { return a.timestamp_ms < b.timestamp_ms; });
+}
+
+void AddTopics(io::FileSystem& fs, const std::string& dir, std::set<std::string>& topics) {
+  auto entries = fs.ListDir(dir);
+  if (!entries.ok()) return;
+  for (const auto& e : *entries) {
+    if (e.is_dir && !e.name.empty() && e.name[0] != '.' && e.name[0] != '_') topics.insert(e.name);
+  }
+}
+
+void WriteCounts(JsonWriter& w, std::string_view key, const std::map<std::string, int64_t>& counts) {
+  w.Key(key).BeginObject();
+  for (const auto& [name, n] : counts) w.Field(name, n);
+  w.EndObject();
+}
+
+void WriteDir(JsonWriter& w, std::string_view key, const std::string& dir, bool exists) {
+  w.Key(key).BeginObject().Field("dir", dir).Field("exists", exists).EndObject();
+}
+
+}  // namespace
+
+Result<LakeReport> ScanLake(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topic) {
+  LakeReport report;
+  report.topic = topic;
+  report.dirs = dirs;
+  report.raw_exists = fs.Exists(io::JoinPath(dirs.raw_dir, topic));
+  report.parquet_exists = fs.Exists(io::JoinPath(dirs.parquet_dir, topic));
+  report.quarantine_exists = fs.Exists(io::JoinPath(dirs.quarantine_dir, topic));
+  std::set<std::string> topics;
+  for (const std::string* dir : {&dirs.raw_dir, &dirs.parquet_dir, &dirs.quarantine_dir}) AddTopics(fs, *dir, topics);
+  report.topics.assign(topics.begin(), topics.end());
+
+  std::map<std::string, LakeDate> dates;
+  EVPIPE_RETURN_IF_ERROR(ScanRaw(fs, dirs, topic, dates).WithContext("raw " + dirs.raw_dir));
+  EVPIPE_RETURN_IF_ERROR(ScanQuarantine(fs, dirs, topic, dates).WithContext("quarantine " + dirs.quarantine_dir));
+  EVPIPE_RETURN_IF_ERROR(ScanParquet(fs, dirs, topic, dates).WithContext("parquet " + dirs.parquet_dir));
+  for (auto& [date, d] : dates) {
+    d.date = date;
+    d.balance = Balance(d);
+    if (date != kUnknownDate) report.dates.push_back(std::move(d));
+  }
+  if (auto unknown = dates.find(std::string(kUnknownDate)); unknown != dates.end()) {
+    report.dates.push_back(std::move(unknown->second));
+  }
+  ScanIceberg(fs, dirs, topic, report);
+  return report;
+}
+
+std::string LakeToJson(const LakeReport& r) {
+  JsonWriter w;
+  w.BeginObject().Field("topic", r.topic);
+  w.Key("topics").BeginArray();
+  for (const std::string& t : r.topics) w.String(t);
+  w.EndArray();
+  WriteDir(w, "raw", io::JoinPath(r.dirs.raw_dir, r.topic), r.raw_exists);
+  WriteDir(w, "parquet", io::JoinPath(r.dirs.parquet_dir, r.topic), r.parquet_exists);
+  WriteDir(w, "quarantine", io::JoinPath(r.dirs.quarantine_dir, r.topic), r.quarantine_exists);
+  LakeDate total;
+  w.Key("dates").BeginArray();
+  for (const LakeDate& d : r.dates) {
+    w.BeginObject().Field("date", d.date);
+    w.Key("raw").BeginObject().Field("files", d.raw_files).Field("lines", d.raw_lines).Field("bytes", d.raw_bytes)
+        .EndObject();
+    w.Key("quarantine").BeginObject().Field("lines", d.quarantined);
+    WriteCounts(w, "by_reason", d.quarantined_by_reason);
+    WriteCounts(w, "by_stage", d.quarantined_by_stage);
+    w.EndObject();
+    w.Field("duplicates_removed", d.duplicates_removed);
+    w.Key("parquet").BeginObject().Field("files", d.parquet_files).Field("rows", d.parquet_rows)
+        .Field("bytes", d.parquet_bytes).EndObject();
+    w.Field("balance", d.balance).EndObject();
+    total.raw_files += d.raw_files;
+    total.raw_lines += d.raw_lines;
+    total.raw_bytes += d.raw_bytes;
+    total.quarantined += d.quarantined;
+    total.duplicates_removed += d.duplicates_removed;
+    total.parquet_files += d.parquet_files;
+    total.parquet_rows += d.parquet_rows;
+    total.parquet_bytes += d.parquet_bytes;
+    for (const auto& [reason, n] : d.quarantined_by_reason) total.quarantined_by_reason[reason] += n;
+  }
+  w.EndArray();
+  w.Key("total").BeginObject()
+      .Field("raw_files", total.raw_files).Field("raw_lines", total.raw_lines).Field("raw_bytes", total.raw_bytes)
+      .Field("quarantined", total.quarantined).Field("duplicates_removed", total.duplicates_removed)
+      .Field("parquet_files", total.parquet_files).Field("parquet_rows", total.parquet_rows)
+      .Field("parquet_bytes", total.parquet_bytes);
+  WriteCounts(w, "quarantined_by_reason", total.quarantined_by_reason);
+  w.EndObject();
+  w.Key("iceberg").BeginObject().Field("exists", r.iceberg_exists);
+  if (r.iceberg_metadata.empty()) w.Key("metadata").Null();
+  else w.Field("metadata", r.iceberg_metadata);
+  if (r.iceberg_error.empty()) w.Key("error").Null();
+  else w.Field("error", r.iceberg_error);
+  w.Key("snapshots").BeginArray();
+  for (const IcebergSnapshot& s : r.snapshots) {
+    w.BeginObject().Field("snapshot_id", std::to_string(s.snapshot_id)).Field("timestamp_ms", s.timestamp_ms)
+        .Field("operation", s.operation).Field("current", s.current)
+        .Field("added_files", s.added_files).Field("added_records", s.added_records)
+        .Field("total_files", s.total_files).Field("total_records", s.total_records).EndObject();
+  }
+  w.EndArray().EndObject();
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace evpipe::console
