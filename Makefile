@@ -42,9 +42,11 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
 
 # ---- set-up ---------------------------------------------------------------
-deps: ## install Debian and npm packages the project needs (idempotent)
+deps: ## install Debian, npm and Python (.venv) packages the project needs (idempotent)
 	@scripts/deps.sh
-venv reqs: deps ## (original names) same as deps
+	@scripts/venv.sh
+venv reqs: ## the project's Python environment .venv from requirements.txt (pinned; idempotent)
+	@scripts/venv.sh
 
 build: deps ## build the release binary and tests
 	@cmake --preset release -DEVPIPE_WERROR=$(EVPIPE_WERROR) >/dev/null

@@ -5,13 +5,13 @@
 #include <string>
 
 #include "evpipe/broker/protocol/messages.h"
-#include "evpipe/broker/protocol/record_batch.h"
+#include "evpipe/broker/batch/crc32c.h"
 
 namespace kp = evpipe::kafka_protocol;
 
 static void BM_Crc32c(benchmark::State& state) {
   std::string data(static_cast<size_t>(state.range(0)), 'x');
-  for (auto _ : state) benchmark::DoNotOptimize(kp::Crc32c(data));
+  for (auto _ : state) benchmark::DoNotOptimize(evpipe::broker::batch::Crc32c(data));
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_Crc32c)->Arg(1 << 10)->Arg(1 << 20);

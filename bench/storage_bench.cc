@@ -6,14 +6,15 @@
 #include <memory>
 #include <string>
 
-#include "evpipe/broker/storage/crc32c.h"
+#include "evpipe/broker/batch/crc32c.h"
 #include "evpipe/broker/storage/partition_log.h"
-#include "evpipe/broker/storage/record_batch.h"
+#include "evpipe/broker/batch/record_batch.h"
 #include "evpipe/broker/storage/store.h"
 #include "support/record_batch_builder.h"
 
 namespace {
 
+namespace rb = evpipe::broker::batch;
 namespace st = evpipe::broker::storage;
 
 std::string BenchDir(const std::string& name) {
@@ -93,7 +94,7 @@ void BM_ReadSequential(benchmark::State& state) {
       std::string_view d = *data;
       int64_t last = 0;
       while (!d.empty()) {
-        st::BatchHeader h = st::DecodeBatchHeader(d.data());
+        rb::BatchHeader h = rb::DecodeBatchHeader(d.data());
         last = h.last_offset();
         d.remove_prefix(static_cast<size_t>(h.total_bytes()));
       }
@@ -138,12 +139,12 @@ void BM_Crc32c(benchmark::State& state) {
   std::string data(64 << 10, 'x');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131);
   for (auto _ : state) {
-    uint32_t c = state.range(0) == 1 ? st::Crc32cExtend(0, data.data(), data.size())
-                                     : st::Crc32cPortable(0, data.data(), data.size());
+    uint32_t c = state.range(0) == 1 ? rb::Crc32cExtend(0, data.data(), data.size())
+                                     : rb::Crc32cPortable(0, data.data(), data.size());
     benchmark::DoNotOptimize(c);
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(data.size()));
-  state.SetLabel(state.range(0) == 1 ? (st::Crc32cHardware() ? "sse4.2" : "portable") : "slicing-by-8");
+  state.SetLabel(state.range(0) == 1 ? (rb::Crc32cHardware() ? "sse4.2" : "portable") : "slicing-by-8");
 }
 BENCHMARK(BM_Crc32c)->Arg(1)->Arg(0);
 

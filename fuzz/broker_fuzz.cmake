@@ -4,8 +4,10 @@
 #   build/fuzz/broker_request_fuzzer -max_total_time=60
 set(evpipe_kp_dir ${PROJECT_SOURCE_DIR}/src/evpipe/broker/protocol)
 add_executable(broker_request_fuzzer ${CMAKE_CURRENT_LIST_DIR}/broker_request_fuzzer.cc
-  ${evpipe_kp_dir}/wire.cc ${evpipe_kp_dir}/api.cc ${evpipe_kp_dir}/messages.cc ${evpipe_kp_dir}/record_batch.cc)
+  ${evpipe_kp_dir}/wire.cc ${evpipe_kp_dir}/api.cc ${evpipe_kp_dir}/messages.cc
+  ${PROJECT_SOURCE_DIR}/src/evpipe/broker/batch/record_batch.cc ${PROJECT_SOURCE_DIR}/src/evpipe/broker/batch/crc32c.cc
+  ${PROJECT_SOURCE_DIR}/src/evpipe/broker/batch/compression.cc)
 target_include_directories(broker_request_fuzzer PRIVATE ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(broker_request_fuzzer PRIVATE evpipe_core fmt::fmt)
+target_link_libraries(broker_request_fuzzer PRIVATE evpipe_core fmt::fmt zstd::libzstd_shared Snappy::snappy ZLIB::ZLIB PkgConfig::LZ4)
 target_compile_options(broker_request_fuzzer PRIVATE -fsanitize=fuzzer,address,undefined)
 target_link_options(broker_request_fuzzer PRIVATE -fsanitize=fuzzer,address,undefined)

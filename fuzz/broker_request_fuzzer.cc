@@ -8,7 +8,7 @@
 
 #include "evpipe/broker/protocol/api.h"
 #include "evpipe/broker/protocol/messages.h"
-#include "evpipe/broker/protocol/record_batch.h"
+#include "evpipe/broker/batch/record_batch.h"
 
 namespace kp = evpipe::kafka_protocol;
 
@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (req.Decode(r, v)) {
         for (const auto& t : req.topics) {
           for (const auto& p : t.partitions) {
-            if (p.records) (void)kp::SplitAndValidateBatches(*p.records);
+            if (p.records) (void)evpipe::broker::batch::SplitBatches(*p.records);
           }
         }
       }

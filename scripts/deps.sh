@@ -8,11 +8,12 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   librdkafka-dev libsimdjson-dev libzstd-dev libsnappy-dev libssl-dev
   libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcpp-httplib-dev libasio-dev
+  libcpp-httplib-dev libasio-dev zlib1g-dev liblz4-dev
   clang libclang-rt-14-dev
   kcat python3 python3-kafka nodejs npm hyperfine time curl ccache
   openjdk-17-jdk-headless maven
   chromium  # the console test drives it headless (playwright-core; no browser download)
+  python3-venv libsqlite3-dev  # .venv (scripts/venv.sh) and the Iceberg SQLite catalog
 )
 
 missing=()

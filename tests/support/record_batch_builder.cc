@@ -1,24 +1,22 @@
 // Test-only record batch v2 encoder and decoder.
 #include "support/record_batch_builder.h"
 
+#include <lz4frame.h>
+#include <snappy.h>
+#include <zlib.h>
+#include <zstd.h>
+
 #include <stdexcept>
 
-#include "evpipe/broker/storage/crc32c.h"
-#include "evpipe/broker/storage/record_batch.h"
+#include "evpipe/broker/batch/byte_order.h"
+#include "evpipe/broker/batch/record_batch.h"
 
 namespace evpipe::testing {
 namespace {
 
-namespace st = evpipe::broker::storage;
+namespace st = evpipe::broker::batch;
 
-void PutVarlong(std::string& out, int64_t v) {
-  uint64_t z = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-  while (z >= 0x80) {
-    out += static_cast<char>((z & 0x7f) | 0x80);
-    z >>= 7;
-  }
-  out += static_cast<char>(z);
-}
+void PutVarlong(std::string& out, int64_t v) { st::AppendVarlong(out, v); }
 
 void PutBytes(std::string& out, const std::optional<std::string>& s) {
   if (!s) {
@@ -30,15 +28,9 @@ void PutBytes(std::string& out, const std::optional<std::string>& s) {
 }
 
 int64_t GetVarlong(std::string_view& in) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (in.empty()) throw std::runtime_error("truncated varint");
-    uint8_t b = static_cast<uint8_t>(in[0]);
-    in.remove_prefix(1);
-    v |= uint64_t{b & 0x7fu} << shift;
-    if ((b & 0x80) == 0) return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
-  }
-  throw std::runtime_error("varint too long");
+  int64_t v = 0;
+  if (!st::ReadVarlong(in, &v)) throw std::runtime_error("bad varint");
+  return v;
 }
 
 std::optional<std::string> GetBytes(std::string_view& in) {
@@ -86,7 +78,67 @@ std::string BuildRecordBatch(const std::vector<TestRecord>& records, const Batch
   st::StoreBe32(&b[st::kBaseSequencePos], o.base_sequence);
   st::StoreBe32(&b[st::kRecordCountPos], static_cast<int32_t>(records.size()));
   b += body;
-  st::StoreBe32(&b[st::kCrcPos], static_cast<int32_t>(st::ComputeBatchCrc(b)));
+  st::StoreBeU32(&b[st::kCrcPos], st::ComputeBatchCrc(b));
+  return b;
+}
+
+std::string CompressRecordBatch(std::string_view batch, int codec, bool xerial) {
+  std::string_view body = batch.substr(st::kBatchHeaderBytes);
+  std::string out;
+  switch (codec) {
+    case st::kCodecGzip: {
+      z_stream zs{};
+      if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("gzip");
+      out.resize(deflateBound(&zs, body.size()) + 32);
+      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+      zs.avail_in = static_cast<uInt>(body.size());
+      zs.next_out = reinterpret_cast<Bytef*>(out.data());
+      zs.avail_out = static_cast<uInt>(out.size());
+      if (deflate(&zs, Z_FINISH) != Z_STREAM_END) throw std::runtime_error("gzip deflate");
+      out.resize(zs.total_out);
+      deflateEnd(&zs);
+      break;
+    }
+    case st::kCodecSnappy: {
+      std::string raw;
+      snappy::Compress(body.data(), body.size(), &raw);
+      if (!xerial) {
+        out = raw;
+        break;
+      }
+      out.assign("\x82SNAPPY\0", 8);
+      char word[4];
+      st::StoreBe32(word, 1);
+      out.append(word, 4);
+      out.append(word, 4);
+      st::StoreBeU32(word, static_cast<uint32_t>(raw.size()));
+      out.append(word, 4);
+      out += raw;
+      break;
+    }
+    case st::kCodecLz4: {
+      out.resize(LZ4F_compressFrameBound(body.size(), nullptr));
+      size_t n = LZ4F_compressFrame(out.data(), out.size(), body.data(), body.size(), nullptr);
+      if (LZ4F_isError(n)) throw std::runtime_error("lz4");
+      out.resize(n);
+      break;
+    }
+    case st::kCodecZstd: {
+      out.resize(ZSTD_compressBound(body.size()));
+      size_t n = ZSTD_compress(out.data(), out.size(), body.data(), body.size(), 3);
+      if (ZSTD_isError(n)) throw std::runtime_error("zstd");
+      out.resize(n);
+      break;
+    }
+    default:
+      throw std::runtime_error("unknown codec");
+  }
+  std::string b(batch.substr(0, st::kBatchHeaderBytes));
+  b += out;
+  int16_t attrs = static_cast<int16_t>((st::LoadBe16(&b[st::kAttributesPos]) & ~st::kAttrCompressionMask) | codec);
+  st::StoreBe16(&b[st::kAttributesPos], attrs);
+  st::StoreBe32(&b[st::kBatchLengthPos], static_cast<int32_t>(b.size() - st::kBatchLogOverhead));
+  st::StoreBeU32(&b[st::kCrcPos], st::ComputeBatchCrc(b));
   return b;
 }
 

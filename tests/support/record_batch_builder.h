@@ -31,6 +31,10 @@ struct BatchOptions {
 
 // One whole batch, CRC-32C filled in.
 std::string BuildRecordBatch(const std::vector<TestRecord>& records, const BatchOptions& options = {});
+// The same batch with its records area compressed by `codec` (batch::kCodecGzip,
+// kCodecSnappy (raw, or xerial-framed when `xerial`), kCodecLz4 (LZ4 frame),
+// kCodecZstd), attributes and CRC updated, as a producer would send it.
+std::string CompressRecordBatch(std::string_view batch, int codec, bool xerial = false);
 // `n` records with values "<prefix><i>" and keys "k<i>".
 std::string BuildSimpleBatch(int n, const std::string& prefix = "v", const BatchOptions& options = {});
 

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <set>
 
 #include "evpipe/broker/handle_data.h"
 #include "evpipe/broker/protocol/api.h"
@@ -54,12 +55,17 @@ kp::CreateTopicsResponse HandleCreateTopics(HandlerContext& ctx, const kp::Creat
     } else if (ctx.store->PartitionCount(t.name) >= 0) {
       rt.error_code = Code(ErrorCode::kTopicAlreadyExists);
       rt.error_message = "topic " + t.name + " already exists";
-    } else if (!req.validate_only) {
-      Status st = ctx.store->CreateTopic(t.name, partitions);
+    } else {
+      TopicConfigs configs;
+      for (const auto& cfg : t.configs) {
+        if (cfg.value) configs[cfg.name] = *cfg.value;  // null: the default
+      }
+      Status st = ctx.store->CreateTopic(t.name, partitions, configs, req.validate_only);
       if (!st.ok()) {
-        rt.error_code = Code(ErrorCode::kUnknownServerError);
+        rt.error_code = st.code() == StatusCode::kInvalidArgument ? Code(ErrorCode::kInvalidConfig)
+                                                                  : Code(ErrorCode::kUnknownServerError);
         rt.error_message = st.ToString();
-      } else {
+      } else if (!req.validate_only) {
         log::Info("topic={} created with {} partitions", t.name, partitions);
         for (int32_t p = 0; p < partitions; ++p) ctx.metrics->SetHighWatermark(t.name, p, 0);
       }
@@ -119,19 +125,17 @@ kp::DescribeConfigsResponse HandleDescribeConfigs(HandlerContext& ctx, const kp:
     out.resource_type = res.resource_type;
     out.resource_name = res.resource_name;
     std::vector<std::pair<std::string, std::string>> configs;
+    std::set<std::string> topic_set;  // set on the topic (TOPIC_CONFIG), not defaults
     if (res.resource_type == 2) {  // TOPIC
-      if (ctx.store->PartitionCount(res.resource_name) < 0) {
+      auto entries = ctx.store->DescribeTopicConfigs(res.resource_name);
+      if (!entries.ok()) {
         out.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
         out.error_message = "unknown topic " + res.resource_name;
       } else {
-        configs = {{"cleanup.policy", "delete"},
-                   {"compression.type", "producer"},
-                   {"retention.ms", std::to_string(ctx.options.retention_ms)},
-                   {"retention.bytes", std::to_string(ctx.options.retention_bytes)},
-                   {"segment.bytes", std::to_string(ctx.options.segment_bytes)},
-                   {"max.message.bytes", std::to_string(kMaxRequestBytes)},
-                   {"message.timestamp.type", "CreateTime"},
-                   {"min.insync.replicas", "1"}};
+        for (const ConfigEntry& e : *entries) {
+          configs.emplace_back(e.name, e.value);
+          if (!e.is_default) topic_set.insert(e.name);
+        }
       }
     } else if (res.resource_type == 4) {  // BROKER
       configs = {{"num.partitions", std::to_string(ctx.options.default_partitions)},
@@ -155,7 +159,8 @@ kp::DescribeConfigsResponse HandleDescribeConfigs(HandlerContext& ctx, const kp:
       cfg.name = name;
       cfg.value = value;
       cfg.read_only = true;
-      cfg.config_source = res.resource_type == 2 ? 5 : 4;  // DEFAULT_CONFIG / STATIC_BROKER_CONFIG
+      // TOPIC_CONFIG (1) / DEFAULT_CONFIG (5) / STATIC_BROKER_CONFIG (4)
+      cfg.config_source = res.resource_type == 2 ? (topic_set.contains(name) ? 1 : 5) : 4;
       out.configs.push_back(std::move(cfg));
     }
     if (out.error_code != 0) ctx.metrics->CountError(K(ApiKey::kDescribeConfigs));

@@ -6,7 +6,7 @@
 #include <tuple>
 
 #include "evpipe/broker/protocol/api.h"
-#include "evpipe/broker/protocol/record_batch.h"
+#include "evpipe/broker/batch/record_batch.h"
 #include "evpipe/core/logging.h"
 
 namespace evpipe::broker {
@@ -57,7 +57,7 @@ int32_t EnsureTopic(HandlerContext& ctx, const std::string& topic, bool allow_cr
   if (n >= 0 || !allow_create || !ctx.options.auto_create_topics || !ValidTopicName(topic)) return n;
   if (*created >= kMaxAutoCreatedTopicsPerRequest) return -1;
   ++*created;
-  Status st = ctx.store->CreateTopic(topic, ctx.options.default_partitions);
+  Status st = ctx.store->CreateTopic(topic, ctx.options.default_partitions, {}, /*validate_only=*/false);
   if (!st.ok() && st.code() != StatusCode::kAlreadyExists) {
     log::Error("auto-create topic={}: {}", topic, st.ToString());
     return -1;
@@ -129,52 +129,19 @@ ProduceResult HandleProduce(HandlerContext& ctx, const kp::ProduceRequest& req, 
       } else if (!part.records || part.records->empty()) {
         rp.error_code = Code(ErrorCode::kInvalidRecord);
       } else {
-        auto batches = kp::SplitAndValidateBatches(*part.records);
-        if (!batches.ok()) {
-          rp.error_code = Code(ErrorCode::kCorruptMessage);
-          rp.error_message = batches.status().message();
-          log::Warn("produce topic={} partition={} from {}: {}", topic.name, part.index, peer,
-                    batches.status().message());
+        // The log validates every batch (one CRC pass) and answers in Kafka codes.
+        AppendResult ar = log->Append(*part.records);
+        if (ar.error != AppendError::kNone) {
+          rp.error_code = static_cast<int16_t>(ar.error);
+          rp.error_message = ar.error_message;
+          log::Warn("produce topic={} partition={} from {}: error {}: {}", topic.name, part.index, peer,
+                    rp.error_code, ar.error_message);
         } else {
-          for (std::string_view batch : *batches) {
-            kp::BatchHeader bh = kp::DecodeBatchHeader(batch);
-            if (bh.is_transactional() || bh.is_control()) {
-              rp.error_code = Code(ErrorCode::kInvalidRecord);
-              rp.error_message = "transactions are not supported";
-              break;
-            }
-            AppendResult ar = log->Append(batch);
-            if (ar.error != AppendError::kNone) {
-              switch (ar.error) {
-                case AppendError::kOutOfOrderSequence:
-                  rp.error_code = Code(ErrorCode::kOutOfOrderSequenceNumber);
-                  break;
-                case AppendError::kInvalidProducerEpoch:
-                  rp.error_code = Code(ErrorCode::kInvalidProducerEpoch);
-                  break;
-                case AppendError::kCorrupt:
-                  rp.error_code = Code(ErrorCode::kCorruptMessage);
-                  break;
-                case AppendError::kMessageTooLarge:
-                  rp.error_code = Code(ErrorCode::kMessageTooLarge);
-                  break;
-                case AppendError::kInvalidRecord:
-                  rp.error_code = Code(ErrorCode::kInvalidRecord);
-                  break;
-                default:
-                  rp.error_code = kKafkaStorageError;
-              }
-              rp.error_message = ar.message;
-              log::Warn("produce topic={} partition={}: {} {}", topic.name, part.index,
-                        rp.error_code, ar.message);
-              break;
-            }
-            if (rp.base_offset < 0) rp.base_offset = ar.base_offset;
-            if (!ar.duplicate) {
-              ctx.metrics->bytes_in.fetch_add(batch.size(), std::memory_order_relaxed);
-              ctx.metrics->records_in.fetch_add(static_cast<uint64_t>(bh.record_count), std::memory_order_relaxed);
-              touched.insert({topic.name, part.index});
-            }
+          rp.base_offset = ar.base_offset;
+          if (ar.batches_appended > 0) {
+            ctx.metrics->bytes_in.fetch_add(static_cast<uint64_t>(ar.bytes_appended), std::memory_order_relaxed);
+            ctx.metrics->records_in.fetch_add(static_cast<uint64_t>(ar.records_appended), std::memory_order_relaxed);
+            touched.insert({topic.name, part.index});
           }
           rp.log_start_offset = log->log_start_offset();
           rp.log_append_time_ms = -1;
@@ -250,13 +217,8 @@ kp::FetchResponse HandleFetch(HandlerContext& ctx, const kp::FetchRequest& req) 
   for (const auto& t : resp.topics) {
     for (const auto& p : t.partitions) {
       if (p.error_code != 0) ctx.metrics->CountError(K(ApiKey::kFetch));
-      // Count records by walking batch headers.
-      size_t pos = 0;
-      while (p.records.size() - pos >= kp::kBatchHeaderSize) {
-        kp::BatchHeader bh = kp::DecodeBatchHeader(std::string_view(p.records).substr(pos));
-        if (bh.batch_length <= 0) break;
-        records += static_cast<uint64_t>(bh.record_count);
-        pos += bh.size();
+      for (std::string_view b : batch::SplitBatches(p.records)) {
+        records += static_cast<uint64_t>(batch::DecodeBatchHeader(b.data()).record_count);
       }
     }
   }

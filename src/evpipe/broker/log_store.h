@@ -1,7 +1,7 @@
 // The storage seam of the broker: what the request handlers need from the
 // partition logs, the topic catalog, committed group offsets and producer
-// ids. The durable implementation adapts evpipe_broker_storage (storage/);
-// NewMemoryLogStore (memory_log_store.h) is an in-memory one for unit tests.
+// ids. The durable implementation adapts evpipe_broker_storage (storage/); a
+// handler unit test can implement these two small interfaces over memory.
 // All methods are called from the broker's I/O thread only.
 #pragma once
 
@@ -10,37 +10,29 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
+#include "evpipe/broker/storage/log_types.h"
 #include "evpipe/core/status.h"
 
 namespace evpipe::broker {
 
-// Why an append was refused, in Kafka terms (the handler maps it to an error code).
-enum class AppendError {
-  kNone = 0,
-  kCorrupt,             // bad batch (length, magic, CRC)
-  kMessageTooLarge,     // batch above the topic's max.message.bytes
-  kInvalidRecord,       // well-formed but not acceptable
-  kOutOfOrderSequence,  // idempotent producer skipped a sequence number
-  kInvalidProducerEpoch,
-  kStorage,             // I/O failure
-};
-
-struct AppendResult {
-  int64_t base_offset = -1;
-  int64_t last_offset = -1;
-  bool duplicate = false;  // an idempotent retry of a batch already stored
-  AppendError error = AppendError::kNone;
-  std::string message;  // for logs when error != kNone
-};
+// An append's outcome carries Kafka error codes (storage/log_types.h), which
+// the handlers answer with unchanged.
+using storage::AppendError;
+using storage::AppendResult;
+using storage::ConfigEntry;
+using storage::TopicConfigs;
 
 // One partition's log.
 class PartitionLog {
  public:
   virtual ~PartitionLog() = default;
-  // Appends one validated record batch v2; the log assigns its offsets.
-  virtual AppendResult Append(std::string_view batch) = 0;
+  // Validates and appends a Produce partition's records (one or more record
+  // batches v2); the log assigns offsets. A refusal or a disk failure comes
+  // back in `error` (KAFKA_STORAGE_ERROR for the disk).
+  virtual AppendResult Append(std::string_view records) = 0;
   // Whole batches starting with the one holding `offset`, up to about
   // max_bytes (at least one batch when any exists at or after `offset`).
   virtual Result<std::string> Read(int64_t offset, int32_t max_bytes) = 0;
@@ -65,8 +57,13 @@ struct CommittedOffset {
 class LogStore {
  public:
   virtual ~LogStore() = default;
-  // kAlreadyExists when the topic exists.
-  virtual Status CreateTopic(const std::string& topic, int32_t partitions) = 0;
+  // kAlreadyExists when the topic exists; kInvalidArgument for a config that
+  // is unknown, unsupported or out of range (INVALID_CONFIG). With
+  // validate_only nothing is created.
+  virtual Status CreateTopic(const std::string& topic, int32_t partitions, const TopicConfigs& configs,
+                             bool validate_only) = 0;
+  // Every config of the topic with its effective value; kNotFound when unknown.
+  virtual Result<std::vector<ConfigEntry>> DescribeTopicConfigs(const std::string& topic) = 0;
   virtual Status DeleteTopic(const std::string& topic) = 0;
   virtual std::vector<std::string> ListTopics() = 0;
   // -1 when the topic does not exist.

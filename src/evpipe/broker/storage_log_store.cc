@@ -16,31 +16,20 @@ class StoragePartition final : public PartitionLog {
  public:
   explicit StoragePartition(std::shared_ptr<storage::PartitionLog> log) : log_(std::move(log)) {}
 
-  AppendResult Append(std::string_view batch) override {
+  AppendResult Append(std::string_view records) override {
+    int64_t before = log_->high_watermark();
+    auto r = log_->Append(records);
+    if (r.ok()) {
+      if (r->error == AppendError::kNone && r->bytes_appended > 0) {
+        recent_.push_back({before, log_->high_watermark(), appended_bytes_});
+        appended_bytes_ += r->bytes_appended;
+        if (recent_.size() > kRecentBatches) recent_.pop_front();
+      }
+      return std::move(r).value();
+    }
     AppendResult out;
-    auto r = log_->Append(batch);
-    if (!r.ok()) {
-      out.error = AppendError::kStorage;
-      out.message = r.status().ToString();
-      return out;
-    }
-    out.base_offset = r->base_offset;
-    out.last_offset = r->last_offset;
-    out.duplicate = r->duplicate;
-    if (r->error == storage::AppendError::kNone && !r->duplicate) {
-      recent_.push_back({r->base_offset, r->last_offset + 1, appended_bytes_});
-      appended_bytes_ += static_cast<int64_t>(batch.size());
-      if (recent_.size() > kRecentBatches) recent_.pop_front();
-    }
-    out.message = r->error_message;
-    switch (r->error) {
-      case storage::AppendError::kNone: break;
-      case storage::AppendError::kCorruptMessage: out.error = AppendError::kCorrupt; break;
-      case storage::AppendError::kMessageTooLarge: out.error = AppendError::kMessageTooLarge; break;
-      case storage::AppendError::kOutOfOrderSequence: out.error = AppendError::kOutOfOrderSequence; break;
-      case storage::AppendError::kInvalidProducerEpoch: out.error = AppendError::kInvalidProducerEpoch; break;
-      case storage::AppendError::kInvalidRecord: out.error = AppendError::kInvalidRecord; break;
-    }
+    out.error = AppendError::kKafkaStorageError;
+    out.error_message = r.status().ToString();
     return out;
   }
   Result<std::string> Read(int64_t offset, int32_t max_bytes) override { return log_->Read(offset, max_bytes); }
@@ -78,8 +67,13 @@ class StorageLogStore final : public LogStore {
  public:
   explicit StorageLogStore(std::unique_ptr<storage::Store> store) : store_(std::move(store)) {}
 
-  Status CreateTopic(const std::string& topic, int32_t partitions) override {
-    return store_->CreateTopic(topic, partitions).status();
+  Status CreateTopic(const std::string& topic, int32_t partitions, const TopicConfigs& configs,
+                     bool validate_only) override {
+    if (validate_only) return storage::ApplyTopicConfigs(store_->options().log_defaults, configs).status();
+    return store_->CreateTopic(topic, partitions, configs).status();
+  }
+  Result<std::vector<ConfigEntry>> DescribeTopicConfigs(const std::string& topic) override {
+    return store_->DescribeConfigs(topic);
   }
   Status DeleteTopic(const std::string& topic) override {
     for (auto it = cache_.begin(); it != cache_.end();) {
@@ -166,6 +160,7 @@ Result<std::unique_ptr<LogStore>> OpenStorageLogStore(io::FileSystem& fs, const 
   so.log_defaults.retention_bytes = options.retention_bytes;
   so.log_defaults.retention_ms = options.retention_ms;
   so.log_defaults.segment_bytes = options.segment_bytes;
+  so.log_defaults.max_segments = options.max_segments_per_partition;
   EVPIPE_ASSIGN_OR_RETURN(auto store, storage::Store::Open(fs, data_dir, so));
   return std::unique_ptr<LogStore>(std::make_unique<StorageLogStore>(std::move(store)));
 }

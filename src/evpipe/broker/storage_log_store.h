@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "evpipe/broker/log_store.h"
+#include "evpipe/broker/storage/partition_log.h"
 #include "evpipe/io/file_system.h"
 
 namespace evpipe::broker {
@@ -13,7 +14,8 @@ struct StorageOptions {
   int32_t default_partitions = 3;
   int64_t retention_bytes = -1;
   int64_t retention_ms = -1;
-  int64_t segment_bytes = int64_t{128} << 20;
+  int64_t segment_bytes = storage::kDefaultSegmentBytes;
+  int64_t max_segments_per_partition = storage::kDefaultMaxSegmentsPerPartition;
 };
 
 // Opens (and recovers) the store in `data_dir`.

@@ -52,14 +52,20 @@ void RegisterBroker(CLI::App& root, Context& ctx) {
                   "record bytes one Fetch response may hold, whatever the client asks (at least one batch)")
       ->check(CLI::Range(1024, broker::kMaxFetchMaxBytes))
       ->capture_default_str();
+  auto max_segments = std::make_shared<int64_t>(broker::storage::kDefaultMaxSegmentsPerPartition);
+  sub->add_option("--max-segments-per-partition", *max_segments,
+                  "segments one partition may hold; an append that would roll past it is refused")
+      ->check(CLI::Range(int64_t{2}, int64_t{1000000}))
+      ->capture_default_str();
   sub->add_option("--ready-file", opts->ready_file,
                   "when both listeners are up, write {\"kafka\":..,\"admin\":..,\"pid\":..} here atomically");
-  sub->callback([&ctx, opts] {
+  sub->callback([&ctx, opts, max_segments] {
     broker::StorageOptions so;
     so.default_partitions = opts->default_partitions;
     so.retention_bytes = opts->retention_bytes;
     so.retention_ms = opts->retention_ms;
     so.segment_bytes = opts->segment_bytes;
+    so.max_segments_per_partition = *max_segments;
     auto store = broker::OpenStorageLogStore(io::FileSystem::Default(), opts->data_dir, so);
     Status st = store.ok() ? broker::RunBroker(*opts, std::move(store).value()) : store.status();
     if (!st.ok()) {

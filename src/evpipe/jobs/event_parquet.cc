@@ -23,6 +23,7 @@ parquet::Schema EventParquetSchema() {
         schema.columns.push_back(parquet::Column::TimestampMicros(std::move(name), rep));
         break;
     }
+    schema.columns.back().field_id = c.field_id;
   }
   schema.root_name = "event";
   return schema;

@@ -17,7 +17,8 @@
 
 #include "evpipe/broker/protocol/api.h"
 #include "evpipe/broker/protocol/messages.h"
-#include "evpipe/broker/protocol/record_batch.h"
+#include "evpipe/broker/batch/byte_order.h"
+#include "evpipe/broker/batch/record_batch.h"
 #include "support/broker_process.h"
 
 namespace {
@@ -175,10 +176,11 @@ TEST_F(BrokerBadInputTest, TruncatedAndOversizedArraysClose) {
 
 TEST_F(BrokerBadInputTest, CorruptRecordBatchGetsCorruptMessage) {
   // A batch whose CRC does not match its bytes.
-  std::string batch(kp::kBatchHeaderSize + 10, '\0');
-  kp::StoreBE32(batch.data() + kp::kBatchLengthOffset, static_cast<uint32_t>(batch.size() - 12));
-  batch[kp::kBatchMagicOffset] = 2;
-  kp::StoreBE32(batch.data() + kp::kBatchCrcOffset, 12345);
+  namespace rb = evpipe::broker::batch;
+  std::string batch(rb::kBatchHeaderBytes + 10, '\0');
+  rb::StoreBeU32(batch.data() + rb::kBatchLengthPos, static_cast<uint32_t>(batch.size() - 12));
+  batch[rb::kMagicPos] = 2;
+  rb::StoreBeU32(batch.data() + rb::kCrcPos, 12345);
   kp::ProduceRequest req;
   req.acks = 1;
   req.timeout_ms = 1000;

@@ -514,13 +514,17 @@ TEST_F(BrokerHostileTest, Finding16_GroupCommitUsesAFixedPool) {
 
 // ---- Variants the audit did not try ----
 
-TEST_F(BrokerHostileTest, Variant_CompressedGarbageIsAnsweredAndOthersServed) {
+TEST_F(BrokerHostileTest, Variant_CompressedGarbageIsRefusedAndOthersServed) {
   Start();
   evpipe::testing::BatchOptions o;
   o.attributes = 1;  // gzip, but the records are not gzip
-  std::string batch = evpipe::testing::BuildRecordBatch({{std::nullopt, std::string(100, 'z'), {}, 0}}, o);
-  int16_t err = Produce(*broker_, "garbage", 0, batch);
+  std::string garbage = evpipe::testing::BuildRecordBatch({{std::nullopt, std::string(100, 'z'), {}, 0}}, o);
+  int16_t err = Produce(*broker_, "garbage", 0, garbage);
   EXPECT_NE(err, -999) << "a Produce response";
+  EXPECT_NE(err, 0) << "a gzip-flagged batch of garbage is refused";
+  // A real gzip batch next to it is stored.
+  std::string plain = evpipe::testing::BuildRecordBatch({{std::nullopt, std::string(100, 'z'), {}, 0}});
+  EXPECT_EQ(Produce(*broker_, "garbage", 0, evpipe::testing::CompressRecordBatch(plain, 1)), 0);
 }
 
 TEST_F(BrokerHostileTest, Variant_DamagedValidFramesNeverStopTheBroker) {
@@ -541,7 +545,7 @@ TEST_F(BrokerHostileTest, Variant_DamagedValidFramesNeverStopTheBroker) {
   for (const std::string& f : frames) {
     for (size_t i = 4; i < f.size(); i += 5) {
       std::string cut = f.substr(0, i);
-      kp::StoreBE32(cut.data(), static_cast<uint32_t>(cut.size() - 4));
+      evpipe::broker::batch::StoreBeU32(cut.data(), static_cast<uint32_t>(cut.size() - 4));
       std::string flip = f;
       flip[i] = static_cast<char>(flip[i] ^ 0xff);
       for (const std::string* g : {&cut, &flip}) {

@@ -3,7 +3,6 @@
 
 #include "evpipe/broker/protocol/api.h"
 #include "evpipe/broker/protocol/messages.h"
-#include "evpipe/broker/protocol/record_batch.h"
 #include "evpipe/broker/protocol/wire.h"
 
 namespace evpipe::kafka_protocol {
@@ -115,17 +114,6 @@ TEST(MessagesTest, TruncatedProduceRequestIsRejected) {
     ProduceRequest back;
     EXPECT_FALSE(back.Decode(r, 7)) << cut;
   }
-}
-
-TEST(RecordBatchTest, Crc32cKnownValue) {
-  // CRC-32C check value of "123456789".
-  EXPECT_EQ(Crc32c("123456789"), 0xE3069283u);
-}
-
-TEST(RecordBatchTest, RejectsBadMagicAndShortBatches) {
-  std::string batch(kBatchHeaderSize, '\0');
-  EXPECT_FALSE(SplitAndValidateBatches(batch).ok());
-  EXPECT_FALSE(SplitAndValidateBatches("short").ok());
 }
 
 TEST(ApiTest, EveryApiHasASaneRange) {

@@ -1,7 +1,11 @@
 // Kafka wire primitives (see wire.h).
 #include "evpipe/broker/protocol/wire.h"
 
+#include "evpipe/broker/batch/byte_order.h"
+
 namespace evpipe::kafka_protocol {
+
+namespace bo = evpipe::broker::batch;
 
 bool Reader::Need(size_t n) {
   if (!ok_ || data_.size() - pos_ < n) {
@@ -18,14 +22,14 @@ int8_t Reader::Int8() {
 
 int16_t Reader::Int16() {
   if (!Need(2)) return 0;
-  auto u = reinterpret_cast<const unsigned char*>(data_.data() + pos_);
+  int16_t v = bo::LoadBe16(data_.data() + pos_);
   pos_ += 2;
-  return static_cast<int16_t>((u[0] << 8) | u[1]);
+  return v;
 }
 
 uint32_t Reader::UInt32() {
   if (!Need(4)) return 0;
-  uint32_t v = LoadBE32(data_.data() + pos_);
+  uint32_t v = bo::LoadBeU32(data_.data() + pos_);
   pos_ += 4;
   return v;
 }
@@ -34,38 +38,45 @@ int32_t Reader::Int32() { return static_cast<int32_t>(UInt32()); }
 
 int64_t Reader::Int64() {
   if (!Need(8)) return 0;
-  uint64_t v = LoadBE64(data_.data() + pos_);
+  uint64_t v = bo::LoadBeU64(data_.data() + pos_);
   pos_ += 8;
   return static_cast<int64_t>(v);
 }
 
 uint32_t Reader::UnsignedVarint() {
   uint32_t v = 0;
-  for (int shift = 0; shift <= 28; shift += 7) {
-    if (!Need(1)) return 0;
-    auto b = static_cast<unsigned char>(data_[pos_++]);
-    v |= uint32_t{b & 0x7fu} << shift;
-    if ((b & 0x80) == 0) return v;
+  std::string_view in = ok_ ? data_.substr(pos_) : std::string_view();
+  const size_t before = in.size();
+  if (!ok_ || !bo::ReadUnsignedVarint(in, &v)) {
+    ok_ = false;  // truncated, or more than 5 bytes
+    return 0;
   }
-  ok_ = false;  // more than 5 bytes
-  return 0;
+  pos_ += before - in.size();
+  return v;
 }
 
 int32_t Reader::Varint() {
-  uint32_t u = UnsignedVarint();
-  return static_cast<int32_t>((u >> 1) ^ (~(u & 1) + 1));
+  int32_t v = 0;
+  std::string_view in = ok_ ? data_.substr(pos_) : std::string_view();
+  const size_t before = in.size();
+  if (!ok_ || !bo::ReadVarint(in, &v)) {
+    ok_ = false;
+    return 0;
+  }
+  pos_ += before - in.size();
+  return v;
 }
 
 int64_t Reader::Varlong() {
-  uint64_t u = 0;
-  for (int shift = 0; shift <= 63; shift += 7) {
-    if (!Need(1)) return 0;
-    auto b = static_cast<unsigned char>(data_[pos_++]);
-    u |= uint64_t{b & 0x7fu} << shift;
-    if ((b & 0x80) == 0) return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
+  int64_t v = 0;
+  std::string_view in = ok_ ? data_.substr(pos_) : std::string_view();
+  const size_t before = in.size();
+  if (!ok_ || !bo::ReadVarlong(in, &v)) {
+    ok_ = false;
+    return 0;
   }
-  ok_ = false;
-  return 0;
+  pos_ += before - in.size();
+  return v;
 }
 
 std::string_view Reader::Raw(size_t n) {
@@ -144,14 +155,14 @@ void Reader::SkipTaggedFields() {
 }
 
 void Writer::Int16(int16_t v) {
-  auto u = static_cast<uint16_t>(v);
-  buf_.push_back(static_cast<char>(u >> 8));
-  buf_.push_back(static_cast<char>(u));
+  char b[2];
+  bo::StoreBe16(b, v);
+  buf_.append(b, 2);
 }
 
 void Writer::UInt32(uint32_t v) {
   char b[4];
-  StoreBE32(b, v);
+  bo::StoreBeU32(b, v);
   buf_.append(b, 4);
 }
 
@@ -159,30 +170,15 @@ void Writer::Int32(int32_t v) { UInt32(static_cast<uint32_t>(v)); }
 
 void Writer::Int64(int64_t v) {
   char b[8];
-  StoreBE64(b, static_cast<uint64_t>(v));
+  bo::StoreBe64(b, v);
   buf_.append(b, 8);
 }
 
-void Writer::UnsignedVarint(uint32_t v) {
-  while (v >= 0x80) {
-    buf_.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  buf_.push_back(static_cast<char>(v));
-}
+void Writer::UnsignedVarint(uint32_t v) { bo::AppendUnsignedVarint(buf_, v); }
 
-void Writer::Varint(int32_t v) {
-  UnsignedVarint((static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31));
-}
+void Writer::Varint(int32_t v) { bo::AppendVarint(buf_, v); }
 
-void Writer::Varlong(int64_t v) {
-  uint64_t u = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-  while (u >= 0x80) {
-    buf_.push_back(static_cast<char>((u & 0x7f) | 0x80));
-    u >>= 7;
-  }
-  buf_.push_back(static_cast<char>(u));
-}
+void Writer::Varlong(int64_t v) { bo::AppendVarlong(buf_, v); }
 
 void Writer::String(std::string_view s, bool flexible) {
   if (flexible) {
@@ -230,6 +226,6 @@ void Writer::ArrayLength(int32_t n, bool flexible) {
   }
 }
 
-void Writer::PatchInt32(size_t pos, int32_t v) { StoreBE32(buf_.data() + pos, static_cast<uint32_t>(v)); }
+void Writer::PatchInt32(size_t pos, int32_t v) { bo::StoreBe32(buf_.data() + pos, v); }
 
 }  // namespace evpipe::kafka_protocol

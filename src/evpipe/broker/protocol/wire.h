@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "evpipe/broker/batch/byte_order.h"
+
 namespace evpipe::kafka_protocol {
 
 // Reads big-endian Kafka primitives from a byte range it does not own.
@@ -94,23 +96,8 @@ class Writer {
   std::string buf_;
 };
 
-// Big-endian helpers for code that patches raw buffers (record batches).
-inline uint32_t LoadBE32(const char* p) {
-  auto u = reinterpret_cast<const unsigned char*>(p);
-  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
-}
-inline uint64_t LoadBE64(const char* p) {
-  return (uint64_t{LoadBE32(p)} << 32) | LoadBE32(p + 4);
-}
-inline void StoreBE32(char* p, uint32_t v) {
-  p[0] = static_cast<char>(v >> 24);
-  p[1] = static_cast<char>(v >> 16);
-  p[2] = static_cast<char>(v >> 8);
-  p[3] = static_cast<char>(v);
-}
-inline void StoreBE64(char* p, uint64_t v) {
-  StoreBE32(p, static_cast<uint32_t>(v >> 32));
-  StoreBE32(p + 4, static_cast<uint32_t>(v));
-}
+// The frame length prefix, for the connection code (server.cc); the byte-order
+// rules themselves live in broker/batch/byte_order.h.
+inline uint32_t LoadBE32(const char* p) { return broker::batch::LoadBeU32(p); }
 
 }  // namespace evpipe::kafka_protocol

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "evpipe/broker/storage/byte_io.h"
-#include "evpipe/broker/storage/crc32c.h"
+#include "evpipe/broker/batch/crc32c.h"
 #include "evpipe/core/clock.h"
 #include "evpipe/core/logging.h"
 #include "fmt/core.h"
@@ -31,7 +31,7 @@ bool GetString(std::string_view& in, std::string* s) {
 // [u32 payload length][u32 CRC-32C of payload][payload]
 void Frame(std::string& out, const std::string& payload) {
   Put<uint32_t>(out, static_cast<uint32_t>(payload.size()));
-  Put<uint32_t>(out, Crc32c(payload));
+  Put<uint32_t>(out, batch::Crc32c(payload));
   out += payload;
 }
 
@@ -79,7 +79,7 @@ Status OffsetStore::Load() {
       break;
     }
     std::string_view payload = rec.substr(0, len);
-    if (Crc32c(payload) != crc) {
+    if (batch::Crc32c(payload) != crc) {
       why = "CRC-32C mismatch";
       break;
     }

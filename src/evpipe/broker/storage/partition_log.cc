@@ -6,9 +6,9 @@
 #include <limits>
 
 #include "evpipe/broker/storage/byte_io.h"
-#include "evpipe/broker/storage/crc32c.h"
+#include "evpipe/broker/batch/crc32c.h"
 #include "evpipe/broker/storage/producer_state.h"
-#include "evpipe/broker/storage/record_batch.h"
+#include "evpipe/broker/batch/record_batch.h"
 #include "evpipe/broker/storage/segment.h"
 #include "evpipe/core/clock.h"
 #include "evpipe/core/logging.h"
@@ -41,38 +41,17 @@ bool ParseSegmentName(std::string_view name, int64_t* base) {
   return true;
 }
 
-// Zigzag varint of a record (Kafka's varint/varlong); false when malformed.
-bool ReadVarlong(std::string_view& in, int64_t* out) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (in.empty()) return false;
-    uint8_t b = static_cast<uint8_t>(in[0]);
-    in.remove_prefix(1);
-    v |= uint64_t{b & 0x7fu} << shift;
-    if ((b & 0x80) == 0) {
-      *out = static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
-      return true;
-    }
-  }
-  return false;
-}
-
 // In an uncompressed batch, the first record with timestamp >= ts: (offset, timestamp).
-bool FindRecordAtTime(std::string_view batch, const BatchHeader& h, int64_t ts, TimestampOffset* out) {
-  if ((h.attributes & kAttrCompressionMask) != 0 || (h.attributes & kAttrLogAppendTime) != 0) return false;
-  std::string_view in = batch.substr(kBatchHeaderBytes);
+bool FindRecordAtTime(std::string_view data, const batch::BatchHeader& h, int64_t ts, TimestampOffset* out) {
+  if (h.compression() != batch::kCodecNone || (h.attributes & batch::kAttrLogAppendTime) != 0) return false;
+  std::string_view in = data.substr(batch::kBatchHeaderBytes);
+  std::string why;
   for (int32_t i = 0; i < h.record_count; ++i) {
-    int64_t len = 0;
-    if (!ReadVarlong(in, &len) || len < 1 || static_cast<uint64_t>(len) > in.size()) return false;
-    std::string_view rec = in.substr(0, static_cast<size_t>(len));
-    in.remove_prefix(static_cast<size_t>(len));
-    rec.remove_prefix(1);  // attributes
-    int64_t ts_delta = 0;
-    int64_t offset_delta = 0;
-    if (!ReadVarlong(rec, &ts_delta) || !ReadVarlong(rec, &offset_delta)) return false;
-    if (h.base_timestamp + ts_delta >= ts) {
-      out->offset = h.base_offset + offset_delta;
-      out->timestamp = h.base_timestamp + ts_delta;
+    batch::RecordView r;
+    if (!batch::ParseRecord(in, &r, &why)) return false;
+    if (h.base_timestamp + r.timestamp_delta >= ts) {
+      out->offset = h.base_offset + r.offset_delta;
+      out->timestamp = h.base_timestamp + r.timestamp_delta;
       return true;
     }
   }
@@ -151,7 +130,7 @@ Status PartitionLog::Recover() {
     if (data.ok()) {
       std::string_view d = *data;
       bool good = d.size() >= 4 + 4 + 8 + 4 + 4 && std::memcmp(d.data(), kCheckpointMagic, 4) == 0 &&
-                  GetAt<uint32_t>(d, d.size() - 4) == Crc32c(d.substr(0, d.size() - 4)) &&
+                  GetAt<uint32_t>(d, d.size() - 4) == batch::Crc32c(d.substr(0, d.size() - 4)) &&
                   GetAt<uint32_t>(d, 4) == kCheckpointVersion;
       if (good) {
         uint32_t blob = GetAt<uint32_t>(d, 16);
@@ -231,7 +210,7 @@ Status PartitionLog::Recover() {
       bool offset_gap = false;
       EVPIPE_ASSIGN_OR_RETURN(
           scan, ScanBatches(*seg->reader, scan_from, static_cast<int64_t>(file_size), /*verify=*/true, max_batch,
-                            [&](int64_t pos, const BatchHeader& h, std::string_view) {
+                            [&](int64_t pos, const batch::BatchHeader& h, std::string_view) {
                               if (h.base_offset != expected || h.last_offset_delta < 0 ||
                                   h.last_offset() - sp->base_offset > kMaxRelativeOffset) {
                                 offset_gap = true;
@@ -243,7 +222,7 @@ Status PartitionLog::Recover() {
                               return true;
                             }));
       if (scan.end < static_cast<int64_t>(file_size)) {
-        std::string why = offset_gap ? "offsets out of sequence" : std::string(BatchCheckName(scan.stop));
+        std::string why = offset_gap ? "offsets out of sequence" : std::string(batch::FrameCheckName(scan.stop));
         int64_t cut = static_cast<int64_t>(file_size) - scan.end;
         log::Warn("recovery: {}: {} at position {}; truncated to the last good batch, cutting {} bytes",
                   seg->log_path, why, scan.end, cut);
@@ -277,7 +256,7 @@ Status PartitionLog::Recover() {
     producers_->Clear();
     for (auto& [base, seg] : segments_) {
       EVPIPE_RETURN_IF_ERROR(ScanBatches(*seg->reader, 0, seg->size, /*verify=*/false, max_batch,
-                                         [&](int64_t, const BatchHeader& h, std::string_view) {
+                                         [&](int64_t, const batch::BatchHeader& h, std::string_view) {
                                            if (h.producer_id >= 0) producers_->Update(h, now);
                                            return true;
                                          })
@@ -325,7 +304,7 @@ Status PartitionLog::CheckpointLocked() {
   std::string blob = producers_->Serialize();
   Put<uint32_t>(out, static_cast<uint32_t>(blob.size()));
   out += blob;
-  Put<uint32_t>(out, Crc32c(out));
+  Put<uint32_t>(out, batch::Crc32c(out));
   EVPIPE_RETURN_IF_ERROR(io::WriteFileAtomically(fs_, io::JoinPath(dir_, std::string(kCheckpointName)), out));
   recovery_point_ = high_watermark_.load();
   return Status::Ok();
@@ -413,7 +392,7 @@ Status PartitionLog::RollLocked(int64_t now_ms) {
   return Status::Ok();
 }
 
-Result<AppendResult> PartitionLog::Append(std::string_view batch) {
+Result<AppendResult> PartitionLog::Append(std::string_view records) {
   std::lock_guard<std::mutex> lock(mu_);
   EVPIPE_RETURN_IF_ERROR(UsableLocked());
   AppendResult res;
@@ -424,25 +403,42 @@ Result<AppendResult> PartitionLog::Append(std::string_view batch) {
     counters_.rejected++;
     return res;
   };
-  if (static_cast<int64_t>(batch.size()) > options_.max_message_bytes) {
-    return refuse(AppendError::kMessageTooLarge,
-                  fmt::format("batch of {} bytes is above max.message.bytes {}", batch.size(),
-                              options_.max_message_bytes));
-  }
-  BatchHeader h;
-  BatchCheck check = CheckBatch(batch, options_.max_message_bytes, &h);
-  if (check != BatchCheck::kOk) return refuse(AppendError::kCorruptMessage, std::string(BatchCheckName(check)));
-  if (h.total_bytes() != static_cast<int64_t>(batch.size())) {
+  // Every batch is validated before any is written: a bad one refuses the set.
+  std::string_view rest;
+  std::vector<std::string_view> batches = batch::SplitBatches(records, &rest);
+  if (!rest.empty() || batches.empty()) {
+    batch::FrameCheck f = batch::CheckFrame(rest, options_.max_message_bytes, /*verify_crc=*/false, nullptr);
+    if (f == batch::FrameCheck::kOk) f = batch::FrameCheck::kTooShort;
     return refuse(AppendError::kCorruptMessage,
-                  fmt::format("batch length says {} bytes, got {}", h.total_bytes(), batch.size()));
+                  fmt::format("record batch at byte {}: {}", records.size() - rest.size(), batch::FrameCheckName(f)));
   }
-  if (h.record_count <= 0 || h.last_offset_delta != h.record_count - 1) {
-    return refuse(AppendError::kInvalidRecord, fmt::format("record count {} does not match last offset delta {}",
-                                                           h.record_count, h.last_offset_delta));
+  std::vector<batch::BatchHeader> headers(batches.size());
+  for (size_t i = 0; i < batches.size(); ++i) {
+    batch::BatchVerdict v = batch::ValidateBatch(batches[i], options_.max_message_bytes, &headers[i]);
+    if (!v.ok()) {
+      std::string where = batches.size() > 1 ? fmt::format("batch {}: ", i) : std::string();
+      return refuse(ToAppendError(v.error), where + v.reason);
+    }
   }
-  if ((h.attributes & (kAttrTransactional | kAttrControl)) != 0) {
-    return refuse(AppendError::kInvalidRecord, "transactional and control batches are not supported");
+  bool all_duplicates = true;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    EVPIPE_ASSIGN_OR_RETURN(BatchAppend a, AppendOneLocked(batches[i], headers[i]));
+    if (a.error != AppendError::kNone) return refuse(a.error, std::move(a.message));
+    if (i == 0) res.base_offset = a.base_offset;
+    res.last_offset = a.last_offset;
+    if (a.duplicate) continue;
+    all_duplicates = false;
+    res.log_append_time = a.log_append_time;
+    res.batches_appended++;
+    res.records_appended += headers[i].record_count;
+    res.bytes_appended += static_cast<int64_t>(batches[i].size());
   }
+  res.duplicate = all_duplicates;
+  return res;
+}
+
+Result<PartitionLog::BatchAppend> PartitionLog::AppendOneLocked(std::string_view bytes, batch::BatchHeader h) {
+  BatchAppend res;
   if (h.producer_id >= 0) {
     ProducerStateTable::CheckResult c = producers_->Check(h);
     switch (c.verdict) {
@@ -455,9 +451,13 @@ Result<AppendResult> PartitionLog::Append(std::string_view batch) {
         counters_.duplicates++;
         return res;
       case ProducerStateTable::Verdict::kOutOfOrder:
-        return refuse(AppendError::kOutOfOrderSequence, std::move(c.message));
+        res.error = AppendError::kOutOfOrderSequence;
+        res.message = std::move(c.message);
+        return res;
       case ProducerStateTable::Verdict::kStaleEpoch:
-        return refuse(AppendError::kInvalidProducerEpoch, std::move(c.message));
+        res.error = AppendError::kInvalidProducerEpoch;
+        res.message = std::move(c.message);
+        return res;
     }
   }
 
@@ -468,28 +468,37 @@ Result<AppendResult> PartitionLog::Append(std::string_view batch) {
     bool full = active.size + h.total_bytes() > options_.segment_bytes;
     bool old = options_.segment_ms >= 0 && now - active.created_ms > options_.segment_ms;
     bool offsets = next_last - active.base_offset > kMaxRelativeOffset;
-    if (!active.empty() && (full || old || offsets)) EVPIPE_RETURN_IF_ERROR(RollLocked(now));
+    if (!active.empty() && (full || old || offsets)) {
+      if (static_cast<int64_t>(segments_.size()) >= options_.max_segments) {
+        res.error = AppendError::kPolicyViolation;
+        res.message = fmt::format(
+            "partition {} has {} segments, the limit (--max-segments-per-partition); lower retention or raise it",
+            name_, segments_.size());
+        return res;
+      }
+      EVPIPE_RETURN_IF_ERROR(RollLocked(now));
+    }
   }
   Segment& active = *segments_.rbegin()->second;
   const int64_t position = active.size;
 
   h.base_offset = high_watermark_.load();
-  char header[kBatchHeaderBytes];
-  std::memcpy(header, batch.data(), kBatchHeaderBytes);
-  StoreBe64(header + kBaseOffsetPos, h.base_offset);
-  std::string_view rest = batch.substr(kBatchHeaderBytes);
+  char header[batch::kBatchHeaderBytes];
+  std::memcpy(header, bytes.data(), batch::kBatchHeaderBytes);
+  batch::SetBaseOffset(header, h.base_offset);
+  std::string_view rest = bytes.substr(batch::kBatchHeaderBytes);
   if (options_.log_append_time) {
-    h.attributes = static_cast<int16_t>(h.attributes | kAttrLogAppendTime);
+    h.attributes = static_cast<int16_t>(h.attributes | batch::kAttrLogAppendTime);
     h.max_timestamp = now;
-    StoreBe16(header + kAttributesPos, h.attributes);
-    StoreBe64(header + kMaxTimestampPos, now);
-    uint32_t crc = Crc32cExtend(0, header + kAttributesPos, kBatchHeaderBytes - kAttributesPos);
-    crc = Crc32cExtend(crc, rest.data(), rest.size());
-    StoreBe32(header + kCrcPos, static_cast<int32_t>(crc));
+    batch::StoreBe16(header + batch::kAttributesPos, h.attributes);
+    batch::StoreBe64(header + batch::kMaxTimestampPos, now);
+    uint32_t crc = batch::Crc32cExtend(0, header + batch::kAttributesPos, batch::kBatchHeaderBytes - batch::kAttributesPos);
+    crc = batch::Crc32cExtend(crc, rest.data(), rest.size());
+    batch::StoreBeU32(header + batch::kCrcPos, crc);
     res.log_append_time = now;
   }
   // One write(2) per batch: both pieces go through the file's buffer.
-  Status s = active_writer_->Append(std::string_view(header, kBatchHeaderBytes));
+  Status s = active_writer_->Append(std::string_view(header, batch::kBatchHeaderBytes));
   if (s.ok()) s = active_writer_->Append(rest);
   if (s.ok()) s = active_writer_->Flush();
   if (!s.ok()) {
@@ -549,20 +558,20 @@ Result<FileSlice> PartitionLog::SliceLocked(int64_t offset, int32_t max_bytes) {
     EVPIPE_ASSIGN_OR_RETURN(size_t got, seg.reader->ReadAt(static_cast<uint64_t>(pos), buf.size(), buf.data()));
     buf.resize(got);
     int64_t buf_pos = pos;
-    char header[kBatchHeaderBytes];
+    char header[batch::kBatchHeaderBytes];
     for (;;) {
       if (pos >= seg.size) return Status::Internal(fmt::format("offset {} not found in {}", offset, seg.log_path));
       const char* p;
-      if (pos + static_cast<int64_t>(kBatchHeaderBytes) <= buf_pos + static_cast<int64_t>(buf.size())) {
+      if (pos + static_cast<int64_t>(batch::kBatchHeaderBytes) <= buf_pos + static_cast<int64_t>(buf.size())) {
         p = buf.data() + (pos - buf_pos);
       } else {
         EVPIPE_ASSIGN_OR_RETURN(size_t n, seg.reader->ReadAt(static_cast<uint64_t>(pos), sizeof header, header));
         if (n != sizeof header) return Status::Corruption(fmt::format("{}: short read at {}", seg.log_path, pos));
         p = header;
       }
-      int64_t total = int64_t{LoadBe32(p + kBatchLengthPos)} + int64_t{kBatchLogOverhead};
-      int64_t last = LoadBe64(p + kBaseOffsetPos) + LoadBe32(p + kLastOffsetDeltaPos);
-      if (total < static_cast<int64_t>(kBatchHeaderBytes) || pos + total > seg.size) {
+      int64_t total = int64_t{batch::LoadBe32(p + batch::kBatchLengthPos)} + int64_t{batch::kBatchLogOverhead};
+      int64_t last = batch::LoadBe64(p + batch::kBaseOffsetPos) + batch::LoadBe32(p + batch::kLastOffsetDeltaPos);
+      if (total < static_cast<int64_t>(batch::kBatchHeaderBytes) || pos + total > seg.size) {
         return Status::Corruption(fmt::format("{}: bad batch at position {}", seg.log_path, pos));
       }
       if (last >= offset) {
@@ -619,9 +628,9 @@ Result<TimestampOffset> PartitionLog::OffsetForTimestamp(int64_t ts_ms) {
     EVPIPE_ASSIGN_OR_RETURN(
         ScanResult r, ScanBatches(*seg->reader, 0, seg->size, /*verify=*/true,
                                   std::max(options_.max_message_bytes, kRecoveryMaxBatchBytes),
-                                  [&](int64_t, const BatchHeader& h, std::string_view batch) {
+                                  [&](int64_t, const batch::BatchHeader& h, std::string_view bytes) {
                                     if (h.max_timestamp < ts_ms) return true;
-                                    if (!FindRecordAtTime(batch, h, ts_ms, &found)) {
+                                    if (!FindRecordAtTime(bytes, h, ts_ms, &found)) {
                                       found.offset = h.base_offset;  // compressed: the batch start
                                       found.timestamp = h.max_timestamp;
                                     }

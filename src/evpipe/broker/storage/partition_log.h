@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "evpipe/broker/storage/log_types.h"
 #include "evpipe/core/status.h"
 #include "evpipe/io/file_system.h"
 
@@ -22,6 +23,10 @@ inline constexpr int64_t kDefaultSegmentMs = int64_t{7} * 24 * 3600 * 1000;
 inline constexpr int64_t kDefaultIndexIntervalBytes = 4096;
 inline constexpr int64_t kDefaultMaxMessageBytes = 1048588;  // Kafka's message.max.bytes
 inline constexpr int64_t kDefaultProducerIdExpirationMs = int64_t{24} * 3600 * 1000;
+// Each segment holds an open file; a partition past this many refuses appends
+// that would roll (finding 8 of the security audit: offsets jumping by 2^31
+// rolled one segment per batch). 1000 default-sized segments are 128 GiB.
+inline constexpr int64_t kDefaultMaxSegmentsPerPartition = 1000;
 // Segments are addressed with 32-bit positions in the index.
 inline constexpr int64_t kMaxSegmentBytes = int64_t{1} << 30;
 
@@ -35,26 +40,9 @@ struct LogOptions {
   int64_t max_message_bytes = kDefaultMaxMessageBytes;        // [max.message.bytes] largest batch
   bool log_append_time = false;  // [message.timestamp.type=LogAppendTime] broker stamps maxTimestamp
   int64_t producer_id_expiration_ms = kDefaultProducerIdExpirationMs;  // [producer.id.expiration.ms]
-};
-
-// Kafka error codes an append can be refused with (values are the protocol's).
-enum class AppendError : int16_t {
-  kNone = 0,
-  kCorruptMessage = 2,          // bad length, magic or CRC
-  kMessageTooLarge = 10,        // batch above max_message_bytes
-  kOutOfOrderSequence = 45,     // idempotent producer: sequence gap
-  kInvalidProducerEpoch = 47,   // idempotent producer: epoch older than the last seen
-  kInvalidRecord = 87,          // well-formed but not acceptable (count/delta mismatch, transactional)
-};
-
-struct AppendResult {
-  int64_t base_offset = -1;
-  int64_t last_offset = -1;
-  bool duplicate = false;        // an idempotent retry: nothing appended, offsets of the original
-  int64_t log_append_time = -1;  // ms, when the log stamps time; -1 for CreateTime
-  int64_t log_start_offset = 0;
-  AppendError error = AppendError::kNone;  // when not kNone, nothing was appended
-  std::string error_message;               // for logs and the response's error message
+  // Segments one partition may hold (broker flag --max-segments-per-partition);
+  // an append that would roll past it is refused with POLICY_VIOLATION.
+  int64_t max_segments = kDefaultMaxSegmentsPerPartition;
 };
 
 // Bytes in a segment file for a zero-copy send; the shared_ptr keeps the file
@@ -121,12 +109,14 @@ class PartitionLog {
   PartitionLog(const PartitionLog&) = delete;
   PartitionLog& operator=(const PartitionLog&) = delete;
 
-  // Validates one whole v2 batch (magic 2, batchLength == batch.size() - 12,
-  // CRC-32C), checks idempotent sequences (producerId >= 0), assigns offsets
-  // (rewrites baseOffset, which the CRC does not cover) and appends. A refused
-  // batch comes back ok() with `error` set; a not-ok Result is a storage
-  // failure (KAFKA_STORAGE_ERROR) and nothing was acknowledged.
-  Result<AppendResult> Append(std::string_view batch);
+  // Appends one or more whole v2 batches (a Produce partition's records).
+  // Each is validated first (batch::ValidateBatch: frame, CRC-32C once,
+  // header rules, every record), so a bad batch refuses the whole set; then
+  // per batch: idempotent sequences (producerId >= 0), offsets assigned
+  // (baseOffset rewritten, which the CRC does not cover) and one write. A
+  // refused set comes back ok() with `error` set; a not-ok Result is a
+  // storage failure (KAFKA_STORAGE_ERROR) and nothing was acknowledged.
+  Result<AppendResult> Append(std::string_view records);
 
   // Whole batches from the one containing `offset`, up to max_bytes (at least
   // one batch when any exists at/after offset, even if larger). Stops at a
@@ -172,6 +162,16 @@ class PartitionLog {
  private:
   PartitionLog(io::FileSystem& fs, std::string dir, LogOptions options, std::string name);
 
+  struct BatchAppend {
+    int64_t base_offset = -1;
+    int64_t last_offset = -1;
+    bool duplicate = false;
+    int64_t log_append_time = -1;
+    AppendError error = AppendError::kNone;
+    std::string message;
+  };
+  // One validated batch: producer check, roll if due, write.
+  Result<BatchAppend> AppendOneLocked(std::string_view bytes, batch::BatchHeader h);
   Status Recover();
   Status RollLocked(int64_t now_ms);
   Status CheckpointLocked();

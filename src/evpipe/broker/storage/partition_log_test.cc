@@ -11,7 +11,7 @@
 #include <random>
 #include <thread>
 
-#include "evpipe/broker/storage/record_batch.h"
+#include "evpipe/broker/batch/record_batch.h"
 #include "evpipe/core/clock.h"
 #include "evpipe/io/fault_fs.h"
 #include "support/record_batch_builder.h"
@@ -224,10 +224,10 @@ TEST(PartitionLogTest, FlippedByteIsCutNeverServed) {
   std::string seg = SegmentPath(dir, 0);
   {
     std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(batch.size() * 6 + kBatchHeaderBytes + 10));
+    f.seekp(static_cast<std::streamoff>(batch.size() * 6 + batch::kBatchHeaderBytes + 10));
     char c = 0;
     f.read(&c, 1);
-    f.seekp(static_cast<std::streamoff>(batch.size() * 6 + kBatchHeaderBytes + 10));
+    f.seekp(static_cast<std::streamoff>(batch.size() * 6 + batch::kBatchHeaderBytes + 10));
     c = static_cast<char>(c ^ 0x10);
     f.write(&c, 1);
   }
@@ -284,21 +284,77 @@ TEST(PartitionLogTest, BadBatchesAreRefusedAndNothingAppended) {
   bad_crc.back() ^= 1;
   expect_error(bad_crc, AppendError::kCorruptMessage);
   std::string bad_magic = good;
-  bad_magic[kMagicPos] = 1;
+  bad_magic[batch::kMagicPos] = 1;
   expect_error(bad_magic, AppendError::kCorruptMessage);
   expect_error(good.substr(0, good.size() - 1), AppendError::kCorruptMessage);
-  expect_error(good + good, AppendError::kCorruptMessage);
+  // Append takes one or more whole batches; bytes after the last refuse them all.
+  expect_error(good + good.substr(0, 30), AppendError::kCorruptMessage);
+  expect_error(good + good + "x", AppendError::kCorruptMessage);
   expect_error(good.substr(0, 30), AppendError::kCorruptMessage);
   expect_error("", AppendError::kCorruptMessage);
   expect_error(BuildSimpleBatch(100, std::string(100, 'x')), AppendError::kMessageTooLarge);
   std::string bad_delta = good;
-  StoreBe32(&bad_delta[kLastOffsetDeltaPos], 5);
-  StoreBe32(&bad_delta[kCrcPos], static_cast<int32_t>(ComputeBatchCrc(bad_delta)));
+  batch::StoreBe32(&bad_delta[batch::kLastOffsetDeltaPos], 5);
+  batch::StoreBe32(&bad_delta[batch::kCrcPos], static_cast<int32_t>(batch::ComputeBatchCrc(bad_delta)));
   expect_error(bad_delta, AppendError::kInvalidRecord);
-  expect_error(BuildSimpleBatch(1, "v", {.attributes = kAttrTransactional}), AppendError::kInvalidRecord);
+  expect_error(BuildSimpleBatch(1, "v", {.attributes = batch::kAttrTransactional}), AppendError::kInvalidRecord);
   EXPECT_EQ(log->high_watermark(), 0);
   EXPECT_EQ(log->size_bytes(), 0);
   EXPECT_EQ(MustAppend(*log, good).base_offset, 0);
+}
+
+// Security audit (../shared/reviews/security-audit.md), finding 1: a batch with a
+// correct CRC around garbage records was stored and stalled every consumer.
+TEST(PartitionLogTest, SecurityAudit1_GarbageRecordsUnderAValidCrcAreRefused) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p");
+  for (int16_t codec : {int16_t{0}, int16_t{1}}) {  // uncompressed, and flagged gzip
+    std::string b = BuildSimpleBatch(1, std::string(40, 'A'));
+    for (size_t i = batch::kBatchHeaderBytes; i < b.size(); ++i) b[i] = '\xff';
+    batch::StoreBe16(&b[batch::kAttributesPos], codec);
+    batch::StoreBe32(&b[batch::kCrcPos], static_cast<int32_t>(batch::ComputeBatchCrc(b)));
+    auto r = log->Append(b);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->error, AppendError::kCorruptMessage) << "codec " << codec;
+  }
+  EXPECT_EQ(log->high_watermark(), 0);
+  EXPECT_EQ(MustAppend(*log, BuildSimpleBatch(1, "AFTER-POISON")).base_offset, 0);
+  auto recs = ReadAll(*log);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].value, "AFTER-POISON0");
+}
+
+// Finding 2: with a producer id and base sequence -1 the 2nd, 3rd... batch was
+// acked as a "duplicate" of the first and dropped.
+TEST(PartitionLogTest, SecurityAudit2_ProducerIdWithSequenceMinusOneIsRefused) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p");
+  BatchOptions o{.producer_id = 777, .producer_epoch = 0, .base_sequence = -1};
+  for (const char* v : {"first", "second", "third"}) {
+    auto r = log->Append(BuildSimpleBatch(1, v, o));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->error, AppendError::kInvalidRecord) << v;
+    EXPECT_FALSE(r->duplicate);
+  }
+  EXPECT_EQ(log->high_watermark(), 0);
+}
+
+// Finding 8: a batch claiming 2^31-1 records with one inside jumped offsets by
+// 2^31 and rolled a new segment per batch.
+TEST(PartitionLogTest, SecurityAudit8_RecordCountLieIsRefused) {
+  testing::TempDir tmp;
+  auto log = OpenLog(tmp.path() + "/p");
+  for (int i = 0; i < 3; ++i) {
+    std::string b = BuildSimpleBatch(1);
+    batch::StoreBe32(&b[batch::kRecordCountPos], 0x7fffffff);
+    batch::StoreBe32(&b[batch::kLastOffsetDeltaPos], 0x7ffffffe);
+    batch::StoreBe32(&b[batch::kCrcPos], static_cast<int32_t>(batch::ComputeBatchCrc(b)));
+    auto r = log->Append(b);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->error, AppendError::kInvalidRecord);
+  }
+  EXPECT_EQ(log->high_watermark(), 0);
+  EXPECT_EQ(log->segment_count(), 1);
 }
 
 BatchOptions Idem(int64_t pid, int16_t epoch, int32_t seq) {
@@ -599,8 +655,8 @@ TEST(PartitionLogTest, RandomDamageRecoversToTheUndamagedPrefix) {
     int64_t expect_hwm = offsets[k];
     int64_t expect_size = starts[k];
     const int64_t in_batch = pos - starts[k];
-    if (flip && in_batch >= static_cast<int64_t>(kPartitionLeaderEpochPos) &&
-        in_batch < static_cast<int64_t>(kMagicPos)) {
+    if (flip && in_batch >= static_cast<int64_t>(batch::kPartitionLeaderEpochPos) &&
+        in_batch < static_cast<int64_t>(batch::kMagicPos)) {
       // partitionLeaderEpoch is outside Kafka's CRC and unused here: not damage.
       expect_hwm = end_offset;
       expect_size = total;

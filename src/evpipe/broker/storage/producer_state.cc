@@ -16,7 +16,7 @@ int32_t NextSequence(int32_t seq) {
 
 }  // namespace
 
-ProducerStateTable::CheckResult ProducerStateTable::Check(const BatchHeader& h) const {
+ProducerStateTable::CheckResult ProducerStateTable::Check(const batch::BatchHeader& h) const {
   CheckResult r;
   auto it = producers_.find(h.producer_id);
   if (it == producers_.end()) return r;  // unknown: first batch, or state expired
@@ -51,7 +51,7 @@ ProducerStateTable::CheckResult ProducerStateTable::Check(const BatchHeader& h) 
   return r;
 }
 
-void ProducerStateTable::Update(const BatchHeader& h, int64_t now_ms) {
+void ProducerStateTable::Update(const batch::BatchHeader& h, int64_t now_ms) {
   ProducerEntry& e = producers_[h.producer_id];
   if (h.producer_epoch != e.epoch) {
     e.epoch = h.producer_epoch;

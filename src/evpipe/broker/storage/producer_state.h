@@ -8,7 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "evpipe/broker/storage/record_batch.h"
+#include "evpipe/broker/batch/record_batch.h"
 #include "evpipe/core/status.h"
 
 namespace evpipe::broker::storage {
@@ -44,9 +44,9 @@ class ProducerStateTable {
   // older epoch -> stale; a new epoch must start at sequence 0; same epoch:
   // an exact repeat of one of the kept batches is a duplicate, anything but
   // last_sequence + 1 is out of order; an unknown producer is accepted).
-  CheckResult Check(const BatchHeader& h) const;
+  CheckResult Check(const batch::BatchHeader& h) const;
   // Records an appended batch (its offsets already assigned in `h`).
-  void Update(const BatchHeader& h, int64_t now_ms);
+  void Update(const batch::BatchHeader& h, int64_t now_ms);
   // Drops producers idle since before now_ms - expiration_ms; returns how many.
   int32_t Expire(int64_t now_ms, int64_t expiration_ms);
 

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "evpipe/broker/storage/byte_io.h"
-#include "evpipe/broker/storage/crc32c.h"
+#include "evpipe/broker/batch/crc32c.h"
 #include "fmt/core.h"
 
 namespace evpipe::broker::storage {
@@ -22,7 +22,7 @@ std::string SegmentFileName(int64_t base_offset, std::string_view suffix) {
   return fmt::format("{:020d}{}", base_offset, suffix);
 }
 
-void Segment::Add(const BatchHeader& h, int64_t position, int64_t index_interval_bytes) {
+void Segment::Add(const batch::BatchHeader& h, int64_t position, int64_t index_interval_bytes) {
   if (index.empty() || bytes_since_index >= index_interval_bytes) {
     index.push_back({static_cast<uint32_t>(h.base_offset - base_offset), static_cast<uint32_t>(position)});
     bytes_since_index = 0;
@@ -65,13 +65,13 @@ std::string Segment::EncodeIndex() const {
     Put<uint32_t>(out, e.relative_offset);
     Put<uint32_t>(out, e.position);
   }
-  Put<uint32_t>(out, Crc32c(out));
+  Put<uint32_t>(out, batch::Crc32c(out));
   return out;
 }
 
 bool Segment::DecodeIndex(std::string_view data) {
   if (data.size() < kIndexHeaderBytes + 4 || std::memcmp(data.data(), kIndexMagic, 4) != 0) return false;
-  if (GetAt<uint32_t>(data, data.size() - 4) != Crc32c(data.substr(0, data.size() - 4))) return false;
+  if (GetAt<uint32_t>(data, data.size() - 4) != batch::Crc32c(data.substr(0, data.size() - 4))) return false;
   if (GetAt<uint32_t>(data, 4) != kIndexVersion || GetAt<int64_t>(data, 8) != base_offset) return false;
   int64_t sz = GetAt<int64_t>(data, 16);
   int64_t last = GetAt<int64_t>(data, 24);
@@ -109,7 +109,7 @@ Result<ScanResult> ScanBatches(const io::RandomAccessFile& file, int64_t from, i
   while (pos < to) {
     // Make sure the header (or the length at least) is in the buffer.
     int64_t in_buf = buf_pos + static_cast<int64_t>(buf.size()) - pos;
-    int64_t need = std::min<int64_t>(kBatchHeaderBytes, to - pos);
+    int64_t need = std::min<int64_t>(batch::kBatchHeaderBytes, to - pos);
     if (pos < buf_pos || in_buf < need) {
       int64_t n = std::min<int64_t>(kScanChunkBytes, to - pos);
       buf.resize(static_cast<size_t>(n));
@@ -118,21 +118,21 @@ Result<ScanResult> ScanBatches(const io::RandomAccessFile& file, int64_t from, i
       buf_pos = pos;
       in_buf = static_cast<int64_t>(got);
     }
-    if (in_buf < static_cast<int64_t>(kBatchLogOverhead)) {
-      r.stop = BatchCheck::kTooShort;
+    if (in_buf < static_cast<int64_t>(batch::kBatchLogOverhead)) {
+      r.stop = batch::FrameCheck::kTooShort;
       return r;
     }
     const char* p = buf.data() + (pos - buf_pos);
-    int64_t total = int64_t{LoadBe32(p + kBatchLengthPos)} + int64_t{kBatchLogOverhead};
-    if (total < static_cast<int64_t>(kBatchHeaderBytes) || total > max_batch_bytes) {
-      r.stop = BatchCheck::kBadLength;
+    int64_t total = int64_t{batch::LoadBe32(p + batch::kBatchLengthPos)} + int64_t{batch::kBatchLogOverhead};
+    if (total < static_cast<int64_t>(batch::kBatchHeaderBytes) || total > max_batch_bytes) {
+      r.stop = batch::FrameCheck::kBadLength;
       return r;
     }
     if (pos + total > to) {
-      r.stop = BatchCheck::kTooShort;
+      r.stop = batch::FrameCheck::kTooShort;
       return r;
     }
-    int64_t want = verify ? total : static_cast<int64_t>(kBatchHeaderBytes);
+    int64_t want = verify ? total : static_cast<int64_t>(batch::kBatchHeaderBytes);
     if (in_buf < want) {
       int64_t n = std::max(want, std::min<int64_t>(kScanChunkBytes, to - pos));
       buf.resize(static_cast<size_t>(n));
@@ -141,27 +141,27 @@ Result<ScanResult> ScanBatches(const io::RandomAccessFile& file, int64_t from, i
       buf_pos = pos;
       in_buf = static_cast<int64_t>(got);
       if (in_buf < want) {
-        r.stop = BatchCheck::kTooShort;
+        r.stop = batch::FrameCheck::kTooShort;
         return r;
       }
       p = buf.data();
     }
-    std::string_view batch(p, static_cast<size_t>(std::min(in_buf, total)));
-    BatchHeader h;
+    std::string_view bytes(p, static_cast<size_t>(std::min(in_buf, total)));
+    batch::BatchHeader h;
     if (verify) {
-      BatchCheck c = CheckBatch(batch, max_batch_bytes, &h);
-      if (c != BatchCheck::kOk) {
+      batch::FrameCheck c = batch::CheckFrame(bytes, max_batch_bytes, /*verify_crc=*/true, &h);
+      if (c != batch::FrameCheck::kOk) {
         r.stop = c;
         return r;
       }
     } else {
-      if (p[kMagicPos] != 2) {
-        r.stop = BatchCheck::kBadMagic;
+      if (p[batch::kMagicPos] != 2) {
+        r.stop = batch::FrameCheck::kBadMagic;
         return r;
       }
-      h = DecodeBatchHeader(p);
+      h = batch::DecodeBatchHeader(p);
     }
-    if (!fn(pos, h, batch)) {
+    if (!fn(pos, h, bytes)) {
       r.fn_stopped = true;
       return r;
     }

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "evpipe/broker/storage/record_batch.h"
+#include "evpipe/broker/batch/record_batch.h"
 #include "evpipe/core/status.h"
 #include "evpipe/io/file_system.h"
 
@@ -35,7 +35,7 @@ struct Segment {
 
   bool empty() const { return size == 0; }
   // Records a batch appended at `position` with header `h` (offsets assigned).
-  void Add(const BatchHeader& h, int64_t position, int64_t index_interval_bytes);
+  void Add(const batch::BatchHeader& h, int64_t position, int64_t index_interval_bytes);
   // Position of the last indexed batch whose base offset <= offset (0 if none).
   int64_t IndexLookup(int64_t offset) const;
   // Largest indexed batch position p with from < p <= limit, or -1.
@@ -55,10 +55,10 @@ std::string SegmentFileName(int64_t base_offset, std::string_view suffix);
 // long or (when verify) fails its CRC, reporting where and why.
 struct ScanResult {
   int64_t end = 0;  // position after the last good batch
-  BatchCheck stop = BatchCheck::kOk;
+  batch::FrameCheck stop = batch::FrameCheck::kOk;
   bool fn_stopped = false;
 };
-using BatchFn = std::function<bool(int64_t position, const BatchHeader& h, std::string_view batch)>;
+using BatchFn = std::function<bool(int64_t position, const batch::BatchHeader& h, std::string_view batch)>;
 Result<ScanResult> ScanBatches(const io::RandomAccessFile& file, int64_t from, int64_t to, bool verify,
                                int64_t max_batch_bytes, const BatchFn& fn);
 

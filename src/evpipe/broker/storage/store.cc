@@ -8,7 +8,7 @@
 #include <thread>
 #include <atomic>
 
-#include "evpipe/broker/storage/crc32c.h"
+#include "evpipe/broker/batch/crc32c.h"
 #include "evpipe/core/logging.h"
 #include "fmt/core.h"
 
@@ -192,7 +192,7 @@ Status Store::Load() {
     std::string_view crc_text = all.substr(crc_at + 4);
     while (!crc_text.empty() && (crc_text.back() == '\n')) crc_text.remove_suffix(1);
     auto [crc_end, ec] = std::from_chars(crc_text.data(), crc_text.data() + crc_text.size(), want, 16);
-    if (ec != std::errc() || crc_end != crc_text.data() + crc_text.size() || want != Crc32c(all.substr(0, crc_at))) {
+    if (ec != std::errc() || crc_end != crc_text.data() + crc_text.size() || want != batch::Crc32c(all.substr(0, crc_at))) {
       return Status::Corruption("topics file: CRC-32C mismatch (written by WriteFileAtomically, so this is disk damage)");
     }
     std::istringstream in{std::string(all.substr(0, crc_at))};
@@ -279,7 +279,7 @@ Status Store::SaveTopicsLocked() {
     out += fmt::format("topic {} {} {}\n", name, IdHex(t.info.id), t.info.partitions);
     for (const auto& [k, v] : t.info.configs) out += fmt::format("config {} {}\n", Escape(k), Escape(v));
   }
-  out += fmt::format("crc {:08x}\n", Crc32c(out));
+  out += fmt::format("crc {:08x}\n", batch::Crc32c(out));
   return io::WriteFileAtomically(fs_, io::JoinPath(data_dir_, kTopicsFile), out);
 }
 

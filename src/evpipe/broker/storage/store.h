@@ -21,21 +21,11 @@ namespace evpipe::broker::storage {
 inline constexpr int32_t kDefaultPartitions = 3;
 inline constexpr int32_t kMaxPartitions = 10000;
 
-// Topic configs as Kafka names them ("retention.ms" -> "604800000").
-using TopicConfigs = std::map<std::string, std::string>;
-
 struct TopicInfo {
   std::string name;
   std::array<uint8_t, 16> id{};  // topic UUID, random at creation, persisted
   int32_t partitions = 0;
   TopicConfigs configs;          // only those set explicitly
-};
-
-// One config of a topic as DescribeConfigs shows it.
-struct ConfigEntry {
-  std::string name;
-  std::string value;
-  bool is_default = true;
 };
 
 struct StoreOptions {

@@ -1,5 +1,5 @@
 // CRC-32C: slicing-by-8 tables, and the SSE4.2 instruction when the CPU has it.
-#include "evpipe/broker/storage/crc32c.h"
+#include "evpipe/broker/batch/crc32c.h"
 
 #include <array>
 #include <cstring>
@@ -8,7 +8,7 @@
 #include <nmmintrin.h>
 #endif
 
-namespace evpipe::broker::storage {
+namespace evpipe::broker::batch {
 namespace {
 
 constexpr uint32_t kPolynomial = 0x82F63B78;  // Castagnoli, reflected
@@ -87,4 +87,4 @@ uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t n) {
   return Crc32cPortable(crc, data, n);
 }
 
-}  // namespace evpipe::broker::storage
+}  // namespace evpipe::broker::batch

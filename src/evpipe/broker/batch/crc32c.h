@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace evpipe::broker::storage {
+namespace evpipe::broker::batch {
 
 // Extends `crc` (0 to start) over `data`. Uses the SSE4.2 crc32 instruction when
 // the CPU has it (checked once at run time), else slicing-by-8 tables. Thread-safe.
@@ -17,4 +17,4 @@ uint32_t Crc32cPortable(uint32_t crc, const void* data, size_t n);
 // True when Crc32cExtend uses the hardware instruction.
 bool Crc32cHardware();
 
-}  // namespace evpipe::broker::storage
+}  // namespace evpipe::broker::batch

@@ -1,12 +1,12 @@
 // CRC-32C against published check values, hardware vs portable.
-#include "evpipe/broker/storage/crc32c.h"
+#include "evpipe/broker/batch/crc32c.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 
-namespace evpipe::broker::storage {
+namespace evpipe::broker::batch {
 namespace {
 
 TEST(Crc32cTest, KnownValues) {
@@ -36,4 +36,4 @@ TEST(Crc32cTest, HardwareMatchesPortableAndExtends) {
 }
 
 }  // namespace
-}  // namespace evpipe::broker::storage
+}  // namespace evpipe::broker::batch
