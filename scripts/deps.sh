@@ -81,3 +81,13 @@ if [[ -f $kafka_pom ]]; then
     echo "$want" >"$stamp"
   fi
 fi
+
+# franz-go for the client matrix (tests/clients/franzgo, pinned in go.mod/go.sum):
+# the modules are downloaded here; the tests build offline (GOPROXY=off).
+if [[ -f tests/clients/franzgo/go.mod ]]; then
+  if ! command -v go >/dev/null; then
+    echo "deps: go (1.24+) not found: the franz-go client test needs it (https://go.dev/doc/install)" >&2
+    exit 1
+  fi
+  (cd tests/clients/franzgo && go mod download) || { echo "deps: go mod download failed in tests/clients/franzgo" >&2; exit 1; }
+fi

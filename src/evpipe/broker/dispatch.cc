@@ -61,6 +61,8 @@ void Server::Dispatch(const ConnPtr& c, const SlotPtr& s, const Header& h, kp::R
     case ApiKey::kLeaveGroup:
       return Answer<kp::LeaveGroupRequest>(c, s, h, r, [&](const auto& q) {
         kp::LeaveGroupResponse resp = groups_.Leave(q, NowMs());
+        // v3+ (batched leaves) report per member; the top-level error is for the request as a whole.
+        if (h.api_version >= 3) resp.error_code = 0;
         if (resp.error_code != 0) metrics_->CountError(h.api_key);
         return resp;
       });
@@ -188,7 +190,7 @@ void Server::HandleJoinGroup(const ConnPtr& c, const SlotPtr& s, const Header& h
   kp::JoinGroupRequest req;
   if (!req.Decode(r, h.api_version)) return Malformed(c, s, h, "bad body");
   c->BlockOn(s);
-  groups_.Join(req, h.client_id.value_or(""), c->peer_host(), c->id(), NowMs(),
+  groups_.Join(req, h.api_version >= 4, h.client_id.value_or(""), c->peer_host(), c->id(), NowMs(),
                [this, c, s, h](const kp::JoinGroupResponse& resp) {
                  if (resp.error_code != 0) metrics_->CountError(h.api_key);
                  c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));

@@ -58,7 +58,7 @@ void GroupCoordinator::Publish(const Group& g) {
   if (metrics_ != nullptr) metrics_->SetGroupState(g.id, StateName(g.state), static_cast<int>(g.members.size()));
 }
 
-void GroupCoordinator::Join(const kp::JoinGroupRequest& req, const std::string& client_id,
+void GroupCoordinator::Join(const kp::JoinGroupRequest& req, bool member_id_required, const std::string& client_id,
                             const std::string& client_host, uint64_t connection, int64_t now_ms, JoinCallback done) {
   kp::JoinGroupResponse err;
   err.member_id = req.member_id;
@@ -101,8 +101,27 @@ void GroupCoordinator::Join(const kp::JoinGroupRequest& req, const std::string& 
       return done(err);
     }
   }
+  std::erase_if(g.pending_ids, [&](const auto& p) { return p.second < now_ms; });
+  if (req.member_id.empty() && member_id_required && !req.group_instance_id) {
+    // Ids handed out but never used are capped (a client looping on empty ids).
+    while (g.pending_ids.size() >= kMaxPendingMemberIds) {
+      g.pending_ids.erase(std::min_element(g.pending_ids.begin(), g.pending_ids.end(),
+                                           [](const auto& a, const auto& b) { return a.second < b.second; }));
+    }
+    err.member_id = NewMemberId(client_id);
+    err.error_code = Code(ErrorCode::kMemberIdRequired);
+    g.pending_ids[err.member_id] = now_ms + req.session_timeout_ms;
+    return done(err);
+  }
   Member* m = nullptr;
-  if (req.member_id.empty()) {
+  auto pending = g.pending_ids.find(req.member_id);
+  if (pending != g.pending_ids.end() && g.Find(req.member_id) == nullptr) {
+    g.pending_ids.erase(pending);
+    g.members.push_back(Member{});
+    m = &g.members.back();
+    m->id = req.member_id;
+    log::Info("group={} member {} joins", g.id, m->id);
+  } else if (req.member_id.empty()) {
     g.members.push_back(Member{});
     m = &g.members.back();
     m->id = NewMemberId(client_id);
@@ -347,9 +366,11 @@ bool GroupCoordinator::HasEmptyGroups() const {
   return std::any_of(groups_.begin(), groups_.end(), [](const auto& kv) { return kv.second.members.empty(); });
 }
 
-void GroupCoordinator::ForgetEmptyGroups(const std::function<bool(const std::string&)>& keep) {
+void GroupCoordinator::ForgetEmptyGroups(int64_t now_ms, const std::function<bool(const std::string&)>& keep) {
   for (auto it = groups_.begin(); it != groups_.end();) {
-    if (it->second.members.empty() && !keep(it->first)) {
+    // A member id handed out with MEMBER_ID_REQUIRED keeps the group until it expires.
+    std::erase_if(it->second.pending_ids, [&](const auto& p) { return p.second < now_ms; });
+    if (it->second.members.empty() && it->second.pending_ids.empty() && !keep(it->first)) {
       if (metrics_ != nullptr) metrics_->RemoveGroup(it->first);
       it = groups_.erase(it);
     } else {

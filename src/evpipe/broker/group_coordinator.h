@@ -25,6 +25,7 @@ namespace evpipe::broker {
 // Bounds on what one member may make the broker keep (docs/readme/broker.md).
 inline constexpr size_t kMaxGroupIdBytes = 255;
 inline constexpr size_t kMaxMemberMetadataBytes = 1 << 20;  // all protocols of one JoinGroup
+inline constexpr size_t kMaxPendingMemberIds = 1000;         // per group, handed out with MEMBER_ID_REQUIRED
 
 class GroupCoordinator {
  public:
@@ -33,9 +34,11 @@ class GroupCoordinator {
 
   explicit GroupCoordinator(Metrics* metrics) : metrics_(metrics) {}
 
-  // `connection` identifies the client connection (ConnectionClosed).
-  void Join(const kafka_protocol::JoinGroupRequest& req, const std::string& client_id, const std::string& client_host,
-            uint64_t connection, int64_t now_ms, JoinCallback done);
+  // member_id_required (JoinGroup v4+, KIP-394): a member that joins without
+  // an id is given one with MEMBER_ID_REQUIRED and joins when it comes back
+  // with it. `connection` identifies the client connection (ConnectionClosed).
+  void Join(const kafka_protocol::JoinGroupRequest& req, bool member_id_required, const std::string& client_id,
+            const std::string& client_host, uint64_t connection, int64_t now_ms, JoinCallback done);
   void Sync(const kafka_protocol::SyncGroupRequest& req, int64_t now_ms, SyncCallback done);
   int16_t Heartbeat(const kafka_protocol::HeartbeatRequest& req, int64_t now_ms);
   kafka_protocol::LeaveGroupResponse Leave(const kafka_protocol::LeaveGroupRequest& req, int64_t now_ms);
@@ -50,7 +53,7 @@ class GroupCoordinator {
   // Whether a group without members exists, and forgetting those for which
   // `keep` (committed offsets exist) is false, with their metrics entry.
   bool HasEmptyGroups() const;
-  void ForgetEmptyGroups(const std::function<bool(const std::string&)>& keep);
+  void ForgetEmptyGroups(int64_t now_ms, const std::function<bool(const std::string&)>& keep);
   // DeleteGroups: 0 and forgotten, NON_EMPTY_GROUP while it has members, or
   // GROUP_ID_NOT_FOUND when the coordinator does not know it.
   int16_t Delete(const std::string& group);
@@ -82,6 +85,7 @@ class GroupCoordinator {
     std::string protocol_name;
     std::string leader;
     std::vector<Member> members;  // join order
+    std::map<std::string, int64_t> pending_ids;  // ids handed out with MEMBER_ID_REQUIRED -> expiry
     int64_t rebalance_deadline_ms = 0;
     Member* Find(const std::string& member_id);
     const Member* Find(const std::string& member_id) const;

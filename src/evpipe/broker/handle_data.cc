@@ -111,11 +111,11 @@ ProduceResult HandleProduce(HandlerContext& ctx, const kp::ProduceRequest& req, 
   bool bad_acks = req.acks != 0 && req.acks != 1 && req.acks != -1;
   out.bad_acks = bad_acks;
   std::set<std::pair<std::string, int32_t>>& touched = out.touched;
-  int created = 0;
   for (const auto& topic : req.topics) {
     kp::ProduceResponse::Topic rt;
     rt.name = topic.name;
-    int32_t nparts = bad_acks ? -1 : EnsureTopic(ctx, topic.name, true, &created);
+    // Like Kafka, Produce never creates a topic (clients create it through Metadata).
+    int32_t nparts = bad_acks ? -1 : ctx.store->PartitionCount(topic.name);
     for (const auto& part : topic.partitions) {
       kp::ProduceResponse::Partition rp;
       rp.index = part.index;
@@ -248,7 +248,7 @@ size_t AvailableFetchBytes(HandlerContext& ctx, const kp::FetchRequest& req) {
 
 kp::ListOffsetsResponse HandleListOffsets(HandlerContext& ctx, const kp::ListOffsetsRequest& req) {
   kp::ListOffsetsResponse resp;
-  std::map<std::tuple<std::string_view, int32_t, int64_t>, Result<int64_t>> by_time;  // lookups of this request
+  std::map<std::tuple<std::string_view, int32_t, int64_t>, Result<OffsetAtTime>> by_time;  // lookups of this request
   for (const auto& topic : req.topics) {
     kp::ListOffsetsResponse::Topic rt;
     rt.name = topic.name;
@@ -270,12 +270,12 @@ kp::ListOffsetsResponse HandleListOffsets(HandlerContext& ctx, const kp::ListOff
         } else if (it == by_time.end()) {
           it = by_time.emplace(key, log->OffsetForTimestamp(part.timestamp)).first;
         }
-        const Result<int64_t>& off = it->second;
+        const Result<OffsetAtTime>& off = it->second;
         if (!off.ok() && off.status().code() == StatusCode::kInvalidArgument) {
           rp.error_code = Code(ErrorCode::kInvalidRequest);
         } else if (off.ok()) {
-          rp.offset = *off;
-          rp.timestamp = *off >= 0 ? part.timestamp : -1;
+          rp.offset = off->offset;
+          rp.timestamp = off->timestamp;
         } else {
           rp.error_code = kKafkaStorageError;
         }

@@ -120,7 +120,7 @@ kp::ListGroupsResponse HandleListGroups(HandlerContext& ctx, const GroupCoordina
     seen.insert(id);
   }
   for (const std::string& g : ctx.store->GroupsWithOffsets()) {
-    if (seen.insert(g).second) resp.groups.push_back({g, "consumer"});
+    if (seen.insert(g).second) resp.groups.push_back({g, ""});
   }
   return resp;
 }
@@ -132,7 +132,7 @@ kp::DescribeGroupsResponse HandleDescribeGroups(HandlerContext& ctx, const Group
     auto d = groups.Describe(g);
     if (d.group_state == "Dead" && !ctx.store->GroupOffsets(g).empty()) {
       d.group_state = "Empty";
-      d.protocol_type = "consumer";
+      d.protocol_type = "";
     }
     resp.groups.push_back(std::move(d));
   }

@@ -36,6 +36,9 @@ class HandlersTest : public ::testing::Test {
 
   // acks=1 produce of `batch` to topic/partition; the partition's response.
   kp::ProduceResponse::Partition Produce(const std::string& topic, int32_t partition, const std::string& batch) {
+    if (ValidTopicName(topic) && store_->PartitionCount(topic) < 0) {
+      EXPECT_TRUE(store_->CreateTopic(topic, 1, {}, false).ok());  // Produce does not create topics
+    }
     kp::ProduceRequest req;
     req.acks = 1;
     req.topics.push_back({topic, {{partition, std::string_view(batch)}}});

@@ -124,7 +124,7 @@ void Server::TickGroups() {
       if (groups_.HasEmptyGroups()) {
         auto with_offsets = store_->GroupsWithOffsets();
         std::set<std::string> keep(with_offsets.begin(), with_offsets.end());
-        groups_.ForgetEmptyGroups([&keep](const std::string& g) { return keep.count(g) > 0; });
+        groups_.ForgetEmptyGroups(now, [&keep](const std::string& g) { return keep.count(g) > 0; });
       }
     }
     // Deadlines and idle timeouts; forget closed connections.

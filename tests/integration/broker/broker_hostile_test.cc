@@ -213,6 +213,7 @@ class FetchAmplification : public BrokerHostileTest {
  protected:
   // Four ~1 MB batches in amp/0.
   void Fill() {
+    CreateTopic(*broker_, "amp", 1);
     for (int i = 0; i < 4; ++i) {
       std::vector<evpipe::testing::TestRecord> records(1000);
       for (auto& r : records) r.value = std::string(1000, 'a' + i);
@@ -519,6 +520,7 @@ TEST_F(BrokerHostileTest, Variant_CompressedGarbageIsRefusedAndOthersServed) {
   evpipe::testing::BatchOptions o;
   o.attributes = 1;  // gzip, but the records are not gzip
   std::string garbage = evpipe::testing::BuildRecordBatch({{std::nullopt, std::string(100, 'z'), {}, 0}}, o);
+  CreateTopic(*broker_, "garbage", 1);
   int16_t err = Produce(*broker_, "garbage", 0, garbage);
   EXPECT_NE(err, -999) << "a Produce response";
   EXPECT_NE(err, 0) << "a gzip-flagged batch of garbage is refused";
@@ -532,6 +534,7 @@ TEST_F(BrokerHostileTest, Variant_DamagedValidFramesNeverStopTheBroker) {
   // CreateTopics request, each on its own connection.
   Start();
   constexpr long kBoundMb = 150;
+  CreateTopic(*broker_, "dmg", 1);
   std::string batch = evpipe::testing::BuildSimpleBatch(3);
   kp::ProduceRequest produce;
   produce.acks = 1;
