@@ -245,7 +245,7 @@ TEST_F(HandlersTest, DeleteGroupsRefusesAGroupWithMembers) {
   join.protocol_type = "consumer";
   join.protocols.push_back({"range", "m"});
   int16_t join_error = -1;
-  groups_.Join(join, "c", "h", 1, 0, [&](const kp::JoinGroupResponse& r) { join_error = r.error_code; });
+  groups_.Join(join, false, "c", "h", 1, 0, [&](const kp::JoinGroupResponse& r) { join_error = r.error_code; });
   ASSERT_EQ(join_error, 0);
   kp::DeleteGroupsRequest del;
   del.groups_names = {"busy"};
