@@ -8,6 +8,7 @@
 #include "evpipe/broker/protocol/api.h"
 #include "evpipe/broker/batch/record_batch.h"
 #include "evpipe/core/logging.h"
+#include "evpipe/core/names.h"
 
 namespace evpipe::broker {
 namespace {
@@ -44,13 +45,7 @@ void MergeDuplicatePartitions(kp::FetchRequest& req) {
   req.topics = std::move(merged);
 }
 
-bool ValidTopicName(const std::string& t) {
-  if (t.empty() || t.size() > 249 || t == "." || t == "..") return false;
-  return std::all_of(t.begin(), t.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-';
-  });
-}
+bool ValidTopicName(const std::string& t) { return ValidateTopicName(t).ok(); }
 
 int32_t EnsureTopic(HandlerContext& ctx, const std::string& topic, bool allow_create, int* created) {
   int32_t n = ctx.store->PartitionCount(topic);

@@ -34,7 +34,7 @@ struct HandlerContext {
   int32_t port = 0;
 };
 
-// Kafka's topic-name rule: [a-zA-Z0-9._-], 1 to 249 characters, not "." or "..".
+// Kafka's topic-name rule (core/names.h: [a-zA-Z0-9._-], 1 to 249 characters, not "." or "..").
 bool ValidTopicName(const std::string& topic);
 
 }  // namespace evpipe::broker
