@@ -671,6 +671,21 @@ DateReport SkippedReport(std::string_view date, const std::vector<RawFile>& file
   return r;
 }
 
+// The job manifest of a published date: temp file, rename (readers see the
+// old one or the new one). Not fsynced one by one: a manifest lost to a power
+// cut, or an old one left, no longer matches the published files, so the next
+// run redoes the date; PublishRun() fsyncs the directory once at its end.
+Status WriteJobManifest(io::FileSystem& fs, const Options& options, const PendingDate& p) {
+  const std::string path = JobManifestPath(options, p.date);
+  const std::string tmp = io::JoinPath(io::DirName(path), "." + io::BaseName(path) + ".tmp");
+  {
+    EVPIPE_ASSIGN_OR_RETURN(auto file, fs.NewWritableFile(tmp));
+    EVPIPE_RETURN_IF_ERROR(file->Append(ManifestToJson(p.manifest)));
+    EVPIPE_RETURN_IF_ERROR(file->Close());
+  }
+  return fs.Rename(tmp, path);
+}
+
 // Swaps every built date in, in the order that keeps each view whole: the
 // table commit first (its files are hard links under data/, so the Hive
 // directories do not move under it), then per date the quarantine folder, the
@@ -689,6 +704,13 @@ Status PublishRun(io::FileSystem& fs, const Options& options, std::vector<Pendin
   }
   if (!built.empty()) {
     EVPIPE_RETURN_IF_ERROR(fs.CreateDirs(io::DirName(JobManifestPath(options, built[0].date))));
+    // Every staging dir at once (DateSwap::Commit fsyncs each again, then cheaply).
+    std::vector<std::string> staged;
+    for (const PendingDate& p : built) {
+      staged.push_back(p.parquet->staging_dir());
+      if (p.quarantine) staged.push_back(p.quarantine->staging_dir());
+    }
+    EVPIPE_RETURN_IF_ERROR(SyncDirs(fs, staged));
   }
   for (PendingDate& p : built) {
     Status s;
@@ -701,10 +723,11 @@ Status PublishRun(io::FileSystem& fs, const Options& options, std::vector<Pendin
     iceberg::KillPoint("quarantine swapped");
     if (s.ok()) s = p.parquet->Commit();
     iceberg::KillPoint("date swapped");
-    if (s.ok()) s = io::WriteFileAtomically(fs, JobManifestPath(options, p.date), ManifestToJson(p.manifest));
+    if (s.ok()) s = WriteJobManifest(fs, options, p);
     iceberg::KillPoint("job manifest written");
     if (!s.ok()) return s.WithContext("date=" + p.date);
   }
+  if (!built.empty()) EVPIPE_RETURN_IF_ERROR(fs.SyncDir(io::DirName(JobManifestPath(options, built[0].date))));
   if (table != nullptr) EVPIPE_RETURN_IF_ERROR(table->RemoveReplaced());
   return Status::Ok();
 }
