@@ -150,5 +150,5 @@ console: build ## a web page of topics, groups, lag and the lake at http://127.0
 demo: build ## the whole flow end to end on the embedded broker
 	@scripts/demo.sh
 
-soak: build ## the long crash test of sink-raw (200 kills)
+soak: build ## the long crash tests of sink-raw and of the broker (200 kills each)
 	@scripts/soak.sh
