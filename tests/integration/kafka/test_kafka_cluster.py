@@ -113,6 +113,8 @@ class ClusterFailoverTest(unittest.TestCase):
             cluster.start(leader)
             print(f"node {leader} back", flush=True)
             sinks[0] = Sink(bootstrap, raw, q, log)
+            # Started and in the group again (else SIGTERM below could land before its handler is set).
+            self.assertTrue(sinks[0].wait_for("assigned partition", 120), sinks[0].text()[-2000:])
 
             _, err = producer.communicate(timeout=300)
             self.assertEqual(producer.returncode, 0, err.decode(errors="replace"))
@@ -130,9 +132,10 @@ class ClusterFailoverTest(unittest.TestCase):
             sinks.append(final)
             self.assertEqual(final.proc.wait(timeout=240), 0, final.text()[-2000:])
 
-            topic = run(["kcat", "-C", "-b", bootstrap, "-t", TOPIC, "-e", "-q", "-f", "%p %o %s\n"],
-                        timeout=120).stdout.splitlines()
-            self.assertEqual(len(topic), n, "kcat reads every delivered record")
+            read = run(["kcat", "-C", "-b", bootstrap, "-t", TOPIC, "-o", "beginning", "-e", "-f", "%p %o %s\n"],
+                       timeout=120)
+            topic = read.stdout.splitlines()
+            self.assertEqual(len(topic), n, "kcat reads every delivered record: " + read.stderr.decode()[-2000:])
             files = raw_files(raw)
             landed = [line for lines in files.values() for line in lines]
             want = collections.Counter(line.split(b" ", 2)[2] for line in topic)
