@@ -33,13 +33,13 @@
 #include "evpipe/core/progress.h"
 #include "evpipe/core/text.h"
 #include "evpipe/event/event.h"
+#include "evpipe/io/date_partition.h"
 #include "evpipe/io/quarantine.h"
 #include "evpipe/iceberg/kill_point.h"
 #include "evpipe/jobs/date_swap.h"
 #include "evpipe/jobs/event_columns.h"
 #include "evpipe/jobs/event_parquet.h"
 #include "evpipe/jobs/event_table.h"
-#include "evpipe/jobs/parallel_file_writer.h"
 #include "evpipe/jobs/raw_input.h"
 #include "evpipe/parquet/file_writer.h"
 
@@ -199,7 +199,7 @@ std::vector<std::unique_ptr<Chunk>> SplitIntoChunks(const std::vector<MappedFile
   std::vector<std::unique_ptr<Chunk>> out;
   for (uint32_t f = 0; f < maps.size(); ++f) {
     const std::string_view data = maps[f].data();
-    uint64_t begin = 0;
+    uint64_t begin = RawDataStart(data);
     while (begin < data.size()) {
       uint64_t end = std::min<uint64_t>(data.size(), begin + target);
       if (end < data.size()) {
@@ -457,6 +457,8 @@ Status DateJob::WriteParquet(const std::string& dir) {
   std::vector<double> weights;
   for (const EventColumn& c : kEventColumns) weights.push_back(c.type == ColumnType::kString ? 1.0 : 0.3);
   weights[kColPayload] = 6.0;
+  wopt.encode_threads = ResolveThreads(options_.threads);
+  wopt.column_weights = std::move(weights);
   EventBatch batch(kBatchRows);
   std::unique_ptr<Progress> progress;
   if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} writing", date_), static_cast<uint64_t>(total));
@@ -469,8 +471,7 @@ Status DateJob::WriteParquet(const std::string& dir) {
   for (int64_t first = 0, part = 0; first < total; first += per_file, ++part) {
     const int64_t last = std::min(total, first + per_file);
     const std::string name = PartName(part, run_id_);
-    EVPIPE_ASSIGN_OR_RETURN(auto writer, ParallelFileWriter::Open(fs_, io::JoinPath(dir, name), schema, wopt,
-                                                                  ResolveThreads(options_.threads), weights));
+    EVPIPE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(fs_, io::JoinPath(dir, name), schema, wopt));
     for (int64_t i = first; i < last; ++i) {
       const RowRef& r = rows_[static_cast<size_t>(i)];
       const char* line = maps_[r.file].data().data() + r.line_off;
@@ -554,7 +555,8 @@ Result<PendingDate> DateJob::Build() {
   chunks_ = SplitIntoChunks(maps_, target);
   ParseContext ctx;
   ctx.maps = &maps_;
-  DateBoundsMicros(date_, &ctx.day_begin_us, &ctx.day_end_us);
+  EVPIPE_ASSIGN_OR_RETURN(ctx.day_begin_us, event::ParseDate(date_));
+  ctx.day_end_us = ctx.day_begin_us + 86'400'000'000LL - 1;  // the date's last microsecond
   {
     std::unique_ptr<Progress> progress;
     if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} reading", date_), report_.input_bytes);
@@ -597,7 +599,7 @@ Result<PendingDate> DateJob::Build() {
   // 4. Write the date aside; PublishRun() swaps quarantine and Parquet in.
   PendingDate out;
   out.date = date_;
-  out.parquet = std::make_unique<DateSwap>(fs_, DatePartitionDir(options_.parquet_dir, options_.topic, date_));
+  out.parquet = std::make_unique<DateSwap>(fs_, io::DatePartitionDir(options_.parquet_dir, options_.topic, date_));
   EVPIPE_RETURN_IF_ERROR(out.parquet->Prepare().WithContext("date=" + date_));
   Status s = WriteParquet(out.parquet->staging_dir());
   if (s.ok()) {
@@ -632,13 +634,13 @@ bool SameInputs(const Manifest& m, const Options& options, std::string_view date
 
 Result<std::vector<RawFile>> ListDateInput(io::FileSystem& fs, const Options& options, std::string_view date) {
   EVPIPE_RETURN_IF_ERROR(CheckDate(fs, options, date));
-  return ListRawFiles(fs, DatePartitionDir(options.raw_dir, options.topic, date));
+  return ListRawFiles(fs, io::DatePartitionDir(options.raw_dir, options.topic, date));
 }
 
 // The .parquet names in a published date directory, sorted (empty when none).
 std::vector<std::string> PublishedFiles(io::FileSystem& fs, const Options& options, std::string_view date) {
   std::vector<std::string> out;
-  auto entries = fs.ListDir(DatePartitionDir(options.parquet_dir, options.topic, date));
+  auto entries = fs.ListDir(io::DatePartitionDir(options.parquet_dir, options.topic, date));
   if (!entries.ok()) return out;
   for (const io::DirEntry& e : *entries) {
     if (!e.is_dir && e.name.size() > 8 && e.name.compare(e.name.size() - 8, 8, ".parquet") == 0) out.push_back(e.name);
@@ -669,6 +671,21 @@ DateReport SkippedReport(std::string_view date, const std::vector<RawFile>& file
   return r;
 }
 
+// The job manifest of a published date: temp file, rename (readers see the
+// old one or the new one). Not fsynced one by one: a manifest lost to a power
+// cut, or an old one left, no longer matches the published files, so the next
+// run redoes the date; PublishRun() fsyncs the directory once at its end.
+Status WriteJobManifest(io::FileSystem& fs, const Options& options, const PendingDate& p) {
+  const std::string path = JobManifestPath(options, p.date);
+  const std::string tmp = io::JoinPath(io::DirName(path), "." + io::BaseName(path) + ".tmp");
+  {
+    EVPIPE_ASSIGN_OR_RETURN(auto file, fs.NewWritableFile(tmp));
+    EVPIPE_RETURN_IF_ERROR(file->Append(ManifestToJson(p.manifest)));
+    EVPIPE_RETURN_IF_ERROR(file->Close());
+  }
+  return fs.Rename(tmp, path);
+}
+
 // Swaps every built date in, in the order that keeps each view whole: the
 // table commit first (its files are hard links under data/, so the Hive
 // directories do not move under it), then per date the quarantine folder, the
@@ -687,6 +704,13 @@ Status PublishRun(io::FileSystem& fs, const Options& options, std::vector<Pendin
   }
   if (!built.empty()) {
     EVPIPE_RETURN_IF_ERROR(fs.CreateDirs(io::DirName(JobManifestPath(options, built[0].date))));
+    // Every staging dir at once (DateSwap::Commit fsyncs each again, then cheaply).
+    std::vector<std::string> staged;
+    for (const PendingDate& p : built) {
+      staged.push_back(p.parquet->staging_dir());
+      if (p.quarantine) staged.push_back(p.quarantine->staging_dir());
+    }
+    EVPIPE_RETURN_IF_ERROR(SyncDirs(fs, staged));
   }
   for (PendingDate& p : built) {
     Status s;
@@ -699,10 +723,11 @@ Status PublishRun(io::FileSystem& fs, const Options& options, std::vector<Pendin
     iceberg::KillPoint("quarantine swapped");
     if (s.ok()) s = p.parquet->Commit();
     iceberg::KillPoint("date swapped");
-    if (s.ok()) s = io::WriteFileAtomically(fs, JobManifestPath(options, p.date), ManifestToJson(p.manifest));
+    if (s.ok()) s = WriteJobManifest(fs, options, p);
     iceberg::KillPoint("job manifest written");
     if (!s.ok()) return s.WithContext("date=" + p.date);
   }
+  if (!built.empty()) EVPIPE_RETURN_IF_ERROR(fs.SyncDir(io::DirName(JobManifestPath(options, built[0].date))));
   if (table != nullptr) EVPIPE_RETURN_IF_ERROR(table->RemoveReplaced());
   return Status::Ok();
 }
@@ -717,10 +742,10 @@ void AbandonAll(std::vector<PendingDate>& built) {
 }  // namespace
 
 Status CheckDate(io::FileSystem& fs, const Options& options, std::string_view date) {
-  if (!IsValidDate(date)) {
+  if (!event::ParseDate(date).ok()) {
     return Status::InvalidArgument(fmt::format("bad date '{}': expected YYYY-MM-DD, a real calendar date", date));
   }
-  const std::string dir = DatePartitionDir(options.raw_dir, options.topic, date);
+  const std::string dir = io::DatePartitionDir(options.raw_dir, options.topic, date);
   if (!fs.Exists(dir)) {
     return Status::NotFound(fmt::format("no raw partition for date {}: {} does not exist", date, dir));
   }

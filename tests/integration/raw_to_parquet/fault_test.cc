@@ -44,7 +44,7 @@ class FaultTest : public ::testing::Test {
       text += '\n';
     }
     text += "{not json\n";
-    const std::string dir = DatePartitionDir(options_.raw_dir, "events", kDate);
+    const std::string dir = io::DatePartitionDir(options_.raw_dir, "events", kDate);
     ASSERT_TRUE(fs_.CreateDirs(dir).ok());
     ASSERT_TRUE(io::WriteFileAtomically(fs_, io::JoinPath(dir, name), text).ok());
   }
@@ -62,7 +62,7 @@ class FaultTest : public ::testing::Test {
     }
     return out;
   }
-  std::string DateDir() { return DatePartitionDir(options_.parquet_dir, "events", kDate); }
+  std::string DateDir() { return io::DatePartitionDir(options_.parquet_dir, "events", kDate); }
   std::string QuarantineDateDir() {
     return io::JoinPath(options_.quarantine_dir, std::string("events/raw-to-parquet/ingest_date=") + kDate);
   }
@@ -80,6 +80,20 @@ class FaultTest : public ::testing::Test {
   io::FileSystem& fs_ = io::FileSystem::Default();
   Options options_;
 };
+
+// Security audit finding 18: a raw file starting with a UTF-8 BOM lost its first event to quarantine.
+TEST_F(FaultTest, ByteOrderMarkAtTheStartOfARawFileIsStrippedAndTheEventKept) {
+  WriteRaw("part-00000.ndjson", 0, 3);  // three events and one bad line
+  const std::string path = io::JoinPath(io::DatePartitionDir(options_.raw_dir, "events", kDate), "part-00000.ndjson");
+  std::string text = *fs_.ReadFile(path);
+  ASSERT_TRUE(io::WriteFileAtomically(fs_, path, "\xEF\xBB\xBF" + text).ok());
+  EXPECT_EQ(RawDataStart("\xEF\xBB\xBF{}"), 3u);
+  EXPECT_EQ(RawDataStart("{}\xEF\xBB\xBF"), 0u);  // only at the start of a file
+  auto report = ConvertDate(fs_, options_, kDate);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->rows_out, 3);
+  EXPECT_EQ(report->quarantined, 1);  // only "{not json"
+}
 
 TEST_F(FaultTest, ReRunIsByteIdentical) {
   WriteRaw("part-00000.ndjson", 0, 2000);
@@ -111,7 +125,7 @@ TEST_F(FaultTest, EveryFailurePointLeavesAWholeOutput) {
   ref.parquet_dir = io::JoinPath(tmp_.path(), "ref");
   ref.quarantine_dir = io::JoinPath(tmp_.path(), "ref-q");
   ASSERT_TRUE(ConvertDate(fs_, ref, kDate).ok());
-  const auto new_out = Snapshot(DatePartitionDir(ref.parquet_dir, "events", kDate));
+  const auto new_out = Snapshot(io::DatePartitionDir(ref.parquet_dir, "events", kDate));
   ASSERT_NE(old_out, new_out);
 
   int failures = 0;
@@ -139,12 +153,12 @@ TEST_F(FaultTest, EveryFailurePointLeavesAWholeOutput) {
       }
       // Back to the old output for the next failure point.
       ASSERT_TRUE(fs_.RemoveAll(DateDir()).ok());
-      ASSERT_TRUE(fs_.Rename(io::JoinPath(DatePartitionDir(options_.raw_dir, "events", kDate), "part-00001.ndjson"),
+      ASSERT_TRUE(fs_.Rename(io::JoinPath(io::DatePartitionDir(options_.raw_dir, "events", kDate), "part-00001.ndjson"),
                              io::JoinPath(tmp_.path(), "aside.ndjson")).ok());
       ASSERT_TRUE(ConvertDate(fs_, options_, kDate).ok());
       ASSERT_EQ(Snapshot(DateDir()), old_out);
       ASSERT_TRUE(fs_.Rename(io::JoinPath(tmp_.path(), "aside.ndjson"),
-                             io::JoinPath(DatePartitionDir(options_.raw_dir, "events", kDate), "part-00001.ndjson")).ok());
+                             io::JoinPath(io::DatePartitionDir(options_.raw_dir, "events", kDate), "part-00001.ndjson")).ok());
       ASSERT_LT(after, 100000) << "fault never stopped firing";
     }
   }
