@@ -30,6 +30,7 @@
 #include <fmt/core.h>
 
 #include "evpipe/core/clock.h"
+#include "evpipe/core/format.h"
 #include "evpipe/core/progress.h"
 #include "evpipe/core/text.h"
 #include "evpipe/event/event.h"
@@ -461,7 +462,7 @@ Status DateJob::WriteParquet(const std::string& dir) {
   wopt.column_weights = std::move(weights);
   EventBatch batch(kBatchRows);
   std::unique_ptr<Progress> progress;
-  if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} writing", date_), static_cast<uint64_t>(total));
+  if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} writing", date_), static_cast<uint64_t>(total), "rows");
   std::string_view small[kSmallFieldCount];
   bool nulls[kSmallFieldCount];
   uint64_t since_release = 0;
@@ -559,7 +560,7 @@ Result<PendingDate> DateJob::Build() {
   ctx.day_end_us = ctx.day_begin_us + 86'400'000'000LL - 1;  // the date's last microsecond
   {
     std::unique_ptr<Progress> progress;
-    if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} reading", date_), report_.input_bytes);
+    if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} reading", date_), report_.input_bytes, "B");
     ParseAll(ctx, chunks_, threads, progress.get());
     if (progress) progress->Finish();
   }
@@ -758,9 +759,9 @@ std::string DateReport::ToLine() const {
                        date, rows_in, duplicates_removed, quarantined, rows_out, output_files);
   }
   const double rate = seconds > 0 ? static_cast<double>(rows_in) / seconds : 0;
-  return fmt::format(
-      "{}: rows in {}, duplicates {}, quarantined {}, rows out {}, files {}, bytes {}, {:.2f} s, {:.0f} rows/s",
-      date, rows_in, duplicates_removed, quarantined, rows_out, output_files, output_bytes, seconds, rate);
+  return fmt::format("{}: rows in {}, duplicates {}, quarantined {}, rows out {}, files {}, {}, {:.2f} s, {}", date,
+                     rows_in, duplicates_removed, quarantined, rows_out, output_files,
+                     FormatBytes(static_cast<double>(output_bytes)), seconds, FormatRate(rate, "rows"));
 }
 
 std::string DateReport::ToJson() const {
