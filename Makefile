@@ -21,6 +21,7 @@ BROKER           ?= auto
 CONSOLE_PORT     ?= 8080
 
 BUILD_DIR   ?= build/release
+FUZZ_SECONDS ?= 3600
 EVPIPE      := $(BUILD_DIR)/evpipe
 EVPIPE_WERROR ?= OFF
 CTEST_ARGS  ?=
@@ -33,7 +34,7 @@ RAW_NOTE  = $(if $(filter-out $(RAW_DIR),$(RAW_INPUT)),@echo "raw-to-parquet: $(
 EXIT_FLAG := $(if $(filter 1 true yes on,$(EXIT_AT_END)),--exit-at-end,)
 
 .DEFAULT_GOAL := help
-.PHONY: help deps venv reqs build build-asan test test-asan bench soak demo clean \
+.PHONY: help deps venv reqs build build-asan test test-asan test-tsan fuzz bench soak demo clean \
         up down restart logs ps health topic topics describe-topic groups group-describe gen \
         produce produce-small produce-big consume consume-latest sink-raw \
         raw-to-parquet raw-to-parquet-all reconcile console
@@ -42,9 +43,11 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
 
 # ---- set-up ---------------------------------------------------------------
-deps: ## install Debian and npm packages the project needs (idempotent)
+deps: ## install Debian, npm and Python (.venv) packages the project needs (idempotent)
 	@scripts/deps.sh
-venv reqs: deps ## (original names) same as deps
+	@scripts/venv.sh
+venv reqs: ## the project's Python environment .venv from requirements.txt (pinned; idempotent)
+	@scripts/venv.sh
 
 build: deps ## build the release binary and tests
 	@cmake --preset release -DEVPIPE_WERROR=$(EVPIPE_WERROR) >/dev/null
@@ -57,8 +60,12 @@ build-asan: deps ## build with ASan+UBSan into build/asan
 test: build ## build and run every test
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure $(CTEST_ARGS)
 
-test-asan: build-asan ## unit tests under ASan+UBSan
-	@ctest --test-dir build/asan --output-on-failure -L unit $(CTEST_ARGS)
+test-asan: deps ## unit tests and the broker's integration tests under ASan+UBSan (build/asan)
+	@EVPIPE_WERROR=$(EVPIPE_WERROR) scripts/sanitize.sh asan
+test-tsan: deps ## the threaded parts' tests under TSan (build/tsan)
+	@EVPIPE_WERROR=$(EVPIPE_WERROR) scripts/sanitize.sh tsan
+fuzz: deps ## every libFuzzer target for FUZZ_SECONDS each (default 3600; CI: 60)
+	@EVPIPE_WERROR=$(EVPIPE_WERROR) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 bench: build ## the benchmark suite, side by side with baselines
 	@/usr/bin/python3 bench/run.py --evpipe $(EVPIPE) --build-dir $(BUILD_DIR)

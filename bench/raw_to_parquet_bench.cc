@@ -22,7 +22,7 @@ struct Fixture {
   Fixture() {
     std::string templ = (std::filesystem::temp_directory_path() / "evpipe-bench-XXXXXX").string();
     root = ::mkdtemp(templ.data());
-    const std::string dir = DatePartitionDir(root + "/raw", "events", "2026-02-05");
+    const std::string dir = io::DatePartitionDir(root + "/raw", "events", "2026-02-05");
     (void)io::FileSystem::Default().CreateDirs(dir);
     std::string text;
     event::Event e;

@@ -87,6 +87,9 @@ def timed(cmd: str, env: dict, deadline: float):
     return secs, ru.ru_maxrss / 1024.0
 
 
+LATENCY_MODULES = []  # case modules that also define latency_rows(ctx, deadline)
+
+
 def load_cases(ctx):
     out = []
     for path in sorted(glob.glob(os.path.join(HERE, "cases", "*.py"))):
@@ -95,6 +98,8 @@ def load_cases(ctx):
         try:
             spec.loader.exec_module(mod)
             out.extend(mod.cases(ctx))
+            if hasattr(mod, "latency_rows"):
+                LATENCY_MODULES.append(mod)
         except Exception as e:  # one broken case file must not stop the others
             name = os.path.basename(path)
             print(f"bench: {name}: cannot set up: {e}", file=sys.stderr)
@@ -213,6 +218,15 @@ def main():
                 row["ours_mb_s"] = case.bytes / o_s / 1e6
                 row["baseline_mb_s"] = case.bytes / b_s / 1e6
             rows.append(row)
+        latency = []
+        for mod in LATENCY_MODULES:
+            if args.only and args.only not in getattr(mod, "LATENCY_NAME", mod.__name__):
+                continue
+            print(f"bench: {mod.__name__} latency ...", file=sys.stderr, flush=True)
+            try:
+                latency.extend(mod.latency_rows(ctx, deadline + 60))
+            except Exception as e:  # a failed row, not the end of the run
+                latency.append({"name": f"{mod.__name__} latency", "error": str(e).splitlines()[0][:300]})
         micro = [] if args.no_micro else micro_benchmarks(ctx, deadline + 25)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -233,6 +247,17 @@ def main():
                      f"{r['baseline']}: {fmt_rate(r['baseline_rate'])}{r['unit']}{bmb} | "
                      f"{r['ratio']:.2f}x | {target} | "
                      f"{r['ours_peak_mib']:.0f} / {r['baseline_peak_mib']:.0f} |")
+    if latency:
+        lines += ["", "| latency case | ours p50 / p99 / max ms | baseline p50 / p99 / max ms | p99 ours/baseline |",
+                  "|---|---|---|---|"]
+        for r in latency:
+            if "error" in r:
+                lines.append(f"| {r['name']} | {r['error']} | | |")
+                continue
+            o, b = r["ours"], r["baseline"]
+            lost = "" if o[3] and b[3] else " (records lost!)"
+            lines.append(f"| {r['name']}{lost} | {o[0]:.1f} / {o[1]:.1f} / {o[2]:.0f} | "
+                         f"{r['baseline_name']}: {b[0]:.1f} / {b[1]:.1f} / {b[2]:.0f} | {o[1] / b[1]:.2f}x |")
     if micro:
         lines += ["", "| micro benchmark | time/iter | rate |", "|---|---|---|"]
         for m in micro:
@@ -253,8 +278,9 @@ def main():
         with open(os.path.join(HERE, "results", name + ".md"), "w") as f:
             f.write(table + "\n")
         with open(os.path.join(HERE, "results", name + ".json"), "w") as f:
-            json.dump({"machine": machine(), "runs": ctx.runs, "cases": rows, "micro": micro}, f, indent=1)
-    failed = [r for r in rows if "error" in r]
+            json.dump({"machine": machine(), "runs": ctx.runs, "cases": rows, "latency": latency, "micro": micro},
+                      f, indent=1)
+    failed = [r for r in rows + latency if "error" in r]
     return 1 if failed else 0
 
 

@@ -63,3 +63,14 @@ step "reconcile"
 "$EVPIPE" reconcile --bootstrap "$BOOTSTRAP" --topic "$TOPIC" --orders "$N_ORDERS" --seed "$SEED" \
   --poison-rate "$POISON_RATE" --raw-dir "$DEMO_DIR/raw" --parquet-dir "$DEMO_DIR/parquet" \
   --quarantine-dir "$DEMO_DIR/quarantine" --started-ms "$started_ms"
+
+step "the Iceberg table"
+table_dir=$(cd "$DEMO_DIR/parquet/$TOPIC" && pwd)
+newest=$(ls "$table_dir"/metadata/v*.metadata.json | sed -E 's/.*\/v([0-9]+)\.metadata\.json/\1 &/' | sort -n | tail -1 | cut -d' ' -f2)
+echo "Iceberg v2 table at $table_dir (newest metadata: $newest)"
+echo "query it with pyiceberg (make venv first):"
+echo "  .venv/bin/python scripts/iceberg_query.py $table_dir"
+echo "or in Spark: spark.read.format(\"iceberg\").load(\"$table_dir\")"
+if [[ -x .venv/bin/python ]]; then
+  .venv/bin/python scripts/iceberg_query.py "$table_dir" | tail -3
+fi

@@ -13,6 +13,7 @@ PACKAGES=(
   kcat python3 python3-kafka nodejs npm hyperfine time curl ccache
   openjdk-17-jdk-headless maven
   chromium  # the console test drives it headless (playwright-core; no browser download)
+  python3-venv libsqlite3-dev  # .venv (scripts/venv.sh) and the Iceberg SQLite catalog
 )
 
 missing=()
@@ -79,4 +80,14 @@ if [[ -f $kafka_pom ]]; then
     fi
     echo "$want" >"$stamp"
   fi
+fi
+
+# franz-go for the client matrix (tests/clients/franzgo, pinned in go.mod/go.sum):
+# the modules are downloaded here; the tests build offline (GOPROXY=off).
+if [[ -f tests/clients/franzgo/go.mod ]]; then
+  if ! command -v go >/dev/null; then
+    echo "deps: go (1.24+) not found: the franz-go client test needs it (https://go.dev/doc/install)" >&2
+    exit 1
+  fi
+  (cd tests/clients/franzgo && go mod download) || { echo "deps: go mod download failed in tests/clients/franzgo" >&2; exit 1; }
 fi

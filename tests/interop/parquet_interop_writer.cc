@@ -217,6 +217,10 @@ Status Run(const std::string& dir, uint64_t seed) {
     o.page_statistics = true;
     o.compression_threads = 2;
     EVPIPE_RETURN_IF_ERROR(WriteCase(dir, "row_groups", events, many, o, 4096));
+    // The same rows with column chunks encoded on three threads, as raw-to-parquet writes.
+    o.compression_threads = 0;
+    o.encode_threads = 3;
+    EVPIPE_RETURN_IF_ERROR(WriteCase(dir, "row_groups_encode_threads", events, many, o, 4096));
   }
 
   // Dictionary fallback inside a column chunk: low cardinality first (dictionary

@@ -58,7 +58,7 @@ void GroupCoordinator::Publish(const Group& g) {
   if (metrics_ != nullptr) metrics_->SetGroupState(g.id, StateName(g.state), static_cast<int>(g.members.size()));
 }
 
-void GroupCoordinator::Join(const kp::JoinGroupRequest& req, const std::string& client_id,
+void GroupCoordinator::Join(const kp::JoinGroupRequest& req, bool member_id_required, const std::string& client_id,
                             const std::string& client_host, int64_t now_ms, JoinCallback done) {
   kp::JoinGroupResponse err;
   err.member_id = req.member_id;
@@ -93,8 +93,22 @@ void GroupCoordinator::Join(const kp::JoinGroupRequest& req, const std::string& 
       return done(err);
     }
   }
+  std::erase_if(g.pending_ids, [&](const auto& p) { return p.second < now_ms; });
+  if (req.member_id.empty() && member_id_required && !req.group_instance_id) {
+    err.member_id = NewMemberId(client_id);
+    err.error_code = Code(ErrorCode::kMemberIdRequired);
+    g.pending_ids[err.member_id] = now_ms + req.session_timeout_ms;
+    return done(err);
+  }
   Member* m = nullptr;
-  if (req.member_id.empty()) {
+  auto pending = g.pending_ids.find(req.member_id);
+  if (pending != g.pending_ids.end() && g.Find(req.member_id) == nullptr) {
+    g.pending_ids.erase(pending);
+    g.members.push_back(Member{});
+    m = &g.members.back();
+    m->id = req.member_id;
+    log::Info("group={} member {} joins", g.id, m->id);
+  } else if (req.member_id.empty()) {
     g.members.push_back(Member{});
     m = &g.members.back();
     m->id = NewMemberId(client_id);

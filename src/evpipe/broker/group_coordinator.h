@@ -29,8 +29,10 @@ class GroupCoordinator {
 
   explicit GroupCoordinator(Metrics* metrics) : metrics_(metrics) {}
 
-  void Join(const kafka_protocol::JoinGroupRequest& req, const std::string& client_id, const std::string& client_host,
-            int64_t now_ms, JoinCallback done);
+  // member_id_required (JoinGroup v4+, KIP-394): a member that joins without
+  // an id is given one with MEMBER_ID_REQUIRED and joins when it comes back with it.
+  void Join(const kafka_protocol::JoinGroupRequest& req, bool member_id_required, const std::string& client_id,
+            const std::string& client_host, int64_t now_ms, JoinCallback done);
   void Sync(const kafka_protocol::SyncGroupRequest& req, int64_t now_ms, SyncCallback done);
   int16_t Heartbeat(const kafka_protocol::HeartbeatRequest& req, int64_t now_ms);
   kafka_protocol::LeaveGroupResponse Leave(const kafka_protocol::LeaveGroupRequest& req, int64_t now_ms);
@@ -68,6 +70,7 @@ class GroupCoordinator {
     std::string protocol_name;
     std::string leader;
     std::vector<Member> members;  // join order
+    std::map<std::string, int64_t> pending_ids;  // ids handed out with MEMBER_ID_REQUIRED -> expiry
     int64_t rebalance_deadline_ms = 0;
     Member* Find(const std::string& member_id);
     const Member* Find(const std::string& member_id) const;

@@ -151,7 +151,8 @@ void Server::HandleProduce(const ConnPtr& c, const SlotPtr& s, const Header& h, 
   for (const auto& topic : req.topics) {
     kp::ProduceResponse::Topic rt;
     rt.name = topic.name;
-    int32_t nparts = bad_acks ? -1 : EnsureTopic(topic.name, true);
+    // Like Kafka, Produce never creates a topic (clients create it through Metadata).
+    int32_t nparts = bad_acks ? -1 : store_->PartitionCount(topic.name);
     for (const auto& part : topic.partitions) {
       kp::ProduceResponse::Partition rp;
       rp.index = part.index;
@@ -361,8 +362,8 @@ void Server::HandleListOffsets(const ConnPtr& c, const SlotPtr& s, const Header&
       } else {
         auto off = log->OffsetForTimestamp(part.timestamp);
         if (off.ok()) {
-          rp.offset = *off;
-          rp.timestamp = *off >= 0 ? part.timestamp : -1;
+          rp.offset = off->offset;
+          rp.timestamp = off->timestamp;
         } else {
           rp.error_code = kKafkaStorageError;
         }
@@ -398,7 +399,7 @@ void Server::HandleJoinGroup(const ConnPtr& c, const SlotPtr& s, const Header& h
   kp::JoinGroupRequest req;
   if (!req.Decode(r, h.api_version)) return Malformed(c, s, h, "bad body");
   c->BlockOn(s);
-  groups_.Join(req, h.client_id.value_or(""), c->peer_host(), NowMs(),
+  groups_.Join(req, h.api_version >= 4, h.client_id.value_or(""), c->peer_host(), NowMs(),
                [this, c, s, h](const kp::JoinGroupResponse& resp) {
                  if (resp.error_code != 0) metrics_->CountError(h.api_key);
                  c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));
@@ -434,6 +435,8 @@ void Server::HandleLeaveGroup(const ConnPtr& c, const SlotPtr& s, const Header& 
   kp::LeaveGroupRequest req;
   if (!req.Decode(r, h.api_version)) return Malformed(c, s, h, "bad body");
   kp::LeaveGroupResponse resp = groups_.Leave(req, NowMs());
+  // v3+ (batched leaves) report per member; the top-level error is for the request as a whole.
+  if (h.api_version >= 3) resp.error_code = 0;
   if (resp.error_code != 0) metrics_->CountError(h.api_key);
   c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));
 }
@@ -527,7 +530,7 @@ void Server::HandleListGroups(const ConnPtr& c, const SlotPtr& s, const Header& 
     seen.insert(id);
   }
   for (const std::string& g : store_->GroupsWithOffsets()) {
-    if (seen.insert(g).second) resp.groups.push_back({g, "consumer"});
+    if (seen.insert(g).second) resp.groups.push_back({g, ""});
   }
   c->Complete(s, Respond(h, [&](kp::Writer& w) { resp.Encode(w, h.api_version); }));
 }
@@ -540,7 +543,7 @@ void Server::HandleDescribeGroups(const ConnPtr& c, const SlotPtr& s, const Head
     auto d = groups_.Describe(g);
     if (d.group_state == "Dead" && !store_->GroupOffsets(g).empty()) {
       d.group_state = "Empty";
-      d.protocol_type = "consumer";
+      d.protocol_type = "";
     }
     resp.groups.push_back(std::move(d));
   }

@@ -25,6 +25,12 @@ using storage::AppendResult;
 using storage::ConfigEntry;
 using storage::TopicConfigs;
 
+// ListOffsets by time: a record's offset and timestamp.
+struct OffsetAtTime {
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+};
+
 // One partition's log.
 class PartitionLog {
  public:
@@ -40,8 +46,9 @@ class PartitionLog {
   virtual int64_t log_start_offset() const = 0;
   // Makes every appended batch durable (fsync).
   virtual Status Sync() = 0;
-  // The first offset whose timestamp is >= ts; -1 when none.
-  virtual Result<int64_t> OffsetForTimestamp(int64_t ts) = 0;
+  // The first offset whose timestamp is >= ts, and that record's timestamp;
+  // {-1, -1} when none.
+  virtual Result<OffsetAtTime> OffsetForTimestamp(int64_t ts) = 0;
 };
 
 struct CommittedOffset {

@@ -8,7 +8,9 @@
 #include "evpipe/cli/command.h"
 #include "evpipe/cli/options.h"
 #include "evpipe/core/clock.h"
+#include "evpipe/core/names.h"
 #include "evpipe/core/progress.h"
+#include "evpipe/io/date_partition.h"
 #include "evpipe/io/file_system.h"
 #include "evpipe/cli/sim_flags.h"
 #include "evpipe/sim/record_stream.h"
@@ -97,7 +99,7 @@ Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
         auto it = by_date.find(record.ingest_date);
         if (it == by_date.end()) {
           const std::string path =
-              io::JoinPath(io::JoinPath(topic_dir, "ingest_date=" + record.ingest_date), kPartName);
+              io::JoinPath(io::JoinPath(topic_dir, io::DatePartitionName(record.ingest_date)), kPartName);
           EVPIPE_ASSIGN_OR_RETURN(PendingFile p, OpenHidden(fs, path));
           it = by_date.emplace(record.ingest_date, std::move(p)).first;
         }
@@ -131,8 +133,9 @@ int RunGen(GenArgs& args) {
     std::fprintf(stderr, "evpipe gen: %s\n", error.c_str());
     return kExitUsage;
   }
-  if (args.topic.empty() || args.topic.find('/') != std::string::npos || args.topic == "." || args.topic == "..") {
-    std::fprintf(stderr, "evpipe gen: --topic must be a non-empty name without '/'\n");
+  // The topic names a folder: Kafka's rule (core/names.h) keeps it one safe path component.
+  if (Status t = ValidateTopicName(args.topic); !t.ok()) {
+    std::fprintf(stderr, "evpipe gen: --topic: %s\n", t.message().c_str());
     return kExitUsage;
   }
   Totals totals;

@@ -2,6 +2,7 @@
 // (docs/formats/raw_to_parquet.md).
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "evpipe/cli/command.h"
 #include "evpipe/cli/options.h"
@@ -15,6 +16,7 @@ struct RawToParquetArgs {
   std::string date;
   bool all = false;
   bool json = false;
+  bool no_iceberg = false;
   std::string codec = "zstd";
   jobs::Options options;
 };
@@ -38,30 +40,35 @@ int Run(RawToParquetArgs& args) {
   if (!args.all && args.date.empty()) {
     return Fail(Status::InvalidArgument("give --date YYYY-MM-DD or --all"));
   }
+  args.options.iceberg = !args.no_iceberg;
+  if (args.no_iceberg && !args.options.iceberg_catalog.empty()) {
+    return Fail(Status::InvalidArgument("--iceberg-catalog (ICEBERG_CATALOG) needs the table: drop --no-iceberg"));
+  }
+  std::vector<std::string> dates;
   if (!args.all) {
     // Check the date before taking the lock (a typo must not create directories).
     if (Status s = jobs::CheckDate(fs, args.options, args.date); !s.ok()) return Fail(s);
-    auto lock = jobs::TopicLock::Acquire(fs, args.options);
-    if (!lock.ok()) return Fail(lock.status());
-    auto report = jobs::ConvertDate(fs, args.options, args.date);
-    if (!report.ok()) return Fail(report.status());
-    PrintReport(*report, args.json);
-    return kExitOk;
+    dates.push_back(args.date);
+  } else {
+    auto listed = jobs::ListDates(fs, args.options);  // before the lock: no raw data creates nothing
+    if (!listed.ok()) return Fail(listed.status());
+    dates = std::move(*listed);
   }
-  auto dates = jobs::ListDates(fs, args.options);  // before the lock: no raw data creates nothing
-  if (!dates.ok()) return Fail(dates.status());
   auto lock = jobs::TopicLock::Acquire(fs, args.options);
   if (!lock.ok()) return Fail(lock.status());
+  jobs::RunReport run = jobs::RunConversion(fs, args.options, dates, args.all);
+  if (!run.status.ok()) return Fail(run.status);
   int code = kExitOk;
-  for (const std::string& date : *dates) {
-    auto report = jobs::ConvertDateIfChanged(fs, args.options, date);
-    if (!report.ok()) {
-      std::fprintf(stderr, "evpipe raw-to-parquet: %s\n", report.status().ToString().c_str());
-      code = kExitFailure;  // go on with the other dates
+  for (const jobs::DateOutcome& d : run.dates) {
+    if (!d.status.ok()) {
+      // --all goes on with the other dates; one date's error is one line.
+      std::fprintf(stderr, "evpipe raw-to-parquet: %s\n", d.status.ToString().c_str());
+      code = d.status.code() == StatusCode::kInvalidArgument && !args.all ? kExitUsage : kExitFailure;
       continue;
     }
-    PrintReport(*report, args.json);
+    PrintReport(d.report, args.json);
   }
+  if (!run.table.empty() && !args.json) std::fprintf(stdout, "%s\n", run.table.c_str());
   return code;
 }
 
@@ -85,6 +92,13 @@ void RegisterRawToParquet(CLI::App& root, Context& ctx) {
       ->check(CLI::Range(-7, 22))->capture_default_str();
   sub->add_option("--threads", args->options.threads, "parse threads (0 = one per core)")
       ->check(CLI::Range(0, 256))->capture_default_str();
+  sub->add_flag("--no-iceberg", args->no_iceberg,
+                "write the Parquet files only: no Iceberg snapshot of PARQUET_DIR/<topic> (docs/formats/iceberg.md)");
+  sub->add_option("--iceberg-catalog", args->options.iceberg_catalog,
+                  "also register the table in this SQLite catalog (sqlite:///path.db; JdbcCatalog/SqlCatalog schema)")
+      ->envname("ICEBERG_CATALOG");
+  sub->add_flag("--force", args->options.force,
+                "replace a date that has Parquet output even when its raw input is now empty");
   sub->add_flag("--json", args->json, "one JSON object per date on stdout instead of the summary line");
   sub->callback([&ctx, args] {
     args->options.progress = !args->json;

@@ -11,7 +11,9 @@
 #include "evpipe/cli/command.h"
 #include "evpipe/cli/options.h"
 #include "evpipe/core/clock.h"
+#include "evpipe/core/names.h"
 #include "evpipe/event/event.h"
+#include "evpipe/io/date_partition.h"
 #include "evpipe/io/file_system.h"
 #include "evpipe/kafka/consumer.h"
 #include "evpipe/parquet/footer.h"
@@ -79,9 +81,9 @@ std::vector<std::string> DateDirs(io::FileSystem& fs, const std::string& dir) {
   std::vector<std::string> out;
   auto entries = fs.ListDir(dir);
   if (!entries.ok()) return out;
-  constexpr std::string_view kPrefix = "ingest_date=";
   for (const auto& e : *entries) {
-    if (e.is_dir && e.name.rfind(kPrefix, 0) == 0) out.push_back(e.name.substr(kPrefix.size()));
+    std::optional<std::string_view> date = io::DateOfPartitionName(e.name);
+    if (e.is_dir && date) out.emplace_back(*date);
   }
   return out;
 }
@@ -133,7 +135,7 @@ Status CountRaw(io::FileSystem& fs, const ReconcileOptions& o, std::map<std::str
     DateCounts& c = rows[date];
     std::unordered_set<std::string> ids;
     int64_t valid = 0;
-    const std::string dir = io::JoinPath(root, "ingest_date=" + date);
+    const std::string dir = io::JoinPath(root, io::DatePartitionName(date));
     for (const auto& f : VisibleFiles(fs, dir, ".ndjson")) {
       EVPIPE_ASSIGN_OR_RETURN(std::string data, fs.ReadFile(io::JoinPath(dir, f.name)));
       size_t pos = 0;
@@ -164,7 +166,7 @@ Status CountQuarantine(io::FileSystem& fs, const ReconcileOptions& o, std::map<s
     if (!stage.is_dir) continue;
     const std::string stage_dir = io::JoinPath(root, stage.name);
     for (const std::string& date : DateDirs(fs, stage_dir)) {
-      const std::string dir = io::JoinPath(stage_dir, "ingest_date=" + date);
+      const std::string dir = io::JoinPath(stage_dir, io::DatePartitionName(date));
       for (const auto& f : VisibleFiles(fs, dir, ".ndjson")) {
         EVPIPE_ASSIGN_OR_RETURN(std::string data, fs.ReadFile(io::JoinPath(dir, f.name)));
         rows[date].quarantined += CountLines(data);
@@ -178,7 +180,7 @@ Status CountParquet(io::FileSystem& fs, const ReconcileOptions& o, std::map<std:
   const std::string root = io::JoinPath(o.parquet_dir, o.topic);
   for (const std::string& date : DateDirs(fs, root)) {
     DateCounts& c = rows[date];
-    const std::string dir = io::JoinPath(root, "ingest_date=" + date);
+    const std::string dir = io::JoinPath(root, io::DatePartitionName(date));
     for (const auto& f : VisibleFiles(fs, dir, ".parquet")) {
       const std::string path = io::JoinPath(dir, f.name);
       EVPIPE_ASSIGN_OR_RETURN(int64_t n, parquet::ReadRowCount(fs, path));
@@ -195,6 +197,11 @@ std::string Cell(int64_t v) { return v < 0 ? "n/a" : std::to_string(v); }
 int RunReconcile(ReconcileOptions& o) {
   if (std::string err = o.sim.Resolve(); !err.empty()) {
     std::fprintf(stderr, "evpipe reconcile: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  // The topic names folders: only Kafka's names (no '/', no "..").
+  if (Status t = ValidateTopicName(o.topic); !t.ok()) {
+    std::fprintf(stderr, "evpipe reconcile: --topic: %s\n", t.message().c_str());
     return kExitUsage;
   }
   io::FileSystem& fs = io::FileSystem::Default();

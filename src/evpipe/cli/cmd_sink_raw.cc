@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "evpipe/cli/command.h"
+#include "evpipe/cli/kafka_common.h"
 #include "evpipe/cli/options.h"
 #include "evpipe/core/logging.h"
 #include "evpipe/core/progress.h"
@@ -32,6 +33,8 @@ struct SinkRawArgs {
   bool exit_at_end = false;
   int metrics_port = -1;
   int status_interval = static_cast<int>(sink::kDefaultStatusIntervalSeconds);
+  int connect_timeout_ms = kafka::kDefaultConnectTimeoutMs;
+  double topic_wait_s = sink::kDefaultTopicWaitMs / 1000.0;
   std::vector<std::string> properties;
 };
 
@@ -71,6 +74,8 @@ int RunSinkRaw(const SinkRawArgs& a) {
                                           : static_cast<uint64_t>(a.roll_max_mb) << 20;
   o.roll_max_us = static_cast<int64_t>(a.roll_max_seconds) * 1'000'000;
   o.exit_at_end = a.exit_at_end;
+  o.connect_timeout_ms = a.connect_timeout_ms;
+  o.topic_wait_ms = static_cast<int>(a.topic_wait_s * 1000);
   o.metrics_port = a.metrics_port;
   o.status_interval_us = static_cast<int64_t>(a.status_interval) * 1'000'000;
   o.progress = Progress::Enabled();
@@ -127,6 +132,10 @@ void RegisterSinkRaw(CLI::App& root, Context& ctx) {
       ->check(CLI::Range(0, 65535));
   sub->add_option("--status-interval", args->status_interval, "Seconds between status lines")
       ->check(CLI::Range(1, 86400))->capture_default_str();
+  AddConnectTimeout(sub, args->connect_timeout_ms);
+  sub->add_option("--topic-wait", args->topic_wait_s,
+                  "With --exit-at-end: seconds to wait for a missing topic before failing")
+      ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
   AddKafkaProperties(sub, args->properties);
   sub->callback([&ctx, args] { ctx.exit_code = RunSinkRaw(*args); });
 }

@@ -10,6 +10,7 @@
 
 #include "evpipe/core/json_writer.h"
 #include "evpipe/event/event.h"
+#include "evpipe/io/date_partition.h"
 #include "evpipe/io/quarantine.h"
 #include "evpipe/jobs/raw_input.h"
 #include "evpipe/parquet/footer.h"
@@ -17,7 +18,6 @@
 namespace evpipe::console {
 namespace {
 
-constexpr std::string_view kDatePrefix = "ingest_date=";
 constexpr std::string_view kUnknownDate = "unknown";
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
@@ -43,9 +43,10 @@ std::vector<std::string> DateDirs(io::FileSystem& fs, const std::string& dir) {
   auto entries = fs.ListDir(dir);
   if (!entries.ok()) return out;
   for (const auto& e : *entries) {
-    if (!e.is_dir || e.name.rfind(kDatePrefix, 0) != 0) continue;
-    std::string date = e.name.substr(kDatePrefix.size());
-    if (jobs::IsValidDate(date) || date == kUnknownDate) out.push_back(std::move(date));
+    std::optional<std::string_view> name_date = io::DateOfPartitionName(e.name);
+    if (!e.is_dir || !name_date) continue;
+    std::string date(*name_date);
+    if (event::ParseDate(date).ok() || date == kUnknownDate) out.push_back(std::move(date));
   }
   return out;
 }
@@ -67,7 +68,7 @@ Status ScanRaw(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topi
     LakeDate& d = dates[date];
     std::unordered_set<std::string> ids;
     int64_t valid = 0;
-    const std::string dir = jobs::DatePartitionDir(dirs.raw_dir, topic, date);
+    const std::string dir = io::DatePartitionDir(dirs.raw_dir, topic, date);
     for (const io::DirEntry& f : VisibleFiles(fs, dir, ".ndjson")) {
       EVPIPE_ASSIGN_OR_RETURN(std::string data, fs.ReadFile(io::JoinPath(dir, f.name)));
       ++d.raw_files;
@@ -132,7 +133,7 @@ Status ScanParquet(io::FileSystem& fs, const LakeDirs& dirs, const std::string& 
   const std::string root = io::JoinPath(dirs.parquet_dir, topic);
   for (const std::string& date : DateDirs(fs, root)) {
     LakeDate& d = dates[date];
-    const std::string dir = jobs::DatePartitionDir(dirs.parquet_dir, topic, date);
+    const std::string dir = io::DatePartitionDir(dirs.parquet_dir, topic, date);
     for (const io::DirEntry& f : VisibleFiles(fs, dir, ".parquet")) {
       const std::string path = io::JoinPath(dir, f.name);
       EVPIPE_ASSIGN_OR_RETURN(int64_t rows, parquet::ReadRowCount(fs, path));

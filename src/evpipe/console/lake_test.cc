@@ -36,7 +36,7 @@ class LakeTest : public ::testing::Test {
     dirs_.quarantine_dir = io::JoinPath(tmp_.path(), "quarantine");
   }
   void WriteRaw(const std::string& date, const std::string& name, const std::string& data) {
-    const std::string dir = jobs::DatePartitionDir(dirs_.raw_dir, kTopic, date);
+    const std::string dir = io::DatePartitionDir(dirs_.raw_dir, kTopic, date);
     ASSERT_TRUE(fs_.CreateDirs(dir).ok());
     ASSERT_TRUE(io::WriteFileAtomically(fs_, io::JoinPath(dir, name), data).ok());
   }
@@ -139,7 +139,7 @@ TEST_F(LakeTest, AParquetFileRemovedBehindTheJobIsAMismatch) {
 }
 
 TEST_F(LakeTest, ACorruptParquetFileIsAnErrorNamingIt) {
-  const std::string dir = jobs::DatePartitionDir(dirs_.parquet_dir, kTopic, "2026-02-05");
+  const std::string dir = io::DatePartitionDir(dirs_.parquet_dir, kTopic, "2026-02-05");
   ASSERT_TRUE(fs_.CreateDirs(dir).ok());
   ASSERT_TRUE(io::WriteFileAtomically(fs_, io::JoinPath(dir, "part-00000.parquet"), "not parquet").ok());
   auto r = ScanLake(fs_, dirs_, kTopic);

@@ -31,6 +31,11 @@ void Progress::Update(uint64_t done) {
   Draw(done);
 }
 
+void Progress::Update(uint64_t done, uint64_t total) {
+  total_ = total;
+  Update(done);
+}
+
 void Progress::Draw(uint64_t done) {
   double secs = static_cast<double>(MonotonicMicros() - start_us_) / 1e6;
   double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
@@ -40,8 +45,10 @@ void Progress::Draw(uint64_t done) {
     double frac = static_cast<double>(done) / static_cast<double>(total_);
     if (frac > 1) frac = 1;
     int filled = static_cast<int>(frac * kWidth);
-    line = fmt::format("\r{} [{}{}] {:5.1f}% {}/{} {:.0f}/s ", label_, std::string(filled, '#'),
-                       std::string(kWidth - filled, '.'), frac * 100, done, total_, rate);
+    std::string eta;
+    if (rate > 0 && done < total_) eta = fmt::format(" ETA {:.0f} s", static_cast<double>(total_ - done) / rate);
+    line = fmt::format("\r{} [{}{}] {:5.1f}% {}/{} {:.0f}/s{} ", label_, std::string(filled, '#'),
+                       std::string(kWidth - filled, '.'), frac * 100, done, total_, rate, eta);
   } else {
     line = fmt::format("\r{} {} {:.0f}/s ", label_, done, rate);
   }

@@ -17,6 +17,8 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void Update(uint64_t done);
+  // With a total that moves (records landed + lag): shows the percent and an ETA.
+  void Update(uint64_t done, uint64_t total);
   // Clears the bar line (no-op when not on a terminal).
   void Finish();
 

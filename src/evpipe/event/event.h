@@ -17,8 +17,8 @@ inline constexpr int32_t kSchemaVersion = 1;
 inline constexpr size_t kTimestampLength = 27;
 // Length of IngestDate's output ("2026-02-05").
 inline constexpr size_t kDateLength = 10;
-// Lines nested deeper than this (objects/arrays) are rejected as invalid_json.
-inline constexpr int kMaxDepth = 64;
+// Lines nested deeper than this (objects/arrays) are rejected as too_deep.
+inline constexpr int kMaxDepth = 256;
 
 // The event types the simulator emits (other values are valid events too).
 inline constexpr std::string_view kOrderCreated = "order_created";
@@ -46,7 +46,8 @@ struct EventView {
 //
 // Parse returns std::nullopt when the line is a valid event (and fills *out),
 // else the quarantine reason (docs/formats/event.md lists them all):
-//   empty_line, invalid_utf8, invalid_json, not_an_object,
+//   empty_line, invalid_utf8, invalid_json, too_deep (well-formed but nested
+//   deeper than kMaxDepth), not_an_object,
 //   missing_field:<f>, bad_type:<f>, bad_time:<f>, empty_field:<f>,
 //   duplicate_field:<f>, checksum_mismatch.
 // When a line breaks several rules the reason is the first of: empty_line,

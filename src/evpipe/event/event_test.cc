@@ -81,6 +81,18 @@ TEST(Time, BadInputIsRejected) {
   }
 }
 
+// Moved from jobs/raw_input_test.cc with the job's own calendar copy (issue 15 item 6).
+TEST(Time, ParseDateTakesOnlyRealCalendarDates) {
+  for (std::string_view ok : {"2026-02-05", "2024-02-29", "2000-02-29"}) EXPECT_TRUE(ParseDate(ok).ok()) << ok;
+  for (std::string_view bad : {"1900-02-29", "2026-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-4-1",
+                               "20260205", "2026-02-05x", "2026/02/05", "", "../../etc"}) {
+    EXPECT_FALSE(ParseDate(bad).ok()) << bad;
+  }
+  EXPECT_EQ(*ParseDate("1970-01-01"), 0);
+  EXPECT_EQ(*ParseDate("2026-02-05"), 1770249600LL * 1000000);  // date -u -d 2026-02-05 +%s
+  EXPECT_EQ(*ParseDate("1969-12-31"), -86400LL * 1000000);
+}
+
 TEST(Time, Dates) {
   EXPECT_EQ(IngestDate(-1), "1969-12-31");
   EXPECT_EQ(*ParseDate("2026-02-05"), Ts("2026-02-05T00:00:00Z"));
@@ -279,7 +291,6 @@ TEST(Validation, EveryReason) {
   EXPECT_EQ(Reason(With("payload", R"({"order_id":tru})")), "invalid_json");
   EXPECT_EQ(Reason(With("payload", R"({"order_id":"\x"})")), "invalid_json");
   EXPECT_EQ(Reason(With("extra", R"([1,,2])")), "invalid_json");
-  EXPECT_EQ(Reason(With("extra", std::string(100, '[') + std::string(100, ']'))), "invalid_json");  // too deep
   EXPECT_EQ(Reason("[1,2]"), "not_an_object");
   EXPECT_EQ(Reason("\"string\""), "not_an_object");
   EXPECT_EQ(Reason("42"), "not_an_object");
@@ -316,6 +327,21 @@ TEST(Validation, EveryReason) {
   EXPECT_EQ(Reason(With("payload", R"({"order_id": "ORD-1","n":1})")), "checksum_mismatch");
   // A null checksum is not checked.
   EXPECT_EQ(Reason(With("checksum", "null")), "ok");
+}
+
+// Security audit finding 18: valid JSON nested past the limit was reported as invalid_json.
+TEST(Validation, TooDeepIsItsOwnReasonAndTheLimitIsAtLeast256) {
+  static_assert(kMaxDepth >= 256);
+  auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  // Inside an event, depth counts the event object itself as level 1.
+  EXPECT_EQ(Reason(With("extra", nested(100))), "ok");
+  EXPECT_EQ(Reason(With("extra", nested(kMaxDepth - 1))), "ok");
+  EXPECT_EQ(Reason(With("extra", nested(kMaxDepth + 1))), "too_deep");
+  EXPECT_EQ(Reason(With("payload", "{\"a\":" + nested(300) + "}")), "too_deep");
+  EXPECT_EQ(Reason(With("extra", nested(2000))), "too_deep");  // past even the DOM parser's own limit
+  // Broken as well as deep stays invalid_json; brackets inside strings do not count.
+  EXPECT_EQ(Reason(With("extra", std::string(300, '[') + "1,,2" + std::string(300, ']'))), "invalid_json");
+  EXPECT_EQ(Reason(With("extra", "\"" + std::string(300, '[') + "\"")), "ok");
 }
 
 TEST(Validation, PriorityWhenSeveralRulesBreak) {

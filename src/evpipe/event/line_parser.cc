@@ -1,6 +1,7 @@
 // LineParser: one NDJSON line -> a validated EventView or a quarantine reason (simdjson On Demand).
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "evpipe/event/event.h"
@@ -41,6 +42,24 @@ Field Lookup(std::string_view key) {
   return kOther;
 }
 
+// The deepest nesting of objects and arrays in `line` (brackets inside strings ignored).
+int NestingDepth(std::string_view line) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') deepest = std::max(deepest, ++depth);
+    else if (c == '}' || c == ']') --depth;
+  }
+  return deepest;
+}
+
 }  // namespace
 
 struct LineParser::Impl {
@@ -50,6 +69,18 @@ struct LineParser::Impl {
 };
 
 LineParser::LineParser() : impl_(std::make_unique<Impl>()) {}
+
+namespace {
+// Why a line the walk refused is bad: too_deep when it nests past kMaxDepth
+// and is otherwise well-formed JSON (the DOM parser's own limit is higher),
+// else invalid_json. Only runs for rejected lines.
+std::string InvalidJsonReason(simdjson::dom::parser& dom, const char* padded, size_t size) {
+  if (NestingDepth(std::string_view(padded, size)) <= kMaxDepth) return "invalid_json";
+  simdjson::dom::element element;
+  auto error = dom.parse(padded, size, false).get(element);
+  return !error || error == simdjson::DEPTH_ERROR ? "too_deep" : "invalid_json";
+}
+}  // namespace
 LineParser::~LineParser() = default;
 
 std::optional<std::string> LineParser::Parse(std::string_view line, EventView* out) {
@@ -65,14 +96,15 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
   std::memset(buf + line.size(), 0, simdjson::SIMDJSON_PADDING);
 
   od::document doc;
+  auto invalid_json = [&] { return InvalidJsonReason(impl_->dom, buf, line.size()); };
   auto error = impl_->parser.iterate(buf, line.size(), impl_->buffer.size()).get(doc);
   if (error == simdjson::UTF8_ERROR) return "invalid_utf8";
-  if (error) return "invalid_json";
+  if (error) return invalid_json();
   od::json_type type;
   if (doc.type().get(type)) {
     // Stage 1 validates UTF-8 lazily for some inputs; report it precisely.
     if (!simdjson::validate_utf8(line.data(), line.size())) return "invalid_utf8";
-    return "invalid_json";
+    return invalid_json();
   }
   if (type != od::json_type::object) {
     // Rare: check the whole value with the DOM parser so that "not json" is
@@ -80,10 +112,11 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
     simdjson::dom::element element;
     auto dom_error = impl_->dom.parse(buf, line.size(), false).get(element);
     if (dom_error == simdjson::UTF8_ERROR) return "invalid_utf8";
+    if (dom_error == simdjson::DEPTH_ERROR) return "too_deep";
     return dom_error ? "invalid_json" : "not_an_object";
   }
   od::object object;
-  if (doc.get_object().get(object)) return "invalid_json";
+  if (doc.get_object().get(object)) return invalid_json();
 
   *out = EventView();
   uint32_t seen = 0;
@@ -101,36 +134,36 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
 
   for (auto field_result : object) {
     od::field field;
-    if (std::move(field_result).get(field)) return "invalid_json";
+    if (std::move(field_result).get(field)) return invalid_json();
     std::string_view key;
-    if (field.unescaped_key().get(key)) return "invalid_json";
+    if (field.unescaped_key().get(key)) return invalid_json();
     const Field id = Lookup(key);
     od::value value = field.value();
     if (id == kOther) {
-      if (!WalkJson(value, 1)) return "invalid_json";
+      if (!WalkJson(value, 1)) return invalid_json();
       continue;
     }
     const std::string_view name = kFieldNames[id];
     const uint32_t bit = 1u << id;
     if (seen & bit) {
       note("duplicate_field:", name);
-      if (!WalkJson(value, 1)) return "invalid_json";
+      if (!WalkJson(value, 1)) return invalid_json();
       continue;
     }
     seen |= bit;
     od::json_type vt;
-    if (value.type().get(vt)) return "invalid_json";
+    if (value.type().get(vt)) return invalid_json();
 
     switch (id) {
       case kEventId:
       case kEventType: {
         if (vt != od::json_type::string) {
           note("bad_type:", name);
-          if (!WalkJson(value, 1)) return "invalid_json";
+          if (!WalkJson(value, 1)) return invalid_json();
           break;
         }
         std::string_view s;
-        if (value.get_string().get(s)) return "invalid_json";
+        if (value.get_string().get(s)) return invalid_json();
         if (s.empty()) note("empty_field:", name);
         (id == kEventId ? out->event_id : out->event_type) = s;
         break;
@@ -138,14 +171,14 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
       case kSchemaVersionField: {
         if (vt != od::json_type::number) {
           note("bad_type:", name);
-          if (!WalkJson(value, 1)) return "invalid_json";
+          if (!WalkJson(value, 1)) return invalid_json();
           break;
         }
         od::number number;
         auto number_error = value.get_number().get(number);
         if (number_error) {
           // Well-formed but out of range (simdjson 3.0 has no big integers) is a type problem.
-          if (!IsJsonNumber(value.raw_json_token())) return "invalid_json";
+          if (!IsJsonNumber(value.raw_json_token())) return invalid_json();
           note("bad_type:", name);
           break;
         }
@@ -161,11 +194,11 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
       case kIngestTime: {
         if (vt != od::json_type::string) {
           note("bad_type:", name);
-          if (!WalkJson(value, 1)) return "invalid_json";
+          if (!WalkJson(value, 1)) return invalid_json();
           break;
         }
         std::string_view s;
-        if (value.get_string().get(s)) return "invalid_json";
+        if (value.get_string().get(s)) return invalid_json();
         Result<int64_t> t = ParseTimestamp(s);
         if (!t.ok()) {
           note("bad_time:", name);
@@ -177,15 +210,15 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
       case kPayload: {
         if (vt != od::json_type::object) {
           note("bad_type:", name);
-          if (!WalkJson(value, 1)) return "invalid_json";
+          if (!WalkJson(value, 1)) return invalid_json();
           break;
         }
         const char* start = value.raw_json_token().data();
-        if (!WalkJson(value, 1)) return "invalid_json";
+        if (!WalkJson(value, 1)) return invalid_json();
         // The walk consumed the closing '}': the next token (',' or the outer '}')
         // follows the payload, possibly after whitespace.
         const char* next;
-        if (doc.current_location().get(next)) return "invalid_json";
+        if (doc.current_location().get(next)) return invalid_json();
         const char* end = next;
         while (end > start && IsJsonSpace(end[-1])) --end;
         out->payload = std::string_view(line.data() + (start - buf), static_cast<size_t>(end - start));
@@ -196,16 +229,16 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
         std::optional<std::string_view>* slot = id == kChecksum ? &out->checksum : optionals[id - kTenantId];
         if (vt == od::json_type::null) {
           bool is_null = false;
-          if (value.is_null().get(is_null) || !is_null) return "invalid_json";
+          if (value.is_null().get(is_null) || !is_null) return invalid_json();
           break;
         }
         if (vt != od::json_type::string) {
           note("bad_type:", name);
-          if (!WalkJson(value, 1)) return "invalid_json";
+          if (!WalkJson(value, 1)) return invalid_json();
           break;
         }
         std::string_view s;
-        if (value.get_string().get(s)) return "invalid_json";
+        if (value.get_string().get(s)) return invalid_json();
         *slot = s;
         break;
       }
@@ -213,7 +246,7 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
   }
   // Anything after the object (a second value, stray characters) makes the line invalid.
   const char* trailing;
-  if (!doc.current_location().get(trailing)) return "invalid_json";
+  if (!doc.current_location().get(trailing)) return invalid_json();
 
   if (problem) return problem;
   for (Field f : {kEventId, kEventType, kEventTime, kIngestTime, kPayload}) {

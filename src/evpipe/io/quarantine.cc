@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "evpipe/core/text.h"
+#include "evpipe/io/date_partition.h"
 #include "evpipe/io/file_system.h"
 
 namespace evpipe::io {
@@ -52,9 +53,8 @@ void AppendQuarantineLine(std::string_view original, std::string_view reason, st
 
 std::string QuarantineDir(std::string_view root, std::string_view topic, std::string_view stage,
                           std::string_view ingest_date) {
-  std::string date_part = "ingest_date=";
-  date_part += ingest_date.empty() ? std::string_view("unknown") : ingest_date;
-  return JoinPath(JoinPath(JoinPath(root, topic), stage), date_part);
+  return JoinPath(JoinPath(JoinPath(root, topic), stage),
+                  DatePartitionName(ingest_date.empty() ? std::string_view("unknown") : ingest_date));
 }
 
 }  // namespace evpipe::io

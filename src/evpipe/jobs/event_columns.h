@@ -17,23 +17,26 @@ struct EventColumn {
   std::string_view name;
   ColumnType type;
   bool required;
+  // The Iceberg field id: Parquet SchemaElement.field_id and the table schema's
+  // id (docs/formats/iceberg.md). Never reused or renumbered once published.
+  int field_id;
 };
 
 // In file order. The indexes below name them.
 inline constexpr std::array<EventColumn, 13> kEventColumns = {{
-    {"event_id", ColumnType::kString, true},
-    {"event_type", ColumnType::kString, true},
-    {"schema_version", ColumnType::kInt32, true},
-    {"event_time", ColumnType::kTimestampMicros, true},
-    {"ingest_time", ColumnType::kTimestampMicros, true},
-    {"tenant_id", ColumnType::kString, false},
-    {"user_id", ColumnType::kString, false},
-    {"session_id", ColumnType::kString, false},
-    {"source_system", ColumnType::kString, false},
-    {"environment", ColumnType::kString, false},
-    {"record_source", ColumnType::kString, false},
-    {"payload", ColumnType::kString, true},
-    {"checksum", ColumnType::kString, false},
+    {"event_id", ColumnType::kString, true, 1},
+    {"event_type", ColumnType::kString, true, 2},
+    {"schema_version", ColumnType::kInt32, true, 3},
+    {"event_time", ColumnType::kTimestampMicros, true, 4},
+    {"ingest_time", ColumnType::kTimestampMicros, true, 5},
+    {"tenant_id", ColumnType::kString, false, 6},
+    {"user_id", ColumnType::kString, false, 7},
+    {"session_id", ColumnType::kString, false, 8},
+    {"source_system", ColumnType::kString, false, 9},
+    {"environment", ColumnType::kString, false, 10},
+    {"record_source", ColumnType::kString, false, 11},
+    {"payload", ColumnType::kString, true, 12},
+    {"checksum", ColumnType::kString, false, 13},
 }};
 
 enum EventColumnIndex : int {
@@ -52,7 +55,9 @@ enum EventColumnIndex : int {
   kColChecksum,
 };
 
-// The partition column that the DDL adds (it lives in the path, not in the files).
+// The partition column (type date) that the DDL and the Iceberg table add: it
+// lives in the path and the Iceberg manifests, not in the files.
 inline constexpr std::string_view kPartitionColumn = "ingest_date";
+inline constexpr int kPartitionColumnFieldId = 14;
 
 }  // namespace evpipe::jobs

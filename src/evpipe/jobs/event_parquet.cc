@@ -23,6 +23,7 @@ parquet::Schema EventParquetSchema() {
         schema.columns.push_back(parquet::Column::TimestampMicros(std::move(name), rep));
         break;
     }
+    schema.columns.back().field_id = c.field_id;
   }
   schema.root_name = "event";
   return schema;
@@ -63,11 +64,7 @@ void EventBatch::Add(const event::EventView& e) {
   AddOptional(6, e.checksum);
 }
 
-Status EventBatch::WriteTo(parquet::FileWriter* writer) { return WriteToWriter(writer); }
-Status EventBatch::WriteTo(ParallelFileWriter* writer) { return WriteToWriter(writer); }
-
-template <typename Writer>
-Status EventBatch::WriteToWriter(Writer* writer) {
+Status EventBatch::WriteTo(parquet::FileWriter* writer) {
   if (size() == 0) return Status::Ok();
   auto opt = [this](int slot) {
     // An empty nulls span tells the writer that no row is null (cheaper).

@@ -9,7 +9,6 @@
 
 #include "evpipe/core/status.h"
 #include "evpipe/event/event.h"
-#include "evpipe/jobs/parallel_file_writer.h"
 #include "evpipe/parquet/file_writer.h"
 #include "evpipe/parquet/schema.h"
 
@@ -29,13 +28,10 @@ class EventBatch {
   size_t size() const { return event_time_.size(); }
   // One WriteBatch call with every added row, then empties the batch.
   Status WriteTo(parquet::FileWriter* writer);
-  Status WriteTo(ParallelFileWriter* writer);
   void Clear();
 
  private:
   void AddOptional(int slot, const std::optional<std::string_view>& v);
-  template <typename Writer>
-  Status WriteToWriter(Writer* writer);
 
   std::vector<std::string_view> event_id_, event_type_, payload_;
   std::vector<int32_t> schema_version_;

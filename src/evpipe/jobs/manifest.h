@@ -1,5 +1,6 @@
-// The per-date manifest: what a conversion read and wrote, kept beside the
-// Parquet files (docs/formats/raw_to_parquet.md, "Manifest").
+// The per-date job manifest: what a conversion read and wrote, kept in
+// <parquet_dir>/<topic>/_evpipe/ (JobManifestPath in raw_to_parquet.h;
+// docs/formats/raw_to_parquet.md, "Manifest").
 #pragma once
 
 #include <cstdint>
@@ -10,10 +11,6 @@
 #include "evpipe/core/status.h"
 
 namespace evpipe::jobs {
-
-// The file name inside the date directory ("_" so that Spark, Hive and Iceberg
-// listings skip it).
-inline constexpr std::string_view kManifestName = "_evpipe_manifest.json";
 
 struct ManifestInput {
   std::string file;  // name inside the raw date directory

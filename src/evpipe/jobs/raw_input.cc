@@ -10,57 +10,19 @@
 #include <cerrno>
 #include <utility>
 
+#include "evpipe/event/event.h"
+#include "evpipe/io/date_partition.h"
+
 namespace evpipe::jobs {
 namespace {
 
-constexpr std::string_view kDatePrefix = "ingest_date=";
 constexpr std::string_view kRawSuffix = ".ndjson";
-
-int Digits(std::string_view s, size_t pos, size_t n) {
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return -1;
-    v = v * 10 + (s[i] - '0');
-  }
-  return v;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 
 }  // namespace
 
-bool IsValidDate(std::string_view date) {
-  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return false;
-  const int y = Digits(date, 0, 4);
-  const int m = Digits(date, 5, 2);
-  const int d = Digits(date, 8, 2);
-  if (y < 0 || m < 1 || m > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  const int max_day = m == 2 && leap ? 29 : kDays[m - 1];
-  return d <= max_day;
-}
-
-void DateBoundsMicros(std::string_view date, int64_t* begin_us, int64_t* end_us) {
-  const int64_t days = DaysFromCivil(Digits(date, 0, 4), static_cast<unsigned>(Digits(date, 5, 2)),
-                                     static_cast<unsigned>(Digits(date, 8, 2)));
-  constexpr int64_t kDayUs = 86400LL * 1000000LL;
-  *begin_us = days * kDayUs;
-  *end_us = *begin_us + kDayUs - 1;
-}
-
-std::string DatePartitionDir(std::string_view root, std::string_view topic, std::string_view date) {
-  std::string part(kDatePrefix);
-  part += date;
-  return io::JoinPath(io::JoinPath(root, topic), part);
+uint64_t RawDataStart(std::string_view data) {
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  return data.starts_with(kUtf8Bom) ? kUtf8Bom.size() : 0;
 }
 
 Result<std::vector<RawFile>> ListRawFiles(io::FileSystem& fs, const std::string& date_dir) {
@@ -88,9 +50,8 @@ Result<std::vector<std::string>> ListRawDates(io::FileSystem& fs, std::string_vi
   EVPIPE_ASSIGN_OR_RETURN(std::vector<io::DirEntry> entries, fs.ListDir(topic_dir));
   std::vector<std::string> out;
   for (const io::DirEntry& e : entries) {
-    if (!e.is_dir || e.name.rfind(kDatePrefix, 0) != 0) continue;
-    std::string date = e.name.substr(kDatePrefix.size());
-    if (IsValidDate(date)) out.push_back(std::move(date));
+    std::optional<std::string_view> date = io::DateOfPartitionName(e.name);
+    if (e.is_dir && date && event::ParseDate(*date).ok()) out.emplace_back(*date);
   }
   std::sort(out.begin(), out.end());
   return out;

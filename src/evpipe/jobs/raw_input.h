@@ -8,17 +8,17 @@
 #include <vector>
 
 #include "evpipe/core/status.h"
+#include "evpipe/io/date_partition.h"
 #include "evpipe/io/file_system.h"
 
 namespace evpipe::jobs {
 
-// True for a real calendar date written YYYY-MM-DD.
-bool IsValidDate(std::string_view date);
-// [first, last] microseconds since the epoch of a valid date, UTC.
-void DateBoundsMicros(std::string_view date, int64_t* begin_us, int64_t* end_us);
+// Dates are checked with event::ParseDate (the one calendar); folders are named
+// by io::DatePartitionDir (the one path rule).
 
-// "<root>/<topic>/ingest_date=<date>".
-std::string DatePartitionDir(std::string_view root, std::string_view topic, std::string_view date);
+// Where the lines of a raw file start: after a UTF-8 byte order mark at its
+// very beginning (an editor's export), so that the first event is kept.
+uint64_t RawDataStart(std::string_view data);
 
 struct RawFile {
   std::string name;  // e.g. "part-00000.ndjson"

@@ -8,38 +8,10 @@
 namespace evpipe::jobs {
 namespace {
 
-TEST(RawInputTest, ValidDates) {
-  EXPECT_TRUE(IsValidDate("2026-02-05"));
-  EXPECT_TRUE(IsValidDate("2024-02-29"));
-  EXPECT_TRUE(IsValidDate("2000-02-29"));
-  EXPECT_FALSE(IsValidDate("1900-02-29"));
-  EXPECT_FALSE(IsValidDate("2026-02-29"));
-  EXPECT_FALSE(IsValidDate("2026-13-01"));
-  EXPECT_FALSE(IsValidDate("2026-00-10"));
-  EXPECT_FALSE(IsValidDate("2026-04-31"));
-  EXPECT_FALSE(IsValidDate("2026-4-1"));
-  EXPECT_FALSE(IsValidDate("20260205"));
-  EXPECT_FALSE(IsValidDate("2026-02-05x"));
-  EXPECT_FALSE(IsValidDate("2026/02/05"));
-  EXPECT_FALSE(IsValidDate(""));
-  EXPECT_FALSE(IsValidDate("../../etc"));
-}
-
-TEST(RawInputTest, DateBounds) {
-  int64_t b = 0, e = 0;
-  DateBoundsMicros("1970-01-01", &b, &e);
-  EXPECT_EQ(b, 0);
-  EXPECT_EQ(e, 86400LL * 1000000 - 1);
-  DateBoundsMicros("2026-02-05", &b, &e);
-  EXPECT_EQ(b, 1770249600LL * 1000000);  // date -u -d 2026-02-05 +%s
-  DateBoundsMicros("1969-12-31", &b, &e);
-  EXPECT_EQ(b, -86400LL * 1000000);
-}
-
 TEST(RawInputTest, ListsOnlyCompleteRawFilesSortedByName) {
   testing::TempDir tmp;
   io::FileSystem& fs = io::FileSystem::Default();
-  const std::string dir = DatePartitionDir(tmp.path(), "events", "2026-02-05");
+  const std::string dir = io::DatePartitionDir(tmp.path(), "events", "2026-02-05");
   ASSERT_TRUE(fs.CreateDirs(io::JoinPath(dir, "sub.ndjson")).ok());
   for (const char* name : {"part-2.ndjson", "part-10.ndjson", ".part-3.ndjson.tmp", ".part-4.ndjson", "notes.txt",
                            "part-1.ndjson"}) {
@@ -58,8 +30,8 @@ TEST(RawInputTest, ListsOnlyCompleteRawFilesSortedByName) {
 TEST(RawInputTest, ListsDates) {
   testing::TempDir tmp;
   io::FileSystem& fs = io::FileSystem::Default();
-  ASSERT_TRUE(fs.CreateDirs(DatePartitionDir(tmp.path(), "events", "2026-02-06")).ok());
-  ASSERT_TRUE(fs.CreateDirs(DatePartitionDir(tmp.path(), "events", "2026-02-05")).ok());
+  ASSERT_TRUE(fs.CreateDirs(io::DatePartitionDir(tmp.path(), "events", "2026-02-06")).ok());
+  ASSERT_TRUE(fs.CreateDirs(io::DatePartitionDir(tmp.path(), "events", "2026-02-05")).ok());
   ASSERT_TRUE(fs.CreateDirs(io::JoinPath(tmp.path(), "events/ingest_date=unknown")).ok());
   ASSERT_TRUE(fs.CreateDirs(io::JoinPath(tmp.path(), "events/.ingest_date=2026-02-07.new")).ok());
   auto dates = ListRawDates(fs, tmp.path(), "events");

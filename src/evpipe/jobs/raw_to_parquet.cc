@@ -17,10 +17,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <numeric>
 #include <optional>
+#include <random>
 #include <thread>
 #include <utility>
 
@@ -30,11 +33,13 @@
 #include "evpipe/core/progress.h"
 #include "evpipe/core/text.h"
 #include "evpipe/event/event.h"
+#include "evpipe/io/date_partition.h"
 #include "evpipe/io/quarantine.h"
+#include "evpipe/iceberg/kill_point.h"
 #include "evpipe/jobs/date_swap.h"
 #include "evpipe/jobs/event_columns.h"
 #include "evpipe/jobs/event_parquet.h"
-#include "evpipe/jobs/parallel_file_writer.h"
+#include "evpipe/jobs/event_table.h"
 #include "evpipe/jobs/raw_input.h"
 #include "evpipe/parquet/file_writer.h"
 
@@ -194,7 +199,7 @@ std::vector<std::unique_ptr<Chunk>> SplitIntoChunks(const std::vector<MappedFile
   std::vector<std::unique_ptr<Chunk>> out;
   for (uint32_t f = 0; f < maps.size(); ++f) {
     const std::string_view data = maps[f].data();
-    uint64_t begin = 0;
+    uint64_t begin = RawDataStart(data);
     while (begin < data.size()) {
       uint64_t end = std::min<uint64_t>(data.size(), begin + target);
       if (end < data.size()) {
@@ -327,7 +332,9 @@ uint64_t HashId(std::string_view s) {
   return Mix(h);
 }
 
-std::string PartName(int64_t index) { return fmt::format("part-{:05d}.parquet", index); }
+std::string PartName(int64_t index, std::string_view run_id) {
+  return fmt::format("part-{:05d}-{}.parquet", index, run_id);
+}
 
 Status WriteSmallFile(io::FileSystem& fs, const std::string& path, std::string_view data) {
   EVPIPE_ASSIGN_OR_RETURN(auto file, fs.NewWritableFile(path));
@@ -342,26 +349,41 @@ int ResolveThreads(int threads) {
   return hw == 0 ? 2 : static_cast<int>(hw);
 }
 
+// A date built aside and not yet published: its Parquet files in the staging
+// dir of `parquet`, its quarantine file in that of `quarantine` (null: nothing
+// rejected, the date's quarantine folder goes).
+struct PendingDate {
+  std::string date;
+  DateReport report;
+  Manifest manifest;
+  std::unique_ptr<DateSwap> parquet;
+  std::unique_ptr<DateSwap> quarantine;
+};
+
 // The work of one date, once its input is listed and mapped.
 class DateJob {
  public:
-  DateJob(io::FileSystem& fs, const Options& options, std::string date, std::vector<RawFile> files)
-      : fs_(fs), options_(options), date_(std::move(date)), files_(std::move(files)) {}
+  DateJob(io::FileSystem& fs, const Options& options, std::string date, std::vector<RawFile> files,
+          std::string_view run_id)
+      : fs_(fs), options_(options), date_(std::move(date)), files_(std::move(files)), run_id_(run_id) {}
 
-  Result<DateReport> Run();
+  // Builds the date aside (Parquet and quarantine in their staging dirs);
+  // PublishRun() swaps it in.
+  Result<PendingDate> Build();
 
  private:
   Status MapInputs();
   void Deduplicate();
   void SortRows();
   Status WriteParquet(const std::string& dir);
-  Status WriteQuarantine();
+  Result<std::unique_ptr<DateSwap>> StageQuarantine();
   std::string_view EventIdOf(const RowRef& r) const { return chunks_[r.chunk]->arena.EventId(r.block, r.block_off); }
 
   io::FileSystem& fs_;
   const Options& options_;
   std::string date_;
   std::vector<RawFile> files_;
+  std::string_view run_id_;
   std::vector<MappedFile> maps_;
   std::vector<std::unique_ptr<Chunk>> chunks_;
   std::vector<RowRef> rows_;  // valid rows, then the kept ones in output order
@@ -435,6 +457,8 @@ Status DateJob::WriteParquet(const std::string& dir) {
   std::vector<double> weights;
   for (const EventColumn& c : kEventColumns) weights.push_back(c.type == ColumnType::kString ? 1.0 : 0.3);
   weights[kColPayload] = 6.0;
+  wopt.encode_threads = ResolveThreads(options_.threads);
+  wopt.column_weights = std::move(weights);
   EventBatch batch(kBatchRows);
   std::unique_ptr<Progress> progress;
   if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} writing", date_), static_cast<uint64_t>(total));
@@ -446,9 +470,8 @@ Status DateJob::WriteParquet(const std::string& dir) {
   const uint64_t release_every = kReleaseWhileWritingBytes;
   for (int64_t first = 0, part = 0; first < total; first += per_file, ++part) {
     const int64_t last = std::min(total, first + per_file);
-    const std::string name = PartName(part);
-    EVPIPE_ASSIGN_OR_RETURN(auto writer, ParallelFileWriter::Open(fs_, io::JoinPath(dir, name), schema, wopt,
-                                                                  ResolveThreads(options_.threads), weights));
+    const std::string name = PartName(part, run_id_);
+    EVPIPE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(fs_, io::JoinPath(dir, name), schema, wopt));
     for (int64_t i = first; i < last; ++i) {
       const RowRef& r = rows_[static_cast<size_t>(i)];
       const char* line = maps_[r.file].data().data() + r.line_off;
@@ -495,13 +518,15 @@ Status DateJob::WriteParquet(const std::string& dir) {
   return Status::Ok();
 }
 
-Status DateJob::WriteQuarantine() {
-  DateSwap swap(fs_, io::QuarantineDir(options_.quarantine_dir, options_.topic, kQuarantineStage, date_));
+// The date's quarantine file in a staging dir, or null when nothing was
+// rejected (publishing then removes the date's quarantine folder).
+Result<std::unique_ptr<DateSwap>> DateJob::StageQuarantine() {
+  auto swap = std::make_unique<DateSwap>(fs_, io::QuarantineDir(options_.quarantine_dir, options_.topic, kQuarantineStage, date_));
   if (bad_.empty()) {
-    swap.Abandon();  // a crashed run's leftover
-    return swap.RemoveFinal();
+    swap->Abandon();  // a crashed run's leftover
+    return std::unique_ptr<DateSwap>();
   }
-  EVPIPE_RETURN_IF_ERROR(swap.Prepare());
+  EVPIPE_RETURN_IF_ERROR(swap->Prepare());
   std::string text;
   const int64_t now = NowMicros();
   for (const BadLine& b : bad_) {
@@ -511,13 +536,15 @@ Status DateJob::WriteQuarantine() {
     const std::string_view original(maps_[b.file].data().data() + b.line_off, b.line_len);
     io::AppendQuarantineLine(original, b.reason, kQuarantineStage, date_, source, now, &text);
   }
-  Status s = WriteSmallFile(fs_, io::JoinPath(swap.staging_dir(), "part-00000.ndjson"), text);
-  if (s.ok()) s = swap.Commit();
-  if (!s.ok()) swap.Abandon();
-  return s;
+  Status s = WriteSmallFile(fs_, io::JoinPath(swap->staging_dir(), "part-00000.ndjson"), text);
+  if (!s.ok()) {
+    swap->Abandon();
+    return s;
+  }
+  return swap;
 }
 
-Result<DateReport> DateJob::Run() {
+Result<PendingDate> DateJob::Build() {
   const int64_t start_us = MonotonicMicros();
   report_.date = date_;
   EVPIPE_RETURN_IF_ERROR(MapInputs());
@@ -528,7 +555,8 @@ Result<DateReport> DateJob::Run() {
   chunks_ = SplitIntoChunks(maps_, target);
   ParseContext ctx;
   ctx.maps = &maps_;
-  DateBoundsMicros(date_, &ctx.day_begin_us, &ctx.day_end_us);
+  EVPIPE_ASSIGN_OR_RETURN(ctx.day_begin_us, event::ParseDate(date_));
+  ctx.day_end_us = ctx.day_begin_us + 86'400'000'000LL - 1;  // the date's last microsecond
   {
     std::unique_ptr<Progress> progress;
     if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} reading", date_), report_.input_bytes);
@@ -568,19 +596,29 @@ Result<DateReport> DateJob::Run() {
   manifest_.quarantined = report_.quarantined;
   manifest_.rows_out = report_.rows_out;
 
-  // 4. Write the date aside, then swap quarantine and Parquet in.
-  DateSwap swap(fs_, DatePartitionDir(options_.parquet_dir, options_.topic, date_));
-  EVPIPE_RETURN_IF_ERROR(swap.Prepare());
-  Status s = WriteParquet(swap.staging_dir());
-  if (s.ok()) s = WriteSmallFile(fs_, io::JoinPath(swap.staging_dir(), std::string(kManifestName)), ManifestToJson(manifest_));
-  if (s.ok()) s = WriteQuarantine();
-  if (s.ok()) s = swap.Commit();
+  // 4. Write the date aside; PublishRun() swaps quarantine and Parquet in.
+  PendingDate out;
+  out.date = date_;
+  out.parquet = std::make_unique<DateSwap>(fs_, io::DatePartitionDir(options_.parquet_dir, options_.topic, date_));
+  EVPIPE_RETURN_IF_ERROR(out.parquet->Prepare().WithContext("date=" + date_));
+  Status s = WriteParquet(out.parquet->staging_dir());
+  if (s.ok()) {
+    auto q = StageQuarantine();
+    if (q.ok()) {
+      out.quarantine = std::move(*q);
+    } else {
+      s = q.status();
+    }
+  }
   if (!s.ok()) {
-    swap.Abandon();
+    out.parquet->Abandon();
     return s.WithContext("date=" + date_);
   }
+  iceberg::KillPoint("date built");
   report_.seconds = static_cast<double>(MonotonicMicros() - start_us) / 1e6;
-  return report_;
+  out.report = report_;
+  out.manifest = std::move(manifest_);
+  return out;
 }
 
 bool SameInputs(const Manifest& m, const Options& options, std::string_view date, const std::vector<RawFile>& files) {
@@ -596,16 +634,95 @@ bool SameInputs(const Manifest& m, const Options& options, std::string_view date
 
 Result<std::vector<RawFile>> ListDateInput(io::FileSystem& fs, const Options& options, std::string_view date) {
   EVPIPE_RETURN_IF_ERROR(CheckDate(fs, options, date));
-  return ListRawFiles(fs, DatePartitionDir(options.raw_dir, options.topic, date));
+  return ListRawFiles(fs, io::DatePartitionDir(options.raw_dir, options.topic, date));
+}
+
+// The .parquet names in a published date directory, sorted (empty when none).
+std::vector<std::string> PublishedFiles(io::FileSystem& fs, const Options& options, std::string_view date) {
+  std::vector<std::string> out;
+  auto entries = fs.ListDir(io::DatePartitionDir(options.parquet_dir, options.topic, date));
+  if (!entries.ok()) return out;
+  for (const io::DirEntry& e : *entries) {
+    if (!e.is_dir && e.name.size() > 8 && e.name.compare(e.name.size() - 8, 8, ".parquet") == 0) out.push_back(e.name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> OutputNames(const Manifest& m) {
+  std::vector<std::string> out;
+  for (const ManifestOutput& o : m.outputs) out.push_back(o.file);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+DateReport SkippedReport(std::string_view date, const std::vector<RawFile>& files, const Manifest& m) {
+  DateReport r;
+  r.date = std::string(date);
+  r.skipped = true;
+  r.input_files = static_cast<int64_t>(files.size());
+  for (const RawFile& f : files) r.input_bytes += f.size;
+  r.rows_in = m.rows_in;
+  r.duplicates_removed = m.duplicates_removed;
+  r.quarantined = m.quarantined;
+  r.rows_out = m.rows_out;
+  r.output_files = static_cast<int64_t>(m.outputs.size());
+  for (const ManifestOutput& o : m.outputs) r.output_bytes += o.size;
+  return r;
+}
+
+// Swaps every built date in, in the order that keeps each view whole: the
+// table commit first (its files are hard links under data/, so the Hive
+// directories do not move under it), then per date the quarantine folder, the
+// Parquet directory and the job manifest, then the table's replaced files go.
+Status PublishRun(io::FileSystem& fs, const Options& options, std::vector<PendingDate>& built, TableSession* table,
+                  std::string_view run_id) {
+  if (table != nullptr) {
+    std::map<std::string, std::vector<TableSession::NewFile>> dates;
+    for (const PendingDate& p : built) {
+      std::vector<TableSession::NewFile>& files = dates[p.date];
+      for (const ManifestOutput& o : p.manifest.outputs) {
+        files.push_back({io::JoinPath(p.parquet->staging_dir(), o.file), o.file, o.rows, o.size});
+      }
+    }
+    EVPIPE_RETURN_IF_ERROR(table->Commit(dates, run_id));
+  }
+  if (!built.empty()) {
+    EVPIPE_RETURN_IF_ERROR(fs.CreateDirs(io::DirName(JobManifestPath(options, built[0].date))));
+  }
+  for (PendingDate& p : built) {
+    Status s;
+    if (p.quarantine) {
+      s = p.quarantine->Commit();
+    } else {
+      DateSwap q(fs, io::QuarantineDir(options.quarantine_dir, options.topic, kQuarantineStage, p.date));
+      s = q.RemoveFinal();
+    }
+    iceberg::KillPoint("quarantine swapped");
+    if (s.ok()) s = p.parquet->Commit();
+    iceberg::KillPoint("date swapped");
+    if (s.ok()) s = io::WriteFileAtomically(fs, JobManifestPath(options, p.date), ManifestToJson(p.manifest));
+    iceberg::KillPoint("job manifest written");
+    if (!s.ok()) return s.WithContext("date=" + p.date);
+  }
+  if (table != nullptr) EVPIPE_RETURN_IF_ERROR(table->RemoveReplaced());
+  return Status::Ok();
+}
+
+void AbandonAll(std::vector<PendingDate>& built) {
+  for (PendingDate& p : built) {
+    p.parquet->Abandon();
+    if (p.quarantine) p.quarantine->Abandon();
+  }
 }
 
 }  // namespace
 
 Status CheckDate(io::FileSystem& fs, const Options& options, std::string_view date) {
-  if (!IsValidDate(date)) {
+  if (!event::ParseDate(date).ok()) {
     return Status::InvalidArgument(fmt::format("bad date '{}': expected YYYY-MM-DD, a real calendar date", date));
   }
-  const std::string dir = DatePartitionDir(options.raw_dir, options.topic, date);
+  const std::string dir = io::DatePartitionDir(options.raw_dir, options.topic, date);
   if (!fs.Exists(dir)) {
     return Status::NotFound(fmt::format("no raw partition for date {}: {} does not exist", date, dir));
   }
@@ -633,10 +750,98 @@ std::string DateReport::ToJson() const {
       output_files, output_bytes, seconds, rate);
 }
 
+std::string JobManifestPath(const Options& options, std::string_view date) {
+  return io::JoinPath(io::JoinPath(io::JoinPath(options.parquet_dir, options.topic), kJobManifestDir),
+                      "ingest_date=" + std::string(date) + ".json");
+}
+
+std::string NewRunId() {
+  const int64_t now = NowMicros();
+  const std::time_t secs = static_cast<std::time_t>(now / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  std::random_device rd;
+  return fmt::format("{}-{:08x}", stamp, rd());
+}
+
+RunReport RunConversion(io::FileSystem& fs, const Options& options, const std::vector<std::string>& dates,
+                        bool only_changed) {
+  RunReport run;
+  const std::string run_id = options.run_id.empty() ? NewRunId() : options.run_id;
+  std::optional<TableSession> table;
+  Status s = fs.CreateDirs(io::JoinPath(options.parquet_dir, options.topic));
+  if (s.ok() && options.iceberg) {
+    auto opened = TableSession::Open(fs, options.parquet_dir, options.topic, options.iceberg_catalog);
+    if (opened.ok()) {
+      table.emplace(std::move(*opened));
+    } else {
+      s = opened.status();
+    }
+  }
+  if (!s.ok()) {
+    run.status = s;
+    return run;
+  }
+  std::vector<PendingDate> built;
+  for (const std::string& date : dates) {
+    DateOutcome outcome;
+    outcome.date = date;
+    auto files = ListDateInput(fs, options, date);
+    if (!files.ok()) {
+      outcome.status = files.status();
+      run.dates.push_back(std::move(outcome));
+      continue;
+    }
+    const std::vector<std::string> published = PublishedFiles(fs, options, date);
+    if (only_changed) {
+      auto manifest = ReadManifest(fs, options, date);
+      if (manifest.ok() && SameInputs(*manifest, options, date, *files) && OutputNames(*manifest) == published &&
+          (!table || table->FileNames(date) == published)) {
+        outcome.report = SkippedReport(date, *files, *manifest);
+        run.dates.push_back(std::move(outcome));
+        continue;
+      }
+    }
+    uint64_t input_bytes = 0;
+    for (const RawFile& f : *files) input_bytes += f.size;
+    if (input_bytes == 0 && !options.force && (!published.empty() || (table && !table->FileNames(date).empty()))) {
+      outcome.status = Status::AlreadyExists(fmt::format(
+          "date {}: its raw input is empty ({} files, 0 bytes) but it has Parquet output; refusing to replace it "
+          "with nothing (--force does)",
+          date, files->size()));
+      run.dates.push_back(std::move(outcome));
+      continue;
+    }
+    DateJob job(fs, options, date, std::move(*files), run_id);
+    auto pending = job.Build();
+    if (!pending.ok()) {
+      outcome.status = pending.status();
+      run.dates.push_back(std::move(outcome));
+      continue;
+    }
+    outcome.report = pending->report;
+    outcome.built = true;
+    built.push_back(std::move(*pending));
+    run.dates.push_back(std::move(outcome));
+  }
+  s = PublishRun(fs, options, built, table ? &*table : nullptr, run_id);
+  if (!s.ok()) {
+    AbandonAll(built);
+    run.status = s;
+    return run;
+  }
+  if (table && !built.empty()) run.table = table->Describe();
+  return run;
+}
+
 Result<DateReport> ConvertDate(io::FileSystem& fs, const Options& options, std::string_view date) {
-  EVPIPE_ASSIGN_OR_RETURN(std::vector<RawFile> files, ListDateInput(fs, options, date));
-  DateJob job(fs, options, std::string(date), std::move(files));
-  return job.Run();
+  EVPIPE_RETURN_IF_ERROR(CheckDate(fs, options, date));
+  RunReport run = RunConversion(fs, options, {std::string(date)}, false);
+  if (!run.status.ok()) return run.status;
+  if (!run.dates[0].status.ok()) return run.dates[0].status;
+  return run.dates[0].report;
 }
 
 Result<std::vector<std::string>> ListDates(io::FileSystem& fs, const Options& options) {
@@ -649,31 +854,16 @@ Result<std::vector<std::string>> ListDates(io::FileSystem& fs, const Options& op
 }
 
 Result<Manifest> ReadManifest(io::FileSystem& fs, const Options& options, std::string_view date) {
-  const std::string path =
-      io::JoinPath(DatePartitionDir(options.parquet_dir, options.topic, date), std::string(kManifestName));
-  EVPIPE_ASSIGN_OR_RETURN(std::string text, fs.ReadFile(path));
+  EVPIPE_ASSIGN_OR_RETURN(std::string text, fs.ReadFile(JobManifestPath(options, date)));
   return ParseManifest(text);
 }
 
 Result<DateReport> ConvertDateIfChanged(io::FileSystem& fs, const Options& options, std::string_view date) {
-  EVPIPE_ASSIGN_OR_RETURN(std::vector<RawFile> files, ListDateInput(fs, options, date));
-  auto manifest = ReadManifest(fs, options, date);
-  if (manifest.ok() && SameInputs(*manifest, options, date, files)) {
-    DateReport r;
-    r.date = std::string(date);
-    r.skipped = true;
-    r.input_files = static_cast<int64_t>(files.size());
-    for (const RawFile& f : files) r.input_bytes += f.size;
-    r.rows_in = manifest->rows_in;
-    r.duplicates_removed = manifest->duplicates_removed;
-    r.quarantined = manifest->quarantined;
-    r.rows_out = manifest->rows_out;
-    r.output_files = static_cast<int64_t>(manifest->outputs.size());
-    for (const ManifestOutput& o : manifest->outputs) r.output_bytes += o.size;
-    return r;
-  }
-  DateJob job(fs, options, std::string(date), std::move(files));
-  return job.Run();
+  EVPIPE_RETURN_IF_ERROR(CheckDate(fs, options, date));
+  RunReport run = RunConversion(fs, options, {std::string(date)}, true);
+  if (!run.status.ok()) return run.status;
+  if (!run.dates[0].status.ok()) return run.dates[0].status;
+  return run.dates[0].report;
 }
 
 Result<TopicLock> TopicLock::Acquire(io::FileSystem& fs, const Options& options) {

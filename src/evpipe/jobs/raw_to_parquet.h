@@ -33,6 +33,15 @@ struct Options {
   int threads = 0;
   // Draw a progress bar on stderr when it is a terminal.
   bool progress = true;
+  // Commit each run as an Iceberg snapshot of PARQUET_DIR/<topic>
+  // (docs/formats/iceberg.md); false (--no-iceberg): the Parquet files only.
+  bool iceberg = true;
+  // ICEBERG_CATALOG: "sqlite:///path.db" also registers the table there ("" : no catalog).
+  std::string iceberg_catalog;
+  // Replace a date that has output with one built from empty raw input (else refused).
+  bool force = false;
+  // Names this run's files (part-NNNNN-<run_id>.parquet); empty: NewRunId().
+  std::string run_id;
 };
 
 // What one date's conversion did (or, when skipped, what its manifest says).
@@ -55,6 +64,36 @@ struct DateReport {
   std::string ToJson() const;
 };
 
+// The job manifests live in <parquet_dir>/<topic>/_evpipe/ingest_date=D.json,
+// outside the date directories (whose *.parquet globs stay clean).
+inline constexpr std::string_view kJobManifestDir = "_evpipe";
+std::string JobManifestPath(const Options& options, std::string_view date);
+
+// "20261201T101500Z-1a2b3c4d": UTC time and 32 random bits, unique per run.
+std::string NewRunId();
+
+struct DateOutcome {
+  std::string date;
+  Status status;       // not ok: the date failed, its previous output is intact
+  DateReport report;   // when ok
+  bool built = false;  // converted (not skipped)
+};
+struct RunReport {
+  std::vector<DateOutcome> dates;  // in the order asked
+  // Opening the table or publishing failed: what was not swapped in yet keeps
+  // its previous output, and the next run redoes it.
+  Status status;
+  std::string table;   // the table's one-line summary after a commit ("" when none: --no-iceberg, nothing converted)
+};
+
+// One run of the job over `dates` (each must pass CheckDate, else its outcome
+// says why): builds every date aside (skipping, when `only_changed`, a date
+// whose inputs, options and published files match its job manifest and the
+// table), then publishes them together: one Iceberg snapshot for the run, then
+// each date's directory swap (docs/formats/iceberg.md, "Commit").
+RunReport RunConversion(io::FileSystem& fs, const Options& options, const std::vector<std::string>& dates,
+                        bool only_changed);
+
 // Ok when `date` is a real YYYY-MM-DD (else InvalidArgument) with a raw
 // partition (else NotFound); both errors are one line for the user.
 Status CheckDate(io::FileSystem& fs, const Options& options, std::string_view date);
@@ -68,8 +107,9 @@ Result<DateReport> ConvertDate(io::FileSystem& fs, const Options& options, std::
 Result<std::vector<std::string>> ListDates(io::FileSystem& fs, const Options& options);
 
 // Converts `date` unless its manifest shows that the same input files (names
-// and sizes) were converted with the same options; then returns the manifest's
-// counts with skipped = true.
+// and sizes) were converted with the same options into the files that are
+// published (and in the table); then returns the manifest's counts with
+// skipped = true.
 Result<DateReport> ConvertDateIfChanged(io::FileSystem& fs, const Options& options, std::string_view date);
 
 // The manifest of a converted date, NotFound when the date has no output.

@@ -75,6 +75,12 @@ void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
   }
 }
 
+void OnCommit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets,
+              void* opaque) noexcept {
+  auto* state = static_cast<ClientState*>(opaque);
+  if (state->on_commit) state->on_commit(err, offsets);
+}
+
 std::string HowToReach(const std::string& bootstrap) {
   return "is the broker running at " + bootstrap +
          "? Start one with `make up` (or `evpipe up`), or point --bootstrap / KAFKA_BOOTSTRAP at yours";
@@ -89,7 +95,10 @@ Result<std::unique_ptr<Client>> Client::Create(Kind kind, Config config) {
   rd_kafka_conf_set_error_cb(config.raw(), OnError);
   rd_kafka_conf_set_log_cb(config.raw(), OnLog);
   if (kind == Kind::kProducer) rd_kafka_conf_set_dr_msg_cb(config.raw(), OnDelivery);
-  if (kind == Kind::kConsumer) rd_kafka_conf_set_rebalance_cb(config.raw(), OnRebalance);
+  if (kind == Kind::kConsumer) {
+    rd_kafka_conf_set_rebalance_cb(config.raw(), OnRebalance);
+    rd_kafka_conf_set_offset_commit_cb(config.raw(), OnCommit);
+  }
   char errstr[512];
   rd_kafka_conf_t* conf = config.Release();
   rd_kafka_t* rk = rd_kafka_new(kind == Kind::kProducer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf,

@@ -58,6 +58,8 @@ struct ClientState {
   std::string first_delivery_error; // why the first failed record failed
   // Consumers with a group: called (on the polling thread) for each rebalance.
   std::function<void(rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*)> on_rebalance;
+  // Consumers: called (on the polling thread) when a commit is answered.
+  std::function<void(rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*)> on_commit;
 };
 
 // Owns an rd_kafka_t. Producer, Consumer and Admin each hold one. The handle

@@ -2,7 +2,9 @@
 #include "evpipe/kafka/consumer.h"
 
 #include <string_view>
+#include <thread>
 
+#include "evpipe/core/clock.h"
 #include "evpipe/core/logging.h"
 
 namespace evpipe::kafka {
@@ -11,8 +13,10 @@ Result<Config> ConsumerConfig(const std::string& bootstrap, const ConsumeOptions
                               const std::vector<std::string>& properties) {
   Config config;
   EVPIPE_RETURN_IF_ERROR(config.Set("bootstrap.servers", bootstrap).WithContext("--bootstrap"));
-  EVPIPE_RETURN_IF_ERROR(config.Set("client.id", "evpipe-consume"));
+  EVPIPE_RETURN_IF_ERROR(config.Set("client.id", options.client_id));
   EVPIPE_RETURN_IF_ERROR(config.Set("enable.partition.eof", "true"));
+  // Our broker verifies CRCs only on its newest segment (security audit, finding 15).
+  EVPIPE_RETURN_IF_ERROR(config.Set("check.crcs", "true"));
   EVPIPE_RETURN_IF_ERROR(config.Set("allow.auto.create.topics", "false"));
   // Keep a deep local queue so the next fetch is in flight while we write.
   // (8 MiB per-partition fetches measured slower than the 1 MiB default.)
@@ -21,10 +25,11 @@ Result<Config> ConsumerConfig(const std::string& bootstrap, const ConsumeOptions
   bool beginning = options.start_offset == RD_KAFKA_OFFSET_BEGINNING || options.start_offset >= 0 ||
                    options.start_offset <= RD_KAFKA_OFFSET_TAIL_BASE;
   EVPIPE_RETURN_IF_ERROR(config.Set("auto.offset.reset", beginning ? "earliest" : "latest"));
-  if (options.group.empty()) {
+  if (options.group.empty() || options.manual_commit) {
     EVPIPE_RETURN_IF_ERROR(config.Set("enable.auto.commit", "false"));
     EVPIPE_RETURN_IF_ERROR(config.Set("enable.auto.offset.store", "false"));
-  } else {
+  }
+  if (!options.group.empty()) {
     EVPIPE_RETURN_IF_ERROR(config.Set("group.id", options.group).WithContext("--group"));
   }
   EVPIPE_RETURN_IF_ERROR(config.SetProperties(properties));
@@ -69,6 +74,16 @@ Consumer::Consumer(std::unique_ptr<Client> client, ConsumeOptions options)
   client_->state().on_rebalance = [this](rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
     OnRebalance(err, parts);
   };
+  client_->state().on_commit = [this](rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets) {
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR || !hooks_.on_commit || offsets == nullptr) return;
+    std::vector<PartitionOffset> done;
+    for (int i = 0; i < offsets->cnt; ++i) {
+      if (offsets->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR && offsets->elems[i].offset >= 0) {
+        done.push_back({offsets->elems[i].partition, offsets->elems[i].offset});
+      }
+    }
+    hooks_.on_commit(done);
+  };
 }
 
 Consumer::~Consumer() {
@@ -77,9 +92,15 @@ Consumer::~Consumer() {
   if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
 }
 
-Status Consumer::Start(int connect_timeout_ms) {
+Status Consumer::Start(int connect_timeout_ms, int topic_wait_ms) {
   EVPIPE_RETURN_IF_ERROR(client_->WaitForBroker(connect_timeout_ms));
-  EVPIPE_ASSIGN_OR_RETURN(TopicMetadata topic, client_->DescribeTopic(options_.topic, connect_timeout_ms));
+  int64_t topic_deadline = MonotonicMicros() + int64_t{topic_wait_ms} * 1000;
+  Result<TopicMetadata> described = client_->DescribeTopic(options_.topic, connect_timeout_ms);
+  while (!described.ok() && described.status().code() == StatusCode::kNotFound && MonotonicMicros() < topic_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    described = client_->DescribeTopic(options_.topic, connect_timeout_ms);
+  }
+  EVPIPE_ASSIGN_OR_RETURN(TopicMetadata topic, std::move(described));
   rd_kafka_t* rk = client_->handle();
   if (options_.partition >= 0) {
     if (options_.partition >= static_cast<int32_t>(topic.partitions.size())) {
@@ -130,6 +151,14 @@ void Consumer::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_lis
   rd_kafka_t* rk = client_->handle();
   bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (hooks_.on_assign) {
+      std::vector<PartitionOffset> assigned;
+      for (int i = 0; i < partitions->cnt; ++i) assigned.push_back({partitions->elems[i].partition, -1});
+      hooks_.on_assign(assigned);
+      for (int i = 0; i < partitions->cnt && i < static_cast<int>(assigned.size()); ++i) {
+        if (assigned[i].offset >= 0) partitions->elems[i].offset = assigned[i].offset;
+      }
+    }
     for (int i = 0; i < partitions->cnt; ++i) {
       owned_.insert(partitions->elems[i].partition);
       at_end_.erase(partitions->elems[i].partition);
@@ -145,6 +174,11 @@ void Consumer::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_lis
     }
     log::Debug("consume: assigned {} partitions", partitions->cnt);
   } else {
+    if (hooks_.on_revoke && err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+      std::vector<int32_t> revoked;
+      for (int i = 0; i < partitions->cnt; ++i) revoked.push_back(partitions->elems[i].partition);
+      hooks_.on_revoke(revoked);
+    }
     for (int i = 0; i < partitions->cnt; ++i) {
       owned_.erase(partitions->elems[i].partition);
       at_end_.erase(partitions->elems[i].partition);
@@ -179,13 +213,17 @@ Status Consumer::Poll(MessageBatch& batch, size_t max, int timeout_ms) {
   for (ssize_t i = 0; i < n; ++i) {
     rd_kafka_message_t* m = raw[i];
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      at_end_.erase(m->partition);
+      // The last record of a partition in this batch decides whether it is at its end.
+      if (i + 1 == n || raw[i + 1]->partition != m->partition || raw[i + 1]->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        MarkRead(m->partition, m->offset);
+      }
       raw[kept++] = m;
       continue;
     }
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       if (owned_.count(m->partition) != 0) at_end_.insert(m->partition);
-    } else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+    } else if (((m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) &&
+                !options_.retry_topic_errors) ||
                m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
                m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED || m->err == RD_KAFKA_RESP_ERR__FATAL) {
       if (status.ok()) {
@@ -198,6 +236,96 @@ Status Consumer::Poll(MessageBatch& batch, size_t max, int timeout_ms) {
   }
   raw.resize(kept);
   return status;
+}
+
+void Consumer::MarkRead(int32_t partition, int64_t offset) {
+  if (!options_.exit_at_end) return;
+  // The fetcher stores a response's high watermark before it queues the
+  // response's records, so this is at least the end as that fetch saw it.
+  std::optional<int64_t> high = HighWatermark(partition);
+  if (high && offset + 1 >= *high && owned_.count(partition) != 0) {
+    at_end_.insert(partition);
+  } else {
+    at_end_.erase(partition);
+  }
+}
+
+std::optional<int64_t> Consumer::HighWatermark(int32_t partition) {
+  int64_t low = -1, high = -1;
+  if (rd_kafka_get_watermark_offsets(client_->handle(), options_.topic.c_str(), partition, &low, &high) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      high < 0) {
+    return std::nullopt;
+  }
+  return high;
+}
+
+namespace {
+rd_kafka_topic_partition_list_t* ListOf(const std::string& topic, const std::vector<PartitionOffset>& offsets) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+  for (const PartitionOffset& po : offsets) {
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), po.partition)->offset = po.offset;
+  }
+  return list;
+}
+}  // namespace
+
+Status Consumer::Commit(const std::vector<PartitionOffset>& offsets, bool sync) {
+  if (offsets.empty()) return Status::Ok();
+  rd_kafka_topic_partition_list_t* list = ListOf(options_.topic, offsets);
+  rd_kafka_resp_err_t err = rd_kafka_commit(client_->handle(), list, sync ? 0 : 1);
+  if (sync && err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < list->cnt; ++i) {
+      if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        err = list->elems[i].err;
+        break;
+      }
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    return Status::Unavailable("topic=" + options_.topic + ": commit: " + ErrorText(err));
+  }
+  return Status::Ok();
+}
+
+Result<std::map<int32_t, int64_t>> Consumer::Committed(const std::vector<int32_t>& partitions, int timeout_ms) {
+  std::vector<PartitionOffset> asked;
+  for (int32_t p : partitions) asked.push_back({p, RD_KAFKA_OFFSET_INVALID});
+  rd_kafka_topic_partition_list_t* list = ListOf(options_.topic, asked);
+  rd_kafka_resp_err_t err = rd_kafka_committed(client_->handle(), list, timeout_ms);
+  std::map<int32_t, int64_t> out;
+  for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& tp = list->elems[i];
+    out[tp.partition] = tp.err == RD_KAFKA_RESP_ERR_NO_ERROR && tp.offset >= 0 ? tp.offset : -1;
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::Unavailable("topic=" + options_.topic + ": committed offsets: " + ErrorText(err));
+  }
+  return out;
+}
+
+Status Consumer::Seek(int32_t partition, int64_t offset, int timeout_ms) {
+  rd_kafka_topic_partition_list_t* list = ListOf(options_.topic, {{partition, offset}});
+  rd_kafka_error_t* err = rd_kafka_seek_partitions(client_->handle(), list, timeout_ms);
+  Status s;
+  if (err != nullptr) {
+    s = Status::Unavailable("topic=" + options_.topic + " partition=" + std::to_string(partition) + ": seek to " +
+                            std::to_string(offset) + ": " + rd_kafka_error_string(err));
+    rd_kafka_error_destroy(err);
+  } else if (list->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    s = Status::Unavailable("topic=" + options_.topic + " partition=" + std::to_string(partition) + ": seek to " +
+                            std::to_string(offset) + ": " + ErrorText(list->elems[0].err));
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  at_end_.erase(partition);
+  return s;
+}
+
+Status Consumer::Health() {
+  if (client_->state().fatal) return Status::Unavailable("kafka: " + client_->LastError());
+  return Status::Ok();
 }
 
 Status Consumer::Close() {

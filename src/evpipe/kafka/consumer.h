@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <librdkafka/rdkafka.h>
@@ -17,6 +20,10 @@
 #include "evpipe/kafka/record_json.h"
 
 namespace evpipe::kafka {
+
+// Start positions, for callers that do not include librdkafka themselves.
+inline constexpr int64_t kOffsetBeginning = RD_KAFKA_OFFSET_BEGINNING;
+inline constexpr int64_t kOffsetEnd = RD_KAFKA_OFFSET_END;
 
 struct ConsumeOptions {
   std::string topic;
@@ -30,6 +37,31 @@ struct ConsumeOptions {
   // start_offset only decides where a partition without one starts.
   bool explicit_offset = false;
   bool exit_at_end = false;   // report done once every owned partition is read to its end
+  // With a group: offsets are committed only by Commit (no auto commit, no
+  // auto offset store), for consumers that commit after their output is durable.
+  bool manual_commit = false;
+  // A group member that outlives a topic's absence: "unknown topic" is a
+  // warning (the group reassigns when it exists again), not an error.
+  bool retry_topic_errors = false;
+  std::string client_id = "evpipe-consume";
+};
+
+// A partition and an offset (a start position, a commit, a committed offset).
+struct PartitionOffset {
+  int32_t partition = -1;
+  int64_t offset = -1;
+};
+
+// What a group member does when the group hands it partitions or takes them
+// back. Both run on the polling thread, inside Poll or Close.
+struct GroupHooks {
+  // Before fetching starts; may set each offset (-1 leaves the committed
+  // offset, or the reset position, in force).
+  std::function<void(std::vector<PartitionOffset>& assigned)> on_assign;
+  // Before the partitions are given up: the last chance to commit them.
+  std::function<void(const std::vector<int32_t>& revoked)> on_revoke;
+  // A commit the group coordinator acknowledged (the partitions it accepted).
+  std::function<void(const std::vector<PartitionOffset>& committed)> on_commit;
 };
 
 // The consumer settings evpipe uses, then `properties` (-X) on top.
@@ -46,6 +78,12 @@ class MessageBatch {
   void Clear();
   size_t size() const { return messages_.size(); }
   const rd_kafka_message_t& operator[](size_t i) const { return *messages_[i]; }
+  int32_t partition(size_t i) const { return messages_[i]->partition; }
+  int64_t offset(size_t i) const { return messages_[i]->offset; }
+  std::string_view value(size_t i) const {
+    const rd_kafka_message_t* m = messages_[i];
+    return m->payload != nullptr ? std::string_view(static_cast<const char*>(m->payload), m->len) : std::string_view();
+  }
   std::vector<rd_kafka_message_t*>& raw() { return messages_; }
 
  private:
@@ -64,13 +102,30 @@ class Consumer {
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
-  // Waits for the broker, checks the topic (and partition) exist, then assigns or subscribes.
-  Status Start(int connect_timeout_ms);
+  // Group hooks (before Start). Without them partitions are taken and given up as they come.
+  void SetGroupHooks(GroupHooks hooks) { hooks_ = std::move(hooks); }
+  // Waits for the broker, checks the topic (and partition) exist, then assigns
+  // or subscribes. A missing topic is NotFound after `topic_wait_ms` (0: at once).
+  Status Start(int connect_timeout_ms, int topic_wait_ms = 0);
   // Fills `batch` with up to `max` records (errors and end-of-partition
   // events are handled here, not returned). Fails on a permanent error.
   Status Poll(MessageBatch& batch, size_t max, int timeout_ms);
-  // With exit_at_end: every owned partition has been read to its end.
+  // With exit_at_end: every owned partition has been read to its end (the
+  // last record below the high watermark its fetch reported, or an
+  // end-of-partition event), without waiting for another fetch.
   bool AtEnd() const;
+  // The partitions assigned to us now.
+  const std::set<int32_t>& owned() const { return owned_; }
+  // The high watermark of a partition as the newest fetch reported it; nullopt before one.
+  std::optional<int64_t> HighWatermark(int32_t partition);
+  // Commits offsets (manual_commit); sync waits for the coordinator's answer.
+  Status Commit(const std::vector<PartitionOffset>& offsets, bool sync);
+  // The group's committed offsets of `partitions` (-1: none).
+  Result<std::map<int32_t, int64_t>> Committed(const std::vector<int32_t>& partitions, int timeout_ms);
+  // Moves the fetch position of an owned partition.
+  Status Seek(int32_t partition, int64_t offset, int timeout_ms);
+  // A fatal client error (the client cannot continue), or Ok.
+  Status Health();
   // Leaves the group (committing what was read) and stops fetching.
   Status Close();
 
@@ -80,8 +135,11 @@ class Consumer {
  private:
   Consumer(std::unique_ptr<Client> client, ConsumeOptions options);
 
+  void MarkRead(int32_t partition, int64_t offset);
+
   std::unique_ptr<Client> client_;
   ConsumeOptions options_;
+  GroupHooks hooks_;
   rd_kafka_queue_t* queue_ = nullptr;
   rd_kafka_topic_t* rkt_ = nullptr;  // without a group: the simple (per-partition) consumer, like kcat
   std::set<int32_t> owned_;   // partitions assigned to us

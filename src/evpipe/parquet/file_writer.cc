@@ -5,6 +5,7 @@
 #include <bit>
 
 #include "evpipe/core/version.h"
+#include "evpipe/parquet/column_groups_internal.h"
 #include "evpipe/parquet/encoding.h"
 
 namespace evpipe::parquet {
@@ -20,23 +21,38 @@ Result<std::unique_ptr<FileWriter>> FileWriter::Open(io::FileSystem& fs, const s
   if (options.page_size_bytes == 0 || options.page_max_rows == 0 || options.row_group_size_bytes == 0) {
     return Status::InvalidArgument("parquet writer: page and row group sizes must be positive");
   }
-  std::unique_ptr<FileWriter> w(new FileWriter(std::move(schema), std::move(options)));
-  EVPIPE_ASSIGN_OR_RETURN(w->compressor_, Compressor::Make(w->options_.codec, w->options_.zstd_level));
-  if (w->options_.compression_threads < 0 || w->options_.compression_threads > 64) {
+  if (options.compression_threads < 0 || options.compression_threads > 64) {
     return Status::InvalidArgument("parquet writer: compression_threads must be 0..64");
+  }
+  if (options.encode_threads < 1 || options.encode_threads > 64) {
+    return Status::InvalidArgument("parquet writer: encode_threads must be 1..64");
+  }
+  if (options.encode_threads > 1 && options.compression_threads > 0) {
+    return Status::InvalidArgument("parquet writer: use encode_threads or compression_threads, not both");
+  }
+  std::unique_ptr<FileWriter> w(new FileWriter(std::move(schema), std::move(options)));
+  const size_t ncols = w->schema_.columns.size();
+  w->groups_ = std::make_unique<internal::ColumnGroups>(ncols, w->options_.encode_threads, w->options_.column_weights);
+  for (size_t g = 0; g < w->groups_->size(); ++g) {
+    EVPIPE_ASSIGN_OR_RETURN(auto compressor, Compressor::Make(w->options_.codec, w->options_.zstd_level));
+    w->compressors_.push_back(std::move(compressor));
   }
   if (w->options_.compression_threads > 0) {
     EVPIPE_ASSIGN_OR_RETURN(w->pool_, PagePool::Make(w->options_.codec, w->options_.zstd_level,
                                                      w->options_.compression_threads));
   }
-  for (const Column& c : w->schema_.columns) {
-    w->columns_.push_back(std::make_unique<ColumnWriter>(c, w->options_, w->compressor_.get(), w->pool_.get()));
+  for (size_t c = 0; c < ncols; ++c) {
+    w->columns_.push_back(std::make_unique<ColumnWriter>(
+        w->schema_.columns[c], w->options_, w->compressors_[w->groups_->group_of(c)].get(), w->pool_.get()));
   }
   EVPIPE_ASSIGN_OR_RETURN(w->file_, fs.NewWritableFile(path));
   EVPIPE_RETURN_IF_ERROR(w->file_->Append(kMagic).WithContext(path));
   w->offset_ = kMagic.size();
   return w;
 }
+
+FileWriter::FileWriter(Schema schema, WriterOptions options)
+    : schema_(std::move(schema)), options_(std::move(options)) {}
 
 FileWriter::~FileWriter() = default;
 
@@ -86,10 +102,11 @@ Status FileWriter::WriteBatch(size_t num_rows, std::span<const ColumnValues> col
     if (options_.row_group_max_rows > 0) next_check = std::min(next_check, options_.row_group_max_rows);
     size_t step = next_check - rows_in_group_;
     size_t end = std::min(num_rows, begin + step);
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      Status s = columns_[i]->Append(columns[i], begin, end);
-      if (!s.ok()) return Fail(std::move(s));
-    }
+    Status s = groups_->Run([&](size_t g) {
+      for (size_t c : groups_->columns(g)) EVPIPE_RETURN_IF_ERROR(columns_[c]->Append(columns[c], begin, end));
+      return Status::Ok();
+    });
+    if (!s.ok()) return Fail(std::move(s));
     rows_in_group_ += end - begin;
     rows_total_ += end - begin;
     begin = end;
@@ -109,10 +126,11 @@ Status FileWriter::FlushRowGroup() {
   RowGroupMeta rg;
   rg.num_rows = static_cast<int64_t>(rows_in_group_);
   rg.file_offset = static_cast<int64_t>(offset_);
-  for (auto& c : columns_) {
-    Status s = c->FinishChunk();
-    if (!s.ok()) return Fail(std::move(s));
-  }
+  Status finished = groups_->Run([&](size_t g) {
+    for (size_t c : groups_->columns(g)) EVPIPE_RETURN_IF_ERROR(columns_[c]->FinishChunk());
+    return Status::Ok();
+  });
+  if (!finished.ok()) return Fail(std::move(finished));
   if (pool_ != nullptr) {
     if (Status s = pool_->Wait(); !s.ok()) return Fail(std::move(s));
   }

@@ -1,5 +1,7 @@
 // FileWriter: writes one Parquet file from column-wise batches of rows,
-// streaming row groups to an io::FileSystem (docs/formats/parquet.md).
+// streaming row groups to an io::FileSystem (docs/formats/parquet.md). Column
+// chunks may be encoded on several threads (WriterOptions::encode_threads);
+// the row group cut points, the layout and the footer are written once, here.
 //
 //   Schema schema{{Column::String("id"), Column::Int64("n", Repetition::kOptional)}};
 //   EVPIPE_ASSIGN_OR_RETURN(auto w, FileWriter::Open(fs, path, schema, WriterOptions{}));
@@ -28,13 +30,18 @@
 
 namespace evpipe::parquet {
 
+namespace internal {
+class ColumnGroups;
+}
+
 struct FileSummary {
   uint64_t rows = 0;
   uint64_t bytes = 0;  // file size
   uint32_t row_groups = 0;
 };
 
-// Not thread-safe: one thread writes a file. Memory is bounded by one row
+// Not thread-safe: one thread writes a file (the writer's own encode threads
+// are internal). Memory is bounded by one row
 // group (WriterOptions::row_group_size_bytes), not by the file. Output is a
 // pure function of (schema, options, rows): the same rows in the same batches
 // or not give byte-identical files. After any error the writer is failed:
@@ -62,7 +69,7 @@ class FileWriter {
   uint64_t rows_written() const { return rows_total_; }
 
  private:
-  FileWriter(Schema schema, WriterOptions options) : schema_(std::move(schema)), options_(std::move(options)) {}
+  FileWriter(Schema schema, WriterOptions options);
   Status Validate(size_t num_rows, std::span<const ColumnValues> columns) const;
   Status FlushRowGroup();
   Status Fail(Status s);
@@ -70,9 +77,10 @@ class FileWriter {
   Schema schema_;
   WriterOptions options_;
   std::unique_ptr<io::WritableFile> file_;
-  std::unique_ptr<Compressor> compressor_;
+  std::vector<std::unique_ptr<Compressor>> compressors_;  // one per column group
   std::vector<std::unique_ptr<ColumnWriter>> columns_;
   std::unique_ptr<PagePool> pool_;  // after columns_: its workers stop first
+  std::unique_ptr<internal::ColumnGroups> groups_;  // last: its threads stop first
   std::vector<RowGroupMeta> row_groups_;
   uint64_t offset_ = 0;
   uint64_t rows_total_ = 0;

@@ -34,20 +34,34 @@ void WriteSchemaElement(ThriftWriter& w, const Column& c) {
   w.FieldI32(1, static_cast<int32_t>(c.physical));
   w.FieldI32(3, static_cast<int32_t>(c.repetition));
   w.FieldBinary(4, c.name);
+  // Fields in ascending id order: 6 converted_type, 9 field_id, 10 logicalType.
+  const bool is32 = c.logical == LogicalType::kInt32;
   switch (c.logical) {
     case LogicalType::kNone:
       break;
     case LogicalType::kString:
       w.FieldI32(6, kConvertedUtf8);
+      break;
+    case LogicalType::kInt32:
+    case LogicalType::kInt64:
+      w.FieldI32(6, is32 ? kConvertedInt32 : kConvertedInt64);
+      break;
+    case LogicalType::kTimestampMicrosUtc:
+      w.FieldI32(6, kConvertedTimestampMicros);
+      break;
+  }
+  if (c.field_id >= 0) w.FieldI32(9, c.field_id);
+  switch (c.logical) {
+    case LogicalType::kNone:
+      break;
+    case LogicalType::kString:
       w.FieldStructBegin(10);  // LogicalType union
       w.FieldStructBegin(1);   // STRING
       w.EndStruct();
       w.EndStruct();
       break;
     case LogicalType::kInt32:
-    case LogicalType::kInt64: {
-      bool is32 = c.logical == LogicalType::kInt32;
-      w.FieldI32(6, is32 ? kConvertedInt32 : kConvertedInt64);
+    case LogicalType::kInt64:
       w.FieldStructBegin(10);
       w.FieldStructBegin(10);  // INTEGER
       w.FieldI8(1, is32 ? 32 : 64);
@@ -55,9 +69,7 @@ void WriteSchemaElement(ThriftWriter& w, const Column& c) {
       w.EndStruct();
       w.EndStruct();
       break;
-    }
     case LogicalType::kTimestampMicrosUtc:
-      w.FieldI32(6, kConvertedTimestampMicros);
       w.FieldStructBegin(10);
       w.FieldStructBegin(8);  // TIMESTAMP
       w.FieldBool(1, true);   // isAdjustedToUTC

@@ -2,6 +2,7 @@
 // each required or optional (no nesting, no repetition).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct Column {
   PhysicalType physical = PhysicalType::kByteArray;
   LogicalType logical = LogicalType::kNone;
   Repetition repetition = Repetition::kRequired;
+  // SchemaElement.field_id (Iceberg's column id); < 0: not written.
+  int32_t field_id = -1;
 
   bool optional() const { return repetition == Repetition::kOptional; }
 

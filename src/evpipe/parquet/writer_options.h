@@ -43,6 +43,13 @@ struct WriterOptions {
   // (0 = compress on the caller's thread). The file's bytes are the same
   // either way; compression is most of the writer's CPU time with zstd.
   int compression_threads = 0;
+  // Threads that append, encode and compress column chunks: the columns are
+  // split into this many groups of similar cost (column_weights, one per
+  // column; empty = equal), each on its own thread, group 0 on the caller's.
+  // The file's bytes are the same for any count. Not combined with
+  // compression_threads (each group compresses its own pages).
+  int encode_threads = 1;
+  std::vector<double> column_weights;
   // fsync the file in Close() before closing it.
   bool sync_on_close = true;
   // Extra footer key/value metadata (written in this order).

@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "evpipe/io/date_partition.h"
 #include "evpipe/io/file_system.h"
 #include "evpipe/io/quarantine.h"
 
@@ -61,12 +62,13 @@ bool IsInProgressFileOf(std::string_view name, int32_t partition) {
 }
 
 Layout::Layout(std::string raw_dir, std::string quarantine_dir, std::string topic)
-    : raw_topic_dir_(io::JoinPath(raw_dir, topic)),
+    : raw_dir_(raw_dir),
+      raw_topic_dir_(io::JoinPath(raw_dir, topic)),
       quarantine_root_(std::move(quarantine_dir)),
       topic_(std::move(topic)) {}
 
 std::string Layout::RawDateDir(std::string_view date) const {
-  return raw_topic_dir_ + "/ingest_date=" + std::string(date);
+  return io::DatePartitionDir(raw_dir_, topic_, date);
 }
 
 std::string Layout::QuarantineDateDir(std::string_view date) const {

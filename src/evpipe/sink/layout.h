@@ -51,6 +51,7 @@ class Layout {
   std::string LockPath(int32_t partition) const;
 
  private:
+  std::string raw_dir_;
   std::string raw_topic_dir_;
   std::string quarantine_root_;
   std::string topic_;

@@ -5,6 +5,8 @@
 
 #include <fmt/core.h>
 
+#include "evpipe/core/names.h"
+
 namespace evpipe::sink {
 
 void SinkMetrics::SetCommitted(int32_t partition, int64_t offset) {
@@ -29,6 +31,20 @@ int64_t SinkMetrics::TotalLag() const {
   for (const auto& [p, g] : partitions_) total += g.lag > 0 ? g.lag : 0;
   return total;
 }
+std::string SinkMetrics::LagText() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t total = 0;
+  int known = 0;
+  for (const auto& [p, g] : partitions_) {
+    if (g.lag < 0) continue;
+    total += g.lag;
+    ++known;
+  }
+  if (known == 0) return "unknown";
+  if (known < static_cast<int>(partitions_.size())) return fmt::format("{} ({} of {} partitions known)", total, known,
+                                                                       partitions_.size());
+  return std::to_string(total);
+}
 std::map<int32_t, SinkMetrics::PartitionGauges> SinkMetrics::Partitions() const {
   std::lock_guard<std::mutex> lock(mu_);
   return partitions_;
@@ -48,18 +64,24 @@ std::string SinkMetrics::Render(const std::string& topic) const {
   counter("evpipe_sink_skipped_total", "Redelivered records already durable in RAW_DIR.", skipped.load());
   out += fmt::format("# HELP evpipe_sink_open_files Files being written.\n# TYPE evpipe_sink_open_files gauge\n"
                      "evpipe_sink_open_files {}\n", open_files.load());
+  out += fmt::format("# HELP evpipe_sink_oldest_open_roll_age_seconds Age of the oldest open roll not yet published "
+                     "(0: none open).\n# TYPE evpipe_sink_oldest_open_roll_age_seconds gauge\n"
+                     "evpipe_sink_oldest_open_roll_age_seconds {:.3f}\n",
+                     static_cast<double>(oldest_roll_age_us.load()) / 1e6);
   std::map<int32_t, PartitionGauges> parts = Partitions();
+  std::string topic_label;
+  AppendPrometheusLabelValue(topic, &topic_label);
   auto gauge = [&](const char* name, const char* help, int64_t PartitionGauges::*field) {
     out += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n", name, help);
     for (const auto& [p, g] : parts) {
-      out += fmt::format("{}{{topic=\"{}\",partition=\"{}\"}} {}\n", name, topic, p, g.*field);
+      out += fmt::format("{}{{topic=\"{}\",partition=\"{}\"}} {}\n", name, topic_label, p, g.*field);
     }
   };
   gauge("evpipe_sink_committed_offset", "Offset committed to the consumer group (-1: none yet).",
         &PartitionGauges::committed);
   gauge("evpipe_sink_durable_offset", "Next offset not yet durable in RAW_DIR (-1: none yet).",
         &PartitionGauges::durable);
-  gauge("evpipe_sink_lag", "High watermark minus the next offset to read.", &PartitionGauges::lag);
+  gauge("evpipe_sink_lag", "High watermark minus the next offset to land (-1: unknown yet).", &PartitionGauges::lag);
   return out;
 }
 

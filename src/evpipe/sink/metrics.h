@@ -21,7 +21,7 @@ class SinkMetrics {
   struct PartitionGauges {
     int64_t committed = -1;  // last offset committed to the group
     int64_t durable = -1;    // next offset not yet durable in RAW_DIR
-    int64_t lag = -1;        // high watermark - next offset to read
+    int64_t lag = -1;        // high watermark - next offset to land (-1: unknown)
   };
 
   std::atomic<uint64_t> records{0};      // records landed (raw + quarantine)
@@ -32,12 +32,17 @@ class SinkMetrics {
   std::atomic<uint64_t> quarantined{0};
   std::atomic<uint64_t> skipped{0};      // redelivered records below the durable offset
   std::atomic<uint64_t> open_files{0};
+  std::atomic<int64_t> oldest_roll_age_us{0};  // age of the oldest open, non-empty roll (0: none)
 
   void SetCommitted(int32_t partition, int64_t offset);
   void SetDurable(int32_t partition, int64_t offset);
   void SetLag(int32_t partition, int64_t lag);
   void Forget(int32_t partition);
+  // The sum of the known lags (0 when none is known).
   int64_t TotalLag() const;
+  // The total lag for the status line: "unknown" while no partition's high
+  // watermark is known (nothing assigned, broker unreachable).
+  std::string LagText() const;
   std::map<int32_t, PartitionGauges> Partitions() const;
 
   // The Prometheus text exposition (version 0.0.4).

@@ -11,6 +11,8 @@
 
 #include <fmt/core.h>
 
+#include "evpipe/io/date_partition.h"
+
 namespace evpipe::sink {
 namespace {
 
@@ -135,7 +137,7 @@ Status RemoveLeftovers(io::FileSystem& fs, const Layout& layout, int32_t partiti
     if (!fs.Exists(parent)) continue;
     EVPIPE_ASSIGN_OR_RETURN(std::vector<io::DirEntry> dates, fs.ListDir(parent));
     for (const io::DirEntry& d : dates) {
-      if (!d.is_dir || !d.name.starts_with("ingest_date=")) continue;
+      if (!d.is_dir || !io::DateOfPartitionName(d.name)) continue;
       std::string dir = io::JoinPath(parent, d.name);
       EVPIPE_ASSIGN_OR_RETURN(std::vector<io::DirEntry> files, fs.ListDir(dir));
       bool removed = false;

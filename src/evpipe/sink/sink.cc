@@ -1,19 +1,23 @@
 // The consumer loop of sink-raw: assignment and recovery, landing, rolling,
-// publishing and committing.
+// publishing and committing, through kafka::Consumer.
 #include "evpipe/sink/sink.h"
 
-#include <librdkafka/rdkafka.h>
-
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include <fmt/core.h>
 
 #include "evpipe/core/clock.h"
 #include "evpipe/core/logging.h"
+#include "evpipe/core/names.h"
 #include "evpipe/core/progress.h"
+#include "evpipe/event/event.h"
 #include "evpipe/io/quarantine.h"
+#include "evpipe/kafka/consumer.h"
 #include "evpipe/sink/layout.h"
 #include "evpipe/sink/roll.h"
 #include "evpipe/sink/roll_state.h"
@@ -24,32 +28,99 @@ namespace {
 constexpr size_t kBatchMessages = 4096;
 constexpr int kPollMs = 100;
 constexpr int kCommittedTimeoutMs = 30'000;
+constexpr int kSeekTimeoutMs = 10'000;
 constexpr int64_t kMicrosPerDay = 86'400'000'000LL;
-
-// "YYYY-MM-DD" of a day number since 1970-01-01 (proleptic Gregorian).
-std::string CivilDate(int64_t days) {
-  days += 719468;
-  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  int64_t doe = days - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  return fmt::format("{:04}-{:02}-{:02}", y, m, d);
-}
 
 // One partition the sink owns.
 struct Track {
   int64_t durable_next = -1;  // next_offset of RAW_DIR's state as we know it (-1: no state)
   int64_t expected = -1;      // the lowest offset still to land (-1: unknown yet)
-  bool eof = false;
   std::unique_ptr<Roll> roll;
 };
 
-std::string ErrorText(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
+// What the classifier said about one record.
+struct Verdict {
+  int64_t ingest_us = -1;
+  std::optional<std::string> reason;  // nullopt: a valid event
+};
+
+// Classifies one batch of records on its own thread while the consumer thread
+// lands the previous batch (validation is the sink's largest CPU cost, and
+// landing is mostly writing). One batch at a time; Submit and Wait are called
+// by the consumer thread only, in turns.
+class ClassifyWorker {
+ public:
+  explicit ClassifyWorker(RecordClassifier& classifier) : classifier_(classifier), thread_([this] { Loop(); }) {}
+  ~ClassifyWorker() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  ClassifyWorker(const ClassifyWorker&) = delete;
+  ClassifyWorker& operator=(const ClassifyWorker&) = delete;
+
+  // Starts classifying `batch` into `out`; both must live until Wait returns.
+  void Submit(const kafka::MessageBatch* batch, std::vector<Verdict>* out) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      batch_ = batch;
+      out_ = out;
+      done_ = false;
+    }
+    cv_.notify_all();
+  }
+  // Waits for the submitted batch; an error when the classifier threw.
+  Status Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return done_ || batch_ == nullptr; });
+    return error_;
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return quit_ || (batch_ != nullptr && !done_); });
+      if (quit_) return;
+      const kafka::MessageBatch* batch = batch_;
+      std::vector<Verdict>* out = out_;
+      lock.unlock();
+      Status error;
+      try {
+        out->resize(batch->size());
+        for (size_t i = 0; i < batch->size(); ++i) Classify(batch->value(i), &(*out)[i]);
+      } catch (const std::exception& e) {
+        error = Status::Internal(std::string("classifying records: ") + e.what());
+      }
+      lock.lock();
+      if (!error.ok() && error_.ok()) error_ = error;
+      done_ = true;
+      cv_.notify_all();
+    }
+  }
+
+  void Classify(std::string_view value, Verdict* v) {
+    v->ingest_us = -1;
+    if (!value.empty() && std::memchr(value.data(), '\n', value.size()) != nullptr) {
+      v->reason = "line_break_in_record";  // one record must stay one line
+      return;
+    }
+    v->reason = classifier_.Classify(value, &v->ingest_us);
+  }
+
+  RecordClassifier& classifier_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const kafka::MessageBatch* batch_ = nullptr;  // guarded by mu_
+  std::vector<Verdict>* out_ = nullptr;         // guarded by mu_
+  bool done_ = true;                            // guarded by mu_
+  bool quit_ = false;                           // guarded by mu_
+  Status error_;                                // guarded by mu_
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -62,50 +133,58 @@ struct Sink::Impl {
   RecordClassifier& classifier;
   SinkMetrics& metrics;
   Layout layout;
-  rd_kafka_t* rk = nullptr;
   std::map<int32_t, Track> tracks;
+  std::vector<kafka::PartitionOffset> to_commit;  // published, not committed yet (one request per poll)
   Status failure;                  // the first fatal error; nothing is committed after it
   int64_t cached_day = INT64_MIN;  // ingest day -> date string cache
-  std::string cached_date;
+  char cached_date[event::kDateLength] = {};
   std::string qline;  // scratch for quarantine lines
   int64_t first_assign_us = 0;
+  int64_t poll_us = 0, classify_wait_us = 0, land_us = 0, publish_us = 0;  // where the time went (the done line)
+  // The pipeline: `batches[pending]` is being classified into `verdicts[pending]`
+  // while the other is landed (kafka::MessageBatch keeps the record bytes alive).
+  kafka::MessageBatch batches[2];
+  std::vector<Verdict> verdicts[2];
+  int pending = -1;  // the batch handed to the worker and not landed yet; -1: none
+  std::unique_ptr<ClassifyWorker> worker;
+  // Last, so that it is destroyed first: closing it may call the hooks, which use the members above.
+  std::unique_ptr<kafka::Consumer> consumer;
 
   bool failed() const { return !failure.ok(); }
   void Fail(Status s) {
     if (failure.ok()) failure = std::move(s);
   }
 
-  const std::string& DateOf(int64_t ingest_us) {
+  std::string_view DateOf(int64_t ingest_us) {
     int64_t day = ingest_us >= 0 ? ingest_us / kMicrosPerDay : -((-ingest_us - 1) / kMicrosPerDay) - 1;
     if (day != cached_day) {
       cached_day = day;
-      cached_date = CivilDate(day);
+      event::IngestDateTo(ingest_us, cached_date);
     }
-    return cached_date;
+    return std::string_view(cached_date, sizeof cached_date);
   }
 
   // ---- committing -------------------------------------------------------
-  void Commit(const std::vector<std::pair<int32_t, int64_t>>& offsets, bool sync) {
-    if (offsets.empty()) return;
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
-    for (const auto& [p, off] : offsets) rd_kafka_topic_partition_list_add(list, opt.topic.c_str(), p)->offset = off;
-    rd_kafka_resp_err_t err = rd_kafka_commit(rk, list, sync ? 0 : 1);
-    rd_kafka_topic_partition_list_destroy(list);
-    // A lost commit loses nothing: RAW_DIR's state says where to resume.
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-      log::Warn("sink-raw: commit failed ({}); RAW_DIR's state still records the landed offsets", ErrorText(err));
-    }
+  // Commits what was published since the last call, in one request. A lost
+  // commit loses nothing: RAW_DIR's state says where to resume.
+  void FlushCommits(bool sync) {
+    if (to_commit.empty() || failed()) return;
+    Status s = consumer->Commit(to_commit, sync);
+    to_commit.clear();
+    if (!s.ok()) log::Warn("sink-raw: {}; RAW_DIR's state still records the landed offsets", s.ToString());
   }
 
   // ---- publishing -------------------------------------------------------
-  // Publishes the open roll of `partition` and commits its offsets.
-  void PublishPartition(int32_t partition, bool sync_commit) {
+  // Publishes the open roll of `partition`; its offsets are committed by the next FlushCommits.
+  void PublishPartition(int32_t partition) {
     if (failed()) return;
     auto it = tracks.find(partition);
     if (it == tracks.end() || !it->second.roll || it->second.roll->empty()) return;
     Track& t = it->second;
     int64_t next = t.roll->last_offset() + 1;
-    if (opt.test_commit_before_publish) Commit({{partition, next}}, false);
+    if (opt.test_commit_before_publish) {
+      (void)consumer->Commit({{partition, next}}, false);
+    }
     std::string where = fmt::format("topic={} partition={} offsets={}-{}", opt.topic, partition,
                                     t.roll->first_offset(), t.roll->last_offset());
     Result<std::unique_ptr<PartitionLock>> lock = PartitionLock::Acquire(layout, partition);
@@ -122,13 +201,16 @@ struct Sink::Impl {
         t.roll.reset();
         t.durable_next = disk_next;
         t.expected = disk_next;
-        Seek(partition, disk_next);
+        Status s = consumer->Seek(partition, disk_next, kSeekTimeoutMs);
+        if (!s.ok()) Fail(s);
         return;
       }
     }
     size_t files = t.roll->open_files();
     PartitionState published;
+    int64_t publish_start = MonotonicMicros();
     Status s = t.roll->Publish(&published);
+    publish_us += MonotonicMicros() - publish_start;
     if (!s.ok()) return Fail(s.WithContext(where));
     t.roll.reset();
     t.durable_next = published.next_offset;
@@ -136,38 +218,30 @@ struct Sink::Impl {
     metrics.files += files;
     metrics.rolls += 1;
     metrics.SetDurable(partition, published.next_offset);
-    if (!opt.test_commit_before_publish) Commit({{partition, next}}, sync_commit);
+    if (!opt.test_commit_before_publish) to_commit.push_back({partition, next});
   }
 
-  void PublishAll(bool sync_commit) {
-    for (auto& [p, t] : tracks) PublishPartition(p, sync_commit);
-  }
-
-  void Seek(int32_t partition, int64_t offset) {
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(list, opt.topic.c_str(), partition)->offset = offset;
-    rd_kafka_error_t* err = rd_kafka_seek_partitions(rk, list, 10'000);
-    if (err != nullptr) {
-      Fail(Status::Unavailable(fmt::format("seek partition {} to {}: {}", partition, offset, rd_kafka_error_string(err))));
-      rd_kafka_error_destroy(err);
-    }
-    rd_kafka_topic_partition_list_destroy(list);
+  void PublishAll() {
+    for (auto& [p, t] : tracks) PublishPartition(p);
   }
 
   // ---- group life ---------------------------------------------------------
-  void OnAssign(rd_kafka_topic_partition_list_t* parts) {
+  void OnAssign(std::vector<kafka::PartitionOffset>& parts) {
     if (first_assign_us == 0) first_assign_us = MonotonicMicros();
     // The group's committed offsets, for sinks that do not share our RAW_DIR.
-    rd_kafka_topic_partition_list_t* committed = rd_kafka_topic_partition_list_copy(parts);
-    rd_kafka_resp_err_t err = rd_kafka_committed(rk, committed, kCommittedTimeoutMs);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      log::Warn("sink-raw: reading committed offsets failed ({}); using RAW_DIR's state only", ErrorText(err));
+    std::vector<int32_t> ids;
+    for (const kafka::PartitionOffset& po : parts) ids.push_back(po.partition);
+    Result<std::map<int32_t, int64_t>> committed = consumer->Committed(ids, kCommittedTimeoutMs);
+    if (!committed.ok()) {
+      log::Warn("sink-raw: {}; using RAW_DIR's state only", committed.status().ToString());
     }
-    for (int i = 0; i < parts->cnt; ++i) {
-      rd_kafka_topic_partition_t& tp = parts->elems[i];
-      int32_t p = tp.partition;
-      int64_t group_offset = err == RD_KAFKA_RESP_ERR_NO_ERROR && committed->elems[i].offset >= 0
-                                 ? committed->elems[i].offset : -1;
+    for (kafka::PartitionOffset& po : parts) {
+      int32_t p = po.partition;
+      int64_t group_offset = -1;
+      if (committed.ok()) {
+        auto c = committed->find(p);
+        if (c != committed->end()) group_offset = c->second;
+      }
       int64_t state_next = -1;
       if (!failed()) {
         Result<std::unique_ptr<PartitionLock>> lock = PartitionLock::Acquire(layout, p);
@@ -188,7 +262,7 @@ struct Sink::Impl {
       // Resume after what RAW_DIR holds; a higher committed offset means a sink
       // with another RAW_DIR landed those records.
       int64_t start = std::max(state_next, group_offset);
-      if (start >= 0) tp.offset = start;
+      po.offset = start;
       Track& t = tracks[p];
       t = Track();
       t.durable_next = state_next;
@@ -198,23 +272,14 @@ struct Sink::Impl {
       log::Info("sink-raw: assigned partition {}: durable in RAW_DIR up to {}, committed {}, starting at {}", p,
                 state_next, group_offset, start >= 0 ? std::to_string(start) : std::string("the reset position"));
     }
-    rd_kafka_topic_partition_list_destroy(committed);
-    if (Cooperative()) {
-      rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts);
-      if (e != nullptr) {
-        Fail(Status::Internal(std::string("incremental assign: ") + rd_kafka_error_string(e)));
-        rd_kafka_error_destroy(e);
-      }
-    } else {
-      rd_kafka_assign(rk, parts);
-    }
   }
 
-  void OnRevoke(rd_kafka_topic_partition_list_t* parts) {
-    std::vector<int32_t> revoked;
-    for (int i = 0; i < parts->cnt; ++i) revoked.push_back(parts->elems[i].partition);
-    // Close and commit before giving the partitions up, so the next owner starts after them.
-    for (int32_t p : revoked) PublishPartition(p, /*sync_commit=*/true);
+  void OnRevoke(const std::vector<int32_t>& revoked) {
+    // Land what was fetched, then close and commit before giving the
+    // partitions up, so the next owner starts after them.
+    LandPending();
+    for (int32_t p : revoked) PublishPartition(p);
+    FlushCommits(/*sync=*/true);
     for (int32_t p : revoked) {
       auto it = tracks.find(p);
       if (it != tracks.end()) {
@@ -223,86 +288,44 @@ struct Sink::Impl {
       }
       metrics.Forget(p);
     }
-    if (Cooperative()) {
-      rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts);
-      if (e != nullptr) rd_kafka_error_destroy(e);
-    } else {
-      rd_kafka_assign(rk, nullptr);
-    }
     log::Info("sink-raw: {} partition(s) revoked", revoked.size());
   }
 
-  bool Cooperative() const { return std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0; }
-
-  static void RebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
-                          void* opaque) {
-    auto* self = static_cast<Impl*>(opaque);
-    try {
-      if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        self->OnAssign(parts);
-      } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        self->OnRevoke(parts);
-      } else {
-        log::Warn("sink-raw: rebalance error: {}", ErrorText(err));
-        rd_kafka_assign(rk, nullptr);
-      }
-    } catch (const std::exception& e) {
-      self->Fail(Status::Internal(std::string("rebalance: ") + e.what()));
-    }
-  }
-
-  static void CommitCb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets,
-                       void* opaque) {
-    auto* self = static_cast<Impl*>(opaque);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return;
-    self->metrics.commits += 1;
-    for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
-      if (offsets->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR && offsets->elems[i].offset >= 0) {
-        self->metrics.SetCommitted(offsets->elems[i].partition, offsets->elems[i].offset);
-      }
-    }
-  }
-
-  static void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
-    auto* self = static_cast<Impl*>(opaque);
-    if (err == RD_KAFKA_RESP_ERR__FATAL) {
-      char buf[512];
-      rd_kafka_fatal_error(rk, buf, sizeof buf);
-      self->Fail(Status::Unavailable(std::string("kafka: fatal: ") + buf));
-      return;
-    }
-    // Broker down, connection refused...: librdkafka retries by itself.
-    log::Warn("sink-raw: kafka: {}", reason);
-  }
-
   // ---- landing ------------------------------------------------------------
-  void Land(const rd_kafka_message_t* m) {
-    int32_t p = m->partition;
+  // Lands the pending batch (waiting for its verdicts). Called before
+  // anything is published for good: a revoke, the end, a failure's exit.
+  void LandPending() {
+    if (pending < 0) return;
+    int b = pending;
+    pending = -1;
+    Status s = worker->Wait();
+    if (!s.ok()) Fail(s);
+    int64_t start = MonotonicMicros();
+    for (size_t i = 0; i < batches[b].size() && !failed(); ++i) {
+      Land(batches[b].partition(i), batches[b].offset(i), batches[b].value(i), verdicts[b][i]);
+    }
+    batches[b].Clear();
+    land_us += MonotonicMicros() - start;
+  }
+
+  void Land(int32_t p, int64_t offset, std::string_view value, const Verdict& verdict) {
     auto it = tracks.find(p);
     if (it == tracks.end()) return;  // a stale record of a partition we no longer own
     Track& t = it->second;
-    int64_t offset = m->offset;
     if (t.expected >= 0 && offset < t.expected) {
       metrics.skipped += 1;  // already durable in RAW_DIR
       return;
     }
-    t.eof = false;
     if (!t.roll) {
       t.roll = std::make_unique<Roll>(fs, layout, p, MonotonicMicros());
     }
-    std::string_view value(static_cast<const char*>(m->payload), m->payload != nullptr ? m->len : 0);
-    int64_t ingest_us = -1;
-    std::optional<std::string> reason;
-    if (!value.empty() && std::memchr(value.data(), '\n', value.size()) != nullptr) {
-      reason = "line_break_in_record";  // one record must stay one line
-    } else {
-      reason = classifier.Classify(value, &ingest_us);
-    }
+    int64_t ingest_us = verdict.ingest_us;
+    const std::optional<std::string>& reason = verdict.reason;
     Status s;
     if (!reason) {
       s = t.roll->AddLine(DateOf(ingest_us), value, offset);
     } else {
-      std::string date = ingest_us >= 0 ? DateOf(ingest_us) : std::string();
+      std::string date = ingest_us >= 0 ? std::string(DateOf(ingest_us)) : std::string();
       io::QuarantineSource source;
       source.topic = opt.topic;
       source.partition = p;
@@ -318,83 +341,79 @@ struct Sink::Impl {
     t.expected = offset + 1;
     metrics.records += 1;
     metrics.bytes += value.size();
-    if (t.roll->largest_file_bytes() >= opt.roll_max_bytes) PublishPartition(p, false);
+    if (t.roll->largest_file_bytes() >= opt.roll_max_bytes) PublishPartition(p);
   }
 
   void RollOld(int64_t now_us) {
     for (auto& [p, t] : tracks) {
-      if (t.roll && !t.roll->empty() && now_us - t.roll->opened_us() >= opt.roll_max_us) PublishPartition(p, false);
+      if (t.roll && !t.roll->empty() && now_us - t.roll->opened_us() >= opt.roll_max_us) PublishPartition(p);
     }
   }
 
-  bool CaughtUp() const {
-    if (tracks.empty()) return false;
-    for (const auto& [p, t] : tracks) {
-      if (!t.eof) return false;
-    }
-    return true;
-  }
-
-  void UpdateGauges() {
+  // The gauges: open files, the age of the oldest open roll, and per partition
+  // the lag (high watermark minus the next offset to land).
+  void UpdateGauges(int64_t now_us) {
     uint64_t open = 0;
+    int64_t oldest_us = -1;
     for (const auto& [p, t] : tracks) {
-      if (t.roll) open += t.roll->open_files();
-      int64_t lo = -1, hi = -1;
-      if (rd_kafka_get_watermark_offsets(rk, opt.topic.c_str(), p, &lo, &hi) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-          hi >= 0) {
-        int64_t next = t.expected >= 0 ? t.expected : lo;
-        metrics.SetLag(p, std::max<int64_t>(0, hi - next));
+      if (t.roll) {
+        open += t.roll->open_files();
+        if (!t.roll->empty() && (oldest_us < 0 || t.roll->opened_us() < oldest_us)) oldest_us = t.roll->opened_us();
       }
+      std::optional<int64_t> high = consumer ? consumer->HighWatermark(p) : std::nullopt;
+      if (!high) {
+        metrics.SetLag(p, -1);  // unknown until a fetch answered
+        continue;
+      }
+      int64_t next = t.expected >= 0 ? t.expected : 0;
+      metrics.SetLag(p, std::max<int64_t>(0, *high - next));
     }
     metrics.open_files = open;
+    metrics.oldest_roll_age_us = oldest_us < 0 ? 0 : now_us - oldest_us;
   }
 
   Status Create() {
-    char err[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    auto set = [&](const std::string& k, const std::string& v) -> Status {
-      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-        return Status::InvalidArgument(fmt::format("kafka property {}={}: {}", k, v, err));
+    EVPIPE_RETURN_IF_ERROR(ValidateTopicName(opt.topic).WithContext("--topic"));
+    kafka::ConsumeOptions co;
+    co.topic = opt.topic;
+    co.group = opt.group;
+    co.start_offset = kafka::kOffsetBeginning;  // a new group starts at the earliest record
+    co.exit_at_end = opt.exit_at_end;
+    co.manual_commit = true;
+    co.retry_topic_errors = true;
+    co.client_id = "evpipe-sink-raw";
+    std::vector<std::string> props;
+    for (const auto& [k, v] : opt.kafka_properties) props.push_back(k + "=" + v);
+    EVPIPE_ASSIGN_OR_RETURN(kafka::Config config, kafka::ConsumerConfig(opt.bootstrap, co, props));
+    EVPIPE_ASSIGN_OR_RETURN(consumer, kafka::Consumer::Create(std::move(config), co));
+    kafka::GroupHooks hooks;
+    hooks.on_assign = [this](std::vector<kafka::PartitionOffset>& parts) {
+      try {
+        OnAssign(parts);
+      } catch (const std::exception& e) {
+        Fail(Status::Internal(std::string("assign: ") + e.what()));
       }
-      return Status::Ok();
     };
-    std::vector<std::pair<std::string, std::string>> props = {
-        {"bootstrap.servers", opt.bootstrap},
-        {"group.id", opt.group},
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
-        {"auto.offset.reset", "earliest"},
-        {"enable.partition.eof", "true"},
-        {"client.id", "evpipe-sink-raw"},
-    };
-    for (const auto& kv : opt.kafka_properties) props.push_back(kv);
-    for (const auto& [k, v] : props) {
-      Status s = set(k, v);
-      if (!s.ok()) {
-        rd_kafka_conf_destroy(conf);
-        return s;
+    hooks.on_revoke = [this](const std::vector<int32_t>& parts) {
+      try {
+        OnRevoke(parts);
+      } catch (const std::exception& e) {
+        Fail(Status::Internal(std::string("revoke: ") + e.what()));
       }
+    };
+    hooks.on_commit = [this](const std::vector<kafka::PartitionOffset>& done) {
+      metrics.commits += 1;
+      for (const kafka::PartitionOffset& po : done) metrics.SetCommitted(po.partition, po.offset);
+    };
+    consumer->SetGroupHooks(std::move(hooks));
+    // A missing topic: with --exit-at-end, fail after a bounded wait; a running
+    // sink waits for it (the group assigns partitions once it exists).
+    Status started = consumer->Start(opt.connect_timeout_ms, opt.exit_at_end ? opt.topic_wait_ms : 0);
+    if (started.code() == StatusCode::kNotFound && !opt.exit_at_end) {
+      log::Warn("sink-raw: {}; waiting for it", started.message());
+      started = Status::Ok();
     }
-    rd_kafka_conf_set_opaque(conf, this);
-    rd_kafka_conf_set_rebalance_cb(conf, &Impl::RebalanceCb);
-    rd_kafka_conf_set_offset_commit_cb(conf, &Impl::CommitCb);
-    rd_kafka_conf_set_error_cb(conf, &Impl::ErrorCb);
-    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-    if (rk == nullptr) {
-      rd_kafka_conf_destroy(conf);
-      return Status::InvalidArgument(std::string("kafka consumer: ") + err);
-    }
-    rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, opt.topic.c_str(), RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Unavailable("subscribe: " + ErrorText(e));
-    return Status::Ok();
-  }
-
-  ~Impl() {
-    if (rk != nullptr) rd_kafka_destroy(rk);
+    return started;
   }
 };
 
@@ -405,8 +424,6 @@ Sink::~Sink() = default;
 
 Status Sink::Run(const std::atomic<bool>& stop) {
   Impl& s = *impl_;
-  EVPIPE_RETURN_IF_ERROR(s.fs.CreateDirs(s.layout.StateDir()));
-  EVPIPE_RETURN_IF_ERROR(s.fs.CreateDirs(s.layout.quarantine_root()));
   std::unique_ptr<MetricsServer> server;
   if (s.opt.metrics_port >= 0) {
     std::string topic = s.opt.topic;
@@ -416,65 +433,98 @@ Status Sink::Run(const std::atomic<bool>& stop) {
     bound_metrics_port_ = server->port();
     log::Info("sink-raw: metrics on http://127.0.0.1:{}/metrics", server->port());
   }
-  EVPIPE_RETURN_IF_ERROR(s.Create());
+  // The broker answers and the topic is valid (and, with --exit-at-end, exists)
+  // before anything is created under RAW_DIR.
+  Status created = s.Create();
+  if (!created.ok()) return created;
+  EVPIPE_RETURN_IF_ERROR(s.fs.CreateDirs(s.layout.StateDir()));
+  EVPIPE_RETURN_IF_ERROR(s.fs.CreateDirs(s.layout.quarantine_root()));
   log::Info("sink-raw: topic={} group={} raw_dir={} roll at {} bytes or {} s", s.opt.topic, s.opt.group,
             s.opt.raw_dir, s.opt.roll_max_bytes, s.opt.roll_max_us / 1'000'000);
-  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(s.rk);
-  std::vector<rd_kafka_message_t*> msgs(kBatchMessages);
+  s.worker = std::make_unique<ClassifyWorker>(s.classifier);
   std::optional<Progress> progress;
   if (s.opt.progress) progress.emplace("sink-raw", 0);
   int64_t last_status_us = MonotonicMicros();
   int64_t last_gauges_us = 0;
   uint64_t last_status_records = 0;
   while (!stop.load() && !s.failed()) {
-    ssize_t n = rd_kafka_consume_batch_queue(queue, kPollMs, msgs.data(), msgs.size());
-    for (ssize_t i = 0; i < n; ++i) {
-      rd_kafka_message_t* m = msgs[static_cast<size_t>(i)];
-      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (!s.failed()) s.Land(m);
-      } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        auto it = s.tracks.find(m->partition);
-        if (it != s.tracks.end() && (it->second.expected < 0 || m->offset >= it->second.expected)) {
-          it->second.eof = true;
-        }
-      } else {
-        log::Warn("sink-raw: consumer: {}", rd_kafka_message_errstr(m));
-      }
-      rd_kafka_message_destroy(m);
+    // Poll into the free batch while the worker classifies the pending one;
+    // then land the pending one while the worker classifies the new one.
+    int next = s.pending == 0 ? 1 : 0;
+    int64_t poll_start = MonotonicMicros();
+    Status polled = s.consumer->Poll(s.batches[next], kBatchMessages, kPollMs);
+    s.poll_us += MonotonicMicros() - poll_start;
+    if (!polled.ok()) {
+      s.Fail(polled);
+      break;
     }
+    if (s.pending >= 0) {
+      int landing = s.pending;
+      int64_t wait_start = MonotonicMicros();
+      Status classified = s.worker->Wait();
+      s.classify_wait_us += MonotonicMicros() - wait_start;
+      if (!classified.ok()) s.Fail(classified);
+      s.pending = -1;
+      if (s.batches[next].size() > 0) {
+        s.worker->Submit(&s.batches[next], &s.verdicts[next]);
+        s.pending = next;
+      }
+      int64_t land_start = MonotonicMicros();
+      for (size_t i = 0; i < s.batches[landing].size() && !s.failed(); ++i) {
+        s.Land(s.batches[landing].partition(i), s.batches[landing].offset(i), s.batches[landing].value(i),
+               s.verdicts[landing][i]);
+      }
+      s.batches[landing].Clear();
+      s.land_us += MonotonicMicros() - land_start;
+    } else if (s.batches[next].size() > 0) {
+      s.worker->Submit(&s.batches[next], &s.verdicts[next]);
+      s.pending = next;
+    }
+    Status health = s.consumer->Health();
+    if (!health.ok()) s.Fail(health);
     if (s.failed()) break;
     int64_t now = MonotonicMicros();
     s.RollOld(now);
-    if (progress) progress->Update(metrics_.records.load());
+    s.FlushCommits(/*sync=*/false);
     if (now - last_gauges_us >= 1'000'000) {
-      s.UpdateGauges();
+      s.UpdateGauges(now);
       last_gauges_us = now;
     }
+    if (progress) progress->Update(metrics_.records.load(), metrics_.records.load() + metrics_.TotalLag());
     if (now - last_status_us >= s.opt.status_interval_us) {
       uint64_t records = metrics_.records.load();
       double rate = static_cast<double>(records - last_status_records) * 1e6 / static_cast<double>(now - last_status_us);
       log::Info("sink-raw: {} records ({:.0f}/s), {:.1f} MB, {} open files, lag {}, {} files, {} quarantined",
                 records, rate, static_cast<double>(metrics_.bytes.load()) / 1e6, metrics_.open_files.load(),
-                metrics_.TotalLag(), metrics_.files.load(), metrics_.quarantined.load());
+                metrics_.LagText(), metrics_.files.load(), metrics_.quarantined.load());
       last_status_us = now;
       last_status_records = records;
     }
-    if (s.opt.exit_at_end && s.CaughtUp()) break;
+    if (s.opt.exit_at_end && s.consumer->AtEnd()) break;
   }
   if (progress) progress->Finish();
+  if (!s.failed()) s.LandPending();
   if (!s.failed()) {
-    s.PublishAll(/*sync_commit=*/true);
+    s.PublishAll();
+    s.FlushCommits(/*sync=*/true);
   }
-  rd_kafka_queue_destroy(queue);
+  // After a failure: drop what was not landed (librdkafka's messages must go before its handle).
+  if (s.pending >= 0) (void)s.worker->Wait();
+  s.pending = -1;
+  s.batches[0].Clear();
+  s.batches[1].Clear();
   // Leaving the group revokes what is left; after a failure nothing is committed.
-  rd_kafka_consumer_close(s.rk);
-  s.UpdateGauges();
+  Status closed = s.consumer->Close();
+  if (!closed.ok()) log::Warn("sink-raw: {}", closed.ToString());
+  s.UpdateGauges(MonotonicMicros());
   if (s.failed()) return s.failure;
   double secs = s.first_assign_us > 0 ? static_cast<double>(MonotonicMicros() - s.first_assign_us) / 1e6 : 0.0;
   log::Info("sink-raw: done: {} records, {} files, {} quarantined, {} redelivered and skipped; {:.2f} s since the "
-            "first assignment ({:.0f} records/s)", metrics_.records.load(), metrics_.files.load(),
+            "first assignment ({:.0f} records/s; {:.2f} s waiting for records, {:.2f} s for validation, {:.2f} s "
+            "landing of which {:.2f} s publishing)", metrics_.records.load(), metrics_.files.load(),
             metrics_.quarantined.load(), metrics_.skipped.load(), secs,
-            secs > 0 ? static_cast<double>(metrics_.records.load()) / secs : 0.0);
+            secs > 0 ? static_cast<double>(metrics_.records.load()) / secs : 0.0, s.poll_us / 1e6,
+            s.classify_wait_us / 1e6, s.land_us / 1e6, s.publish_us / 1e6);
   return Status::Ok();
 }
 

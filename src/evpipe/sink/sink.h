@@ -20,6 +20,8 @@
 namespace evpipe::sink {
 
 inline constexpr int64_t kDefaultStatusIntervalSeconds = 10;
+// With --exit-at-end, how long a topic may be missing before the sink gives up.
+inline constexpr int kDefaultTopicWaitMs = 10'000;
 
 // Decides what a record value is: a valid event with an ingest time, or a
 // quarantine reason. Called from the consumer thread only.
@@ -44,6 +46,8 @@ struct SinkOptions {
   uint64_t roll_max_bytes = 64ull << 20;
   int64_t roll_max_us = 60'000'000;
   bool exit_at_end = false;
+  int connect_timeout_ms = 5000;               // the broker must answer within this at start
+  int topic_wait_ms = kDefaultTopicWaitMs;     // --exit-at-end: a missing topic fails after this
   std::vector<std::pair<std::string, std::string>> kafka_properties;  // -X, applied last
   int metrics_port = -1;  // -1 off, 0 any free port
   int64_t status_interval_us = kDefaultStatusIntervalSeconds * 1'000'000;

@@ -181,13 +181,21 @@ TEST_F(BrokerBadInputTest, CorruptRecordBatchGetsCorruptMessage) {
   rb::StoreBeU32(batch.data() + rb::kBatchLengthPos, static_cast<uint32_t>(batch.size() - 12));
   batch[rb::kMagicPos] = 2;
   rb::StoreBeU32(batch.data() + rb::kCrcPos, 12345);
+  Conn c(broker_.bootstrap());
+  // Produce never creates a topic (as in Kafka): Metadata does.
+  kp::MetadataRequest md;
+  md.topics = std::vector<std::string>{"bad-input"};
+  md.allow_auto_topic_creation = true;
+  kp::Writer md_body;
+  md.Encode(md_body, 4);
+  ASSERT_TRUE(c.Send(Frame(3, 4, 8, md_body.Release())));
+  c.ReadFrame();
   kp::ProduceRequest req;
   req.acks = 1;
   req.timeout_ms = 1000;
   req.topics.push_back({"bad-input", {{0, std::string_view(batch)}}});
   kp::Writer body;
   req.Encode(body, 7);
-  Conn c(broker_.bootstrap());
   ASSERT_TRUE(c.Send(Frame(0, 7, 9, body.Release())));
   std::string resp = c.ReadFrame();
   kp::Reader r(resp);

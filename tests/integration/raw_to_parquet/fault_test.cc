@@ -44,19 +44,25 @@ class FaultTest : public ::testing::Test {
       text += '\n';
     }
     text += "{not json\n";
-    const std::string dir = DatePartitionDir(options_.raw_dir, "events", kDate);
+    const std::string dir = io::DatePartitionDir(options_.raw_dir, "events", kDate);
     ASSERT_TRUE(fs_.CreateDirs(dir).ok());
     ASSERT_TRUE(io::WriteFileAtomically(fs_, io::JoinPath(dir, name), text).ok());
   }
 
+  // Name -> bytes, with the run id cut out of part names
+  // (part-00000-<run>.parquet -> part-00000.parquet): every run names its files anew.
   std::map<std::string, std::string> Snapshot(const std::string& dir) {
     std::map<std::string, std::string> out;
     auto entries = fs_.ListDir(dir);
     if (!entries.ok()) return out;
-    for (const auto& e : *entries) out[e.name] = *fs_.ReadFile(io::JoinPath(dir, e.name));
+    for (const auto& e : *entries) {
+      std::string name = e.name;
+      if (name.rfind("part-", 0) == 0 && name.size() > 18) name = name.substr(0, 10) + ".parquet";
+      out[name] = *fs_.ReadFile(io::JoinPath(dir, e.name));
+    }
     return out;
   }
-  std::string DateDir() { return DatePartitionDir(options_.parquet_dir, "events", kDate); }
+  std::string DateDir() { return io::DatePartitionDir(options_.parquet_dir, "events", kDate); }
   std::string QuarantineDateDir() {
     return io::JoinPath(options_.quarantine_dir, std::string("events/raw-to-parquet/ingest_date=") + kDate);
   }
@@ -75,6 +81,20 @@ class FaultTest : public ::testing::Test {
   Options options_;
 };
 
+// Security audit finding 18: a raw file starting with a UTF-8 BOM lost its first event to quarantine.
+TEST_F(FaultTest, ByteOrderMarkAtTheStartOfARawFileIsStrippedAndTheEventKept) {
+  WriteRaw("part-00000.ndjson", 0, 3);  // three events and one bad line
+  const std::string path = io::JoinPath(io::DatePartitionDir(options_.raw_dir, "events", kDate), "part-00000.ndjson");
+  std::string text = *fs_.ReadFile(path);
+  ASSERT_TRUE(io::WriteFileAtomically(fs_, path, "\xEF\xBB\xBF" + text).ok());
+  EXPECT_EQ(RawDataStart("\xEF\xBB\xBF{}"), 3u);
+  EXPECT_EQ(RawDataStart("{}\xEF\xBB\xBF"), 0u);  // only at the start of a file
+  auto report = ConvertDate(fs_, options_, kDate);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->rows_out, 3);
+  EXPECT_EQ(report->quarantined, 1);  // only "{not json"
+}
+
 TEST_F(FaultTest, ReRunIsByteIdentical) {
   WriteRaw("part-00000.ndjson", 0, 2000);
   auto first = ConvertDate(fs_, options_, kDate);
@@ -85,7 +105,7 @@ TEST_F(FaultTest, ReRunIsByteIdentical) {
   EXPECT_EQ(first->rows_out, 1800);
   EXPECT_EQ(first->output_files, 3);
   const auto before = Snapshot(DateDir());
-  ASSERT_EQ(before.size(), 4u);  // 3 parts + manifest
+  ASSERT_EQ(before.size(), 3u);  // 3 parts (the job manifest is in _evpipe/)
   for (int threads : {1, 2, 3}) {
     options_.threads = threads;
     auto again = ConvertDate(fs_, options_, kDate);
@@ -105,7 +125,7 @@ TEST_F(FaultTest, EveryFailurePointLeavesAWholeOutput) {
   ref.parquet_dir = io::JoinPath(tmp_.path(), "ref");
   ref.quarantine_dir = io::JoinPath(tmp_.path(), "ref-q");
   ASSERT_TRUE(ConvertDate(fs_, ref, kDate).ok());
-  const auto new_out = Snapshot(DatePartitionDir(ref.parquet_dir, "events", kDate));
+  const auto new_out = Snapshot(io::DatePartitionDir(ref.parquet_dir, "events", kDate));
   ASSERT_NE(old_out, new_out);
 
   int failures = 0;
@@ -133,12 +153,12 @@ TEST_F(FaultTest, EveryFailurePointLeavesAWholeOutput) {
       }
       // Back to the old output for the next failure point.
       ASSERT_TRUE(fs_.RemoveAll(DateDir()).ok());
-      ASSERT_TRUE(fs_.Rename(io::JoinPath(DatePartitionDir(options_.raw_dir, "events", kDate), "part-00001.ndjson"),
+      ASSERT_TRUE(fs_.Rename(io::JoinPath(io::DatePartitionDir(options_.raw_dir, "events", kDate), "part-00001.ndjson"),
                              io::JoinPath(tmp_.path(), "aside.ndjson")).ok());
       ASSERT_TRUE(ConvertDate(fs_, options_, kDate).ok());
       ASSERT_EQ(Snapshot(DateDir()), old_out);
       ASSERT_TRUE(fs_.Rename(io::JoinPath(tmp_.path(), "aside.ndjson"),
-                             io::JoinPath(DatePartitionDir(options_.raw_dir, "events", kDate), "part-00001.ndjson")).ok());
+                             io::JoinPath(io::DatePartitionDir(options_.raw_dir, "events", kDate), "part-00001.ndjson")).ok());
       ASSERT_LT(after, 100000) << "fault never stopped firing";
     }
   }

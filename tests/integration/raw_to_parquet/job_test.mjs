@@ -128,10 +128,12 @@ const dateDir = (root, date) => path.join(root, 'events', `ingest_date=${date}`)
 function partFiles(dir) {
   return fs.readdirSync(dir).filter((n) => n.endsWith('.parquet')).sort().map((n) => path.join(dir, n));
 }
+// Every run names its files anew (part-00000-<run>.parquet): compare without the run id.
+const canonical = (n) => n.replace(/^(part-\d{5})-[^.]+\.parquet$/, '$1.parquet');
 function snapshot(dir) {  // name -> sha256 of every file
   if (!fs.existsSync(dir)) return null;
   const out = {};
-  for (const n of fs.readdirSync(dir).sort()) out[n] = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, n))).digest('hex');
+  for (const n of fs.readdirSync(dir).sort()) out[canonical(n)] = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, n))).digest('hex');
   return out;
 }
 
@@ -262,7 +264,7 @@ const want1 = expectedRows(valid);
     'quarantine records (file, line, reason)');
   check(q.every((x) => x.stage === 'raw-to-parquet' && x.ingest_date === D1), 'quarantine stage and date');
   check(q.some((x) => x.original_base64), 'invalid UTF-8 kept as base64');
-  const manifest = JSON.parse(fs.readFileSync(path.join(dateDir(PQ, D1), '_evpipe_manifest.json'), 'utf8'));
+  const manifest = JSON.parse(fs.readFileSync(path.join(PQ, 'events', '_evpipe', `ingest_date=${D1}.json`), 'utf8'));
   checkEq(manifest.inputs, [{ file: F0, size: fs.statSync(path.join(dir1, F0)).size }, { file: F1, size: fs.statSync(path.join(dir1, F1)).size }], 'manifest inputs');
   checkEq([manifest.rows_in, manifest.duplicates_removed, manifest.quarantined, manifest.rows_out],
     [r.rows_in, r.duplicates_removed, r.quarantined, r.rows_out], 'manifest counts');
@@ -282,7 +284,7 @@ for (const [codec, name] of [['snappy', 'SNAPPY'], ['uncompressed', 'UNCOMPRESSE
     '--codec', codec, '--rows-per-file', '4'], { encoding: 'utf8', env: { ...process.env, EVPIPE_PROGRESS: '0' } });
   check(r.status === 0, `--codec ${codec}: ${r.stderr}`);
   const files = partFiles(dateDir(out, D1));
-  checkEq(files.map((f) => path.basename(f)), Array.from({ length: Math.ceil(want1.length / 4) }, (_, i) => `part-${String(i).padStart(5, '0')}.parquet`), `${codec}: part names`);
+  checkEq(files.map((f) => canonical(path.basename(f))), Array.from({ length: Math.ceil(want1.length / 4) }, (_, i) => `part-${String(i).padStart(5, '0')}.parquet`), `${codec}: part names`);
   await checkRows(files, want1, `${codec}, 4 rows per file`);
   for (const f of files) {
     const n = await query(`SELECT count(*) AS n FROM read_parquet('${f}')`);

@@ -101,18 +101,6 @@ std::array<uint8_t, 16> RandomUuid() {
 
 }  // namespace
 
-Status ValidateTopicName(std::string_view name) {
-  if (name.empty() || name.size() > 249 || name == "." || name == "..") {
-    return Status::InvalidArgument(fmt::format("invalid topic name '{}'", name));
-  }
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-';
-    if (!ok) return Status::InvalidArgument(fmt::format("invalid topic name '{}': only [a-zA-Z0-9._-]", name));
-  }
-  return Status::Ok();
-}
-
 Result<LogOptions> ApplyTopicConfigs(const LogOptions& base, const TopicConfigs& configs) {
   LogOptions o = base;
   for (const auto& [key, value] : configs) {

@@ -13,6 +13,7 @@
 #include "evpipe/broker/storage/offset_store.h"
 #include "evpipe/broker/storage/partition_log.h"
 #include "evpipe/core/mutex.h"
+#include "evpipe/core/names.h"
 #include "evpipe/core/status.h"
 #include "evpipe/io/file_system.h"
 
@@ -33,8 +34,8 @@ struct StoreOptions {
   int32_t default_partitions = kDefaultPartitions;  // for auto-created topics
 };
 
-// Checks a topic name the way Kafka does: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
-Status ValidateTopicName(std::string_view name);
+// Checks a topic name the way Kafka does (core/names.h, the one home of the rule).
+using ::evpipe::ValidateTopicName;
 // Applies Kafka topic configs on top of `base`; InvalidArgument for an unknown
 // key, an unsupported value (cleanup.policy=compact) or a bad number.
 Result<LogOptions> ApplyTopicConfigs(const LogOptions& base, const TopicConfigs& configs);

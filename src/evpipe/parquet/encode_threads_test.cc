@@ -1,7 +1,5 @@
-// ParallelFileWriter writes the same bytes as parquet::FileWriter, whatever the
-// thread count, batch sizes and row group size.
-#include "evpipe/jobs/parallel_file_writer.h"
-
+// FileWriter with encode_threads > 1 writes the same bytes as with one thread,
+// whatever the thread count, batch sizes and row group size.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -9,7 +7,7 @@
 #include "evpipe/parquet/file_writer.h"
 #include "support/temp_dir.h"
 
-namespace evpipe::jobs {
+namespace evpipe::parquet {
 namespace {
 
 struct Rows {
@@ -57,7 +55,7 @@ void WriteAll(Writer* w, const Rows& r, size_t batch) {
   }
 }
 
-TEST(ParallelFileWriterTest, SameBytesAsFileWriter) {
+TEST(FileWriterEncodeThreads, SameBytesForAnyThreadCount) {
   const uint32_t seed = 20260205;
   std::printf("seed %u\n", seed);
   testing::TempDir tmp;
@@ -78,7 +76,10 @@ TEST(ParallelFileWriterTest, SameBytesAsFileWriter) {
       for (int threads : {1, 2, 3, 8}) {
         for (size_t batch : {size_t{777}, size_t{30000}}) {
           const std::string path = tmp.path() + "/par.parquet";
-          auto w = ParallelFileWriter::Open(fs, path, TestSchema(), opt, threads, {1, 3, 0.5, 0.5});
+          parquet::WriterOptions par = opt;
+          par.encode_threads = threads;
+          par.column_weights = {1, 3, 0.5, 0.5};
+          auto w = parquet::FileWriter::Open(fs, path, TestSchema(), par);
           ASSERT_TRUE(w.ok());
           WriteAll(w->get(), rows, batch);
           auto summary = (*w)->Close();
@@ -92,14 +93,32 @@ TEST(ParallelFileWriterTest, SameBytesAsFileWriter) {
   }
 }
 
-TEST(ParallelFileWriterTest, RejectsMismatchedBatches) {
+TEST(FileWriterEncodeThreads, RejectsMismatchedBatches) {
   testing::TempDir tmp;
-  auto w = ParallelFileWriter::Open(io::FileSystem::Default(), tmp.path() + "/x.parquet", TestSchema(), {}, 2);
+  parquet::WriterOptions opt;
+  opt.encode_threads = 2;
+  auto w = parquet::FileWriter::Open(io::FileSystem::Default(), tmp.path() + "/x.parquet", TestSchema(), opt);
   ASSERT_TRUE(w.ok());
   std::vector<std::string_view> one = {"a"};
   const parquet::ColumnValues cols[] = {parquet::ColumnValues::Strings(one)};
   EXPECT_EQ((*w)->WriteBatch(1, cols).code(), StatusCode::kInvalidArgument);
 }
 
+TEST(FileWriterEncodeThreads, RefusesBadThreadCounts) {
+  testing::TempDir tmp;
+  parquet::WriterOptions opt;
+  opt.encode_threads = 0;
+  EXPECT_EQ(parquet::FileWriter::Open(io::FileSystem::Default(), tmp.path() + "/a.parquet", TestSchema(), opt)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  opt.encode_threads = 2;
+  opt.compression_threads = 2;
+  EXPECT_EQ(parquet::FileWriter::Open(io::FileSystem::Default(), tmp.path() + "/b.parquet", TestSchema(), opt)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+}
+
 }  // namespace
-}  // namespace evpipe::jobs
+}  // namespace evpipe::parquet
