@@ -31,31 +31,34 @@ KAFKA   := --bootstrap $(KAFKA_BOOTSTRAP)
 # does (`make gen` with no broker), it reads GEN_DIR instead and says so.
 RAW_INPUT = $(if $(wildcard $(RAW_DIR)/$(TOPIC)),$(RAW_DIR),$(if $(wildcard $(GEN_DIR)/$(TOPIC)),$(GEN_DIR),$(RAW_DIR)))
 RAW_NOTE  = $(if $(filter-out $(RAW_DIR),$(RAW_INPUT)),@echo "raw-to-parquet: $(RAW_DIR)/$(TOPIC) is empty; reading make gen output in $(GEN_DIR)",@true)
+# --flag $(VAR) only when VAR was set on the command line or in the environment.
+SET_FLAG = $(if $(filter-out file undefined,$(origin $(1))),$(2) $($(1)))
 EXIT_FLAG := $(if $(filter 1 true yes on,$(EXIT_AT_END)),--exit-at-end,)
 
 .DEFAULT_GOAL := help
 .PHONY: help deps venv reqs build build-asan test test-asan test-tsan fuzz bench soak demo clean \
         up down restart logs ps health topic topics describe-topic groups group-describe gen \
         produce produce-small produce-big consume consume-latest sink-raw \
-        raw-to-parquet raw-to-parquet-all reconcile console
+        raw-to-parquet raw-to-parquet-all reconcile query console distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
 
 # ---- set-up ---------------------------------------------------------------
 deps: ## install Debian, npm and Python (.venv) packages the project needs (idempotent)
-	@scripts/deps.sh
-	@scripts/venv.sh
+	@scripts/deps.sh >&2
+	@scripts/venv.sh >&2
 venv reqs: ## the project's Python environment .venv from requirements.txt (pinned; idempotent)
-	@scripts/venv.sh
+	@scripts/venv.sh >&2
 
+# The build prints to stderr only, and nothing when there is no work (scripts/build.sh);
+# ninja's progress shows when `build` itself is the goal.
+BUILD_MODE = $(if $(filter build build-asan,$(MAKECMDGOALS)),verbose,quiet)
 build: deps ## build the release binary and tests
-	@cmake --preset release -DEVPIPE_WERROR=$(EVPIPE_WERROR) >/dev/null
-	@cmake --build $(BUILD_DIR)
+	@EVPIPE_WERROR=$(EVPIPE_WERROR) scripts/build.sh $(BUILD_DIR) release $(BUILD_MODE)
 
 build-asan: deps ## build with ASan+UBSan into build/asan
-	@cmake --preset asan -DEVPIPE_WERROR=$(EVPIPE_WERROR) >/dev/null
-	@cmake --build build/asan
+	@EVPIPE_WERROR=$(EVPIPE_WERROR) scripts/build.sh build/asan asan $(BUILD_MODE)
 
 test: build ## build and run every test
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure $(CTEST_ARGS)
@@ -70,8 +73,10 @@ fuzz: deps ## every libFuzzer target for FUZZ_SECONDS each (default 3600; CI: 60
 bench: build ## the benchmark suite, side by side with baselines
 	@/usr/bin/python3 bench/run.py --evpipe $(EVPIPE) --build-dir $(BUILD_DIR)
 
-clean: ## remove build output and data/
-	rm -rf build data
+clean: ## remove build output (data/ stays; see distclean)
+	rm -rf build
+distclean: clean ## remove build output and data/ (broker segments, raw, Parquet, quarantine)
+	rm -rf data
 
 # ---- the broker -------------------------------------------------------------
 up: build ## start the broker (embedded, or Redpanda where Docker answers)
@@ -105,7 +110,8 @@ group-describe: build ## members and lag per partition of CONSUMER_GROUP
 gen: build ## simulate N_ORDERS orders into GEN_DIR (no broker)
 	@$(EVPIPE) gen --orders $(N_ORDERS) --seed $(SEED) --topic $(TOPIC) --gen-dir $(GEN_DIR)
 produce: build ## simulate and produce N_ORDERS orders
-	@$(EVPIPE) produce $(KAFKA) --topic $(TOPIC) --orders $(N_ORDERS) --seed $(SEED) --key-field $(KAFKA_KEY_FIELD)
+	@$(EVPIPE) produce $(KAFKA) --topic $(TOPIC) --orders $(N_ORDERS) --seed $(SEED) --key-field $(KAFKA_KEY_FIELD) \
+	  --raw-dir $(RAW_DIR)
 produce-small: ## produce 200 orders
 	@$(MAKE) --no-print-directory produce N_ORDERS=200
 produce-big: ## produce 50000 orders
@@ -128,10 +134,14 @@ raw-to-parquet-all: build ## convert every date whose raw input changed
 	$(RAW_NOTE)
 	@$(EVPIPE) raw-to-parquet --all --topic $(TOPIC) --raw-dir $(RAW_INPUT) \
 	  --parquet-dir $(PARQUET_DIR) --rows-per-file $(ROWS_PER_FILE)
+# Simulator flags not set here come from the produce (or gen) run's record; SKIP_TOPIC=1: no broker.
 reconcile: build ## per-date counts from simulator to Parquet, and whether they balance
-	@$(EVPIPE) reconcile $(KAFKA) --topic $(TOPIC) --orders $(N_ORDERS) --seed $(SEED) \
+	@$(EVPIPE) reconcile $(KAFKA) --topic $(TOPIC) $(call SET_FLAG,N_ORDERS,--orders) $(call SET_FLAG,SEED,--seed) \
+	  $(call SET_FLAG,POISON_RATE,--poison-rate) $(if $(filter 1 true yes on,$(SKIP_TOPIC)),--skip-topic) \
 	  $(if $(filter-out $(RAW_DIR),$(RAW_INPUT)),--source gen --raw-dir $(GEN_DIR),--raw-dir $(RAW_DIR)) \
 	  --parquet-dir $(PARQUET_DIR)
+query: ## SQL=... over the Parquet of TOPIC with DuckDB (the table is named TOPIC; no SQL: rows per date)
+	@node scripts/query.mjs $(PARQUET_DIR) $(TOPIC) "$(SQL)"
 
 console: build ## a web page of topics, groups, lag and the lake at http://127.0.0.1:CONSOLE_PORT (after make demo: the demo's)
 	@KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) TOPIC=$(TOPIC) RAW_DIR=$(RAW_INPUT) PARQUET_DIR=$(PARQUET_DIR) \
@@ -140,5 +150,5 @@ console: build ## a web page of topics, groups, lag and the lake at http://127.0
 demo: build ## the whole flow end to end on the embedded broker
 	@scripts/demo.sh
 
-soak: build ## the long crash test of sink-raw (200 kills)
+soak: build ## the long crash tests of sink-raw and of the broker (200 kills each)
 	@scripts/soak.sh

@@ -2,7 +2,7 @@
 // librdkafka producer (acks=all) sends RATE records/s for SECONDS, each value
 // carrying its send time; a consumer reading the same topic records
 // receive - send. Prints p50/p99/max in ms.
-//   broker_latency BOOTSTRAP [RATE=50000] [SECONDS=5] [TOPIC=latency]
+//   broker_latency BOOTSTRAP [RATE=50000] [SECONDS=5] [TOPIC=latency] [VALUE_BYTES=108]
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
@@ -43,13 +43,14 @@ rd_kafka_t* Make(rd_kafka_type_t type, const std::vector<std::pair<const char*, 
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: broker_latency BOOTSTRAP [RATE] [SECONDS] [TOPIC]\n");
+    std::fprintf(stderr, "usage: broker_latency BOOTSTRAP [RATE] [SECONDS] [TOPIC] [VALUE_BYTES]\n");
     return 2;
   }
   std::string bootstrap = argv[1];
   int rate = argc > 2 ? std::atoi(argv[2]) : 50000;
   int seconds = argc > 3 ? std::atoi(argv[3]) : 5;
   std::string topic = argc > 4 ? argv[4] : "latency";
+  const size_t value_bytes = std::max<size_t>(argc > 5 ? static_cast<size_t>(std::atoi(argv[5])) : 108, sizeof(int64_t));
   rd_kafka_t* producer = Make(RD_KAFKA_PRODUCER, {{"bootstrap.servers", bootstrap}, {"acks", "all"},
                                                   {"linger.ms", "1"}, {"enable.idempotence", "true"}});
   // Create the topic and make sure it has data before the consumer starts at the end.
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
         if (done) break;
         continue;
       }
-      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->len == sizeof(int64_t) + 100) {
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->len == value_bytes) {
         int64_t sent;
         std::memcpy(&sent, m->payload, sizeof(sent));
         lat.push_back(NowMicros() - sent);
@@ -96,13 +97,13 @@ int main(int argc, char** argv) {
   });
   int64_t start = NowMicros();
   int64_t total = static_cast<int64_t>(rate) * seconds;
-  char value[sizeof(int64_t) + 100] = {};
+  std::string value(value_bytes, 'e');
   for (int64_t i = 0; i < total; ++i) {
     int64_t due = start + i * 1000000 / rate;
     while (NowMicros() < due) rd_kafka_poll(producer, 0);
     int64_t now = NowMicros();
-    std::memcpy(value, &now, sizeof(now));
-    while (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_VALUE(value, sizeof(value)),
+    std::memcpy(value.data(), &now, sizeof(now));
+    while (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_VALUE(value.data(), value.size()),
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(producer, 1);
     }
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
   }
   std::sort(lat.begin(), lat.end());
   auto pct = [&](double p) { return static_cast<double>(lat[static_cast<size_t>(p * (lat.size() - 1))]) / 1000.0; };
-  std::printf("rate %d/s for %d s: %zu of %lld consumed; latency ms p50 %.2f p99 %.2f max %.2f\n", rate, seconds,
-              lat.size(), static_cast<long long>(total), pct(0.5), pct(0.99), pct(1.0));
+  std::printf("rate %d/s of %zu-byte values for %d s: %zu of %lld consumed; latency ms p50 %.2f p99 %.2f max %.2f\n",
+              rate, value_bytes, seconds, lat.size(), static_cast<long long>(total), pct(0.5), pct(0.99), pct(1.0));
   return 0;
 }

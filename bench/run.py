@@ -248,7 +248,7 @@ def main():
                      f"{r['ratio']:.2f}x | {target} | "
                      f"{r['ours_peak_mib']:.0f} / {r['baseline_peak_mib']:.0f} |")
     if latency:
-        lines += ["", "| latency case | ours p50 / p99 / max ms | baseline p50 / p99 / max ms | p99 ours/baseline |",
+        lines += ["", "| latency case | ours p50 / p99 / max ms | baseline p50 / p99 / max ms | p99 ours/baseline (lower is better) |",
                   "|---|---|---|---|"]
         for r in latency:
             if "error" in r:

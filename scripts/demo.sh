@@ -48,7 +48,7 @@ step "create topic $TOPIC ($PARTITIONS partitions)"
 
 step "produce $N_ORDERS orders (seed $SEED, poison rate $POISON_RATE)"
 "$EVPIPE" produce --bootstrap "$BOOTSTRAP" --topic "$TOPIC" --orders "$N_ORDERS" --seed "$SEED" \
-  --poison-rate "$POISON_RATE"
+  --poison-rate "$POISON_RATE" --raw-dir "$DEMO_DIR/raw"
 
 step "sink-raw until caught up"
 "$EVPIPE" sink-raw --bootstrap "$BOOTSTRAP" --topic "$TOPIC" --group demo-sink --exit-at-end \
@@ -73,4 +73,10 @@ echo "  .venv/bin/python scripts/iceberg_query.py $table_dir"
 echo "or in Spark: spark.read.format(\"iceberg\").load(\"$table_dir\")"
 if [[ -x .venv/bin/python ]]; then
   .venv/bin/python scripts/iceberg_query.py "$table_dir" | tail -3
+fi
+
+step "query the Parquet with DuckDB"
+echo "make query PARQUET_DIR=$DEMO_DIR/parquet TOPIC=$TOPIC SQL='SELECT event_type, count(*) FROM $TOPIC GROUP BY 1'"
+if [[ -d tests/node/node_modules/@duckdb/node-api ]]; then
+  node scripts/query.mjs "$DEMO_DIR/parquet" "$TOPIC" "SELECT event_type, count(*) AS n FROM $TOPIC GROUP BY 1 ORDER BY 2 DESC" 2>/dev/null || true
 fi

@@ -14,6 +14,7 @@ PACKAGES=(
   openjdk-17-jdk-headless maven
   chromium  # the console test drives it headless (playwright-core; no browser download)
   python3-venv libsqlite3-dev  # .venv (scripts/venv.sh) and the Iceberg SQLite catalog
+  prometheus  # promtool checks the broker's and the sink's /metrics
 )
 
 missing=()

@@ -90,7 +90,7 @@ def _topic(ctx, bootstrap, name):
 
 def cases(ctx):
     b = _start(ctx)
-    orders = 1000 if ctx.quick else 8000
+    orders = 1000 if ctx.quick else 20000
     gen = os.path.join(ctx.work, "vs-kafka-gen")
     subprocess.run([ctx.evpipe, "gen", "--orders", str(orders), "--seed", "7", "--gen-dir", gen],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, **ctx.env))

@@ -60,7 +60,24 @@ def cases(ctx):
         case.note = (f"date {date}: {lines} lines, {size} input bytes; output bytes ours {ours_bytes}, "
                      f"DuckDB {duck_bytes}")
         print(f"bench: raw-to-parquet: {case.note}", file=sys.stderr)
-        shutil.rmtree(work, ignore_errors=True)
+
+    # The Iceberg commit's cost (issue 11: at most 5%): every date (--all) with
+    # the table against the same run with --no-iceberg, output wiped each time.
+    all_pq = os.path.join(work, "parquet-all")
+    convert_all = (f"{ctx.evpipe} raw-to-parquet --all --json --raw-dir {gen} --parquet-dir {all_pq} "
+                   f"--quarantine-dir {work}/quarantine-all")
+    total_lines = 0
+    for root, _, names in os.walk(os.path.join(gen, "events")):
+        for fname in names:
+            if not fname.startswith("."):
+                with open(os.path.join(root, fname), "rb") as f:
+                    total_lines += sum(1 for _ in f)
+    commit = Case(name="raw-to-parquet --all with the Iceberg commit", unit="rows/s", items=total_lines,
+                  ours=convert_all, baseline=convert_all + " --no-iceberg", baseline_name="same, --no-iceberg",
+                  target_ratio=0.95,
+                  before_each=lambda _side: shutil.rmtree(all_pq, ignore_errors=True),
+                  note="target: the commit adds at most 5%")
 
     case.teardown = teardown
-    return [case]
+    commit.teardown = lambda: shutil.rmtree(work, ignore_errors=True)  # the last case of this file
+    return [case, commit]

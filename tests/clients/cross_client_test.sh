@@ -71,7 +71,7 @@ else
   cell_fail java "no kafka-clients jar in $kafka_lib; run \`make deps\`"
 fi
 franz="$build/franzgo_client"
-if ! (cd "$here/franzgo" && GOFLAGS=-mod=mod GOPROXY=off go build -o "$franz" . 2>"$tmp/go.log"); then
+if ! (cd "$here/franzgo" && GOFLAGS="-mod=mod -buildvcs=false" GOPROXY=off go build -o "$franz" . 2>"$tmp/go.log"); then
   cat "$tmp/go.log" >&2
   cell_fail franz "franz-go client does not build offline (\`make deps\` downloads its modules)"
 fi

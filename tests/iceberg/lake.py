@@ -240,7 +240,7 @@ def expect_eq(got, want, what):
 
 
 def main_guard(fn):
-    """Runs fn(), prints 'N passed, 0 failed' style summary lines, exits non-zero on failure."""
+    """Runs fn(); an AssertionError becomes one FAIL line on stderr and exit status 1."""
     try:
         fn()
     except AssertionError as e:

@@ -16,6 +16,13 @@
 #include "evpipe/io/file_system.h"
 
 namespace evpipe::broker {
+namespace {
+
+constexpr size_t kAdminThreads = 32;
+constexpr time_t kAdminReadTimeoutSec = 1;
+constexpr size_t kAdminMaxPayload = 4096;
+
+}  // namespace
 
 Result<std::pair<std::string, uint16_t>> ParseHostPort(const std::string& s) {
   auto colon = s.rfind(':');
@@ -39,6 +46,14 @@ Status RunBroker(const BrokerOptions& options, std::unique_ptr<LogStore> store) 
 
   EVPIPE_ASSIGN_OR_RETURN(auto admin_hp, ParseHostPort(options.admin_listen));
   httplib::Server admin;
+  // Slow or idle HTTP clients must not hold every worker (the readiness probe
+  // would time out): short read/write timeouts, one request per connection,
+  // and more workers than a handful of stuck sockets.
+  admin.new_task_queue = [] { return new httplib::ThreadPool(kAdminThreads); };
+  admin.set_read_timeout(kAdminReadTimeoutSec, 0);
+  admin.set_write_timeout(kAdminReadTimeoutSec, 0);
+  admin.set_keep_alive_max_count(1);
+  admin.set_payload_max_length(kAdminMaxPayload);
   std::atomic<bool> ready{false};
   admin.Get("/v1/status/ready", [&ready](const httplib::Request&, httplib::Response& res) {
     if (ready) {

@@ -59,11 +59,19 @@ void GroupCoordinator::Publish(const Group& g) {
 }
 
 void GroupCoordinator::Join(const kp::JoinGroupRequest& req, bool member_id_required, const std::string& client_id,
-                            const std::string& client_host, int64_t now_ms, JoinCallback done) {
+                            const std::string& client_host, uint64_t connection, int64_t now_ms, JoinCallback done) {
   kp::JoinGroupResponse err;
   err.member_id = req.member_id;
-  if (req.group_id.empty()) {
+  if (req.group_id.empty() || req.group_id.size() > kMaxGroupIdBytes) {
     err.error_code = Code(ErrorCode::kInvalidGroupId);
+    return done(err);
+  }
+  size_t metadata_bytes = 0;
+  for (const auto& p : req.protocols) metadata_bytes += p.name.size() + p.metadata.size();
+  if (metadata_bytes > kMaxMemberMetadataBytes) {
+    log::Warn("group={}: JoinGroup with {} bytes of protocol metadata (limit {}) refused", req.group_id,
+              metadata_bytes, kMaxMemberMetadataBytes);
+    err.error_code = Code(ErrorCode::kInvalidRequest);
     return done(err);
   }
   if (req.session_timeout_ms < kMinSessionTimeoutMs || req.session_timeout_ms > kMaxSessionTimeoutMs) {
@@ -95,6 +103,11 @@ void GroupCoordinator::Join(const kp::JoinGroupRequest& req, bool member_id_requ
   }
   std::erase_if(g.pending_ids, [&](const auto& p) { return p.second < now_ms; });
   if (req.member_id.empty() && member_id_required && !req.group_instance_id) {
+    // Ids handed out but never used are capped (a client looping on empty ids).
+    while (g.pending_ids.size() >= kMaxPendingMemberIds) {
+      g.pending_ids.erase(std::min_element(g.pending_ids.begin(), g.pending_ids.end(),
+                                           [](const auto& a, const auto& b) { return a.second < b.second; }));
+    }
     err.member_id = NewMemberId(client_id);
     err.error_code = Code(ErrorCode::kMemberIdRequired);
     g.pending_ids[err.member_id] = now_ms + req.session_timeout_ms;
@@ -128,6 +141,7 @@ void GroupCoordinator::Join(const kp::JoinGroupRequest& req, bool member_id_requ
   m->rebalance_timeout_ms = req.rebalance_timeout_ms > 0 ? req.rebalance_timeout_ms : req.session_timeout_ms;
   m->protocols = req.protocols;
   m->last_heartbeat_ms = now_ms;
+  m->connection = connection;
   if (m->pending_join) {
     // A retried join replaces the earlier one (whose connection is gone or gave up).
     kp::JoinGroupResponse stale;
@@ -333,19 +347,51 @@ void GroupCoordinator::Tick(int64_t now_ms) {
   }
 }
 
-std::vector<std::tuple<std::string, std::string, std::string>> GroupCoordinator::List() const {
-  std::vector<std::tuple<std::string, std::string, std::string>> out;
-  for (const auto& [id, g] : groups_) out.emplace_back(id, g.protocol_type, StateName(g.state));
-  return out;
+void GroupCoordinator::ConnectionClosed(uint64_t connection, int64_t now_ms) {
+  for (auto& [id, g] : groups_) {
+    std::vector<std::string> gone;
+    for (Member& m : g.members) {
+      if (m.connection != connection) continue;
+      if (m.pending_join) {
+        gone.push_back(m.id);
+      } else {
+        for (auto& p : m.protocols) std::string().swap(p.metadata);
+      }
+    }
+    for (const std::string& m : gone) RemoveMember(g, m, now_ms, "its connection closed during the join");
+  }
+}
+
+bool GroupCoordinator::HasEmptyGroups() const {
+  return std::any_of(groups_.begin(), groups_.end(), [](const auto& kv) { return kv.second.members.empty(); });
+}
+
+void GroupCoordinator::ForgetEmptyGroups(int64_t now_ms, const std::function<bool(const std::string&)>& keep) {
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    // A member id handed out with MEMBER_ID_REQUIRED keeps the group until it expires.
+    std::erase_if(it->second.pending_ids, [&](const auto& p) { return p.second < now_ms; });
+    if (it->second.members.empty() && it->second.pending_ids.empty() && !keep(it->first)) {
+      if (metrics_ != nullptr) metrics_->RemoveGroup(it->first);
+      it = groups_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 int16_t GroupCoordinator::Delete(const std::string& group) {
   auto it = groups_.find(group);
-  if (it == groups_.end()) return 0;
+  if (it == groups_.end()) return Code(ErrorCode::kGroupIdNotFound);
   if (!it->second.members.empty()) return Code(ErrorCode::kNonEmptyGroup);
-  if (metrics_ != nullptr) metrics_->SetGroupState(group, "Dead", 0);
+  if (metrics_ != nullptr) metrics_->RemoveGroup(group);
   groups_.erase(it);
   return 0;
+}
+
+std::vector<std::tuple<std::string, std::string, std::string>> GroupCoordinator::List() const {
+  std::vector<std::tuple<std::string, std::string, std::string>> out;
+  for (const auto& [id, g] : groups_) out.emplace_back(id, g.protocol_type, StateName(g.state));
+  return out;
 }
 
 kp::DescribeGroupsResponse::Group GroupCoordinator::Describe(const std::string& group) const {

@@ -22,6 +22,11 @@
 
 namespace evpipe::broker {
 
+// Bounds on what one member may make the broker keep (docs/readme/broker.md).
+inline constexpr size_t kMaxGroupIdBytes = 255;
+inline constexpr size_t kMaxMemberMetadataBytes = 1 << 20;  // all protocols of one JoinGroup
+inline constexpr size_t kMaxPendingMemberIds = 1000;         // per group, handed out with MEMBER_ID_REQUIRED
+
 class GroupCoordinator {
  public:
   using JoinCallback = std::function<void(const kafka_protocol::JoinGroupResponse&)>;
@@ -30,9 +35,10 @@ class GroupCoordinator {
   explicit GroupCoordinator(Metrics* metrics) : metrics_(metrics) {}
 
   // member_id_required (JoinGroup v4+, KIP-394): a member that joins without
-  // an id is given one with MEMBER_ID_REQUIRED and joins when it comes back with it.
+  // an id is given one with MEMBER_ID_REQUIRED and joins when it comes back
+  // with it. `connection` identifies the client connection (ConnectionClosed).
   void Join(const kafka_protocol::JoinGroupRequest& req, bool member_id_required, const std::string& client_id,
-            const std::string& client_host, int64_t now_ms, JoinCallback done);
+            const std::string& client_host, uint64_t connection, int64_t now_ms, JoinCallback done);
   void Sync(const kafka_protocol::SyncGroupRequest& req, int64_t now_ms, SyncCallback done);
   int16_t Heartbeat(const kafka_protocol::HeartbeatRequest& req, int64_t now_ms);
   kafka_protocol::LeaveGroupResponse Leave(const kafka_protocol::LeaveGroupRequest& req, int64_t now_ms);
@@ -40,13 +46,21 @@ class GroupCoordinator {
   int16_t ValidateCommit(const std::string& group, int32_t generation_id, const std::string& member_id) const;
   // Expires members and completes overdue rebalances.
   void Tick(int64_t now_ms);
+  // A client connection closed: members whose join waits on it are removed
+  // (the answer can never be sent), and the protocol metadata of the others
+  // that joined through it is dropped (the next rebalance brings it again).
+  void ConnectionClosed(uint64_t connection, int64_t now_ms);
+  // Whether a group without members exists, and forgetting those for which
+  // `keep` (committed offsets exist) is false, with their metrics entry.
+  bool HasEmptyGroups() const;
+  void ForgetEmptyGroups(int64_t now_ms, const std::function<bool(const std::string&)>& keep);
+  // DeleteGroups: 0 and forgotten, NON_EMPTY_GROUP while it has members, or
+  // GROUP_ID_NOT_FOUND when the coordinator does not know it.
+  int16_t Delete(const std::string& group);
 
   // Active groups: (id, protocol type, state name).
   std::vector<std::tuple<std::string, std::string, std::string>> List() const;
   kafka_protocol::DescribeGroupsResponse::Group Describe(const std::string& group) const;
-  // DeleteGroups: forgets a group without members (0), or NON_EMPTY_GROUP.
-  int16_t Delete(const std::string& group);
-  bool Has(const std::string& group) const { return groups_.count(group) > 0; }
 
  private:
   enum class State { kEmpty, kPreparingRebalance, kCompletingRebalance, kStable };
@@ -59,6 +73,7 @@ class GroupCoordinator {
     std::vector<kafka_protocol::JoinGroupRequest::Protocol> protocols;
     std::string assignment;
     int64_t last_heartbeat_ms = 0;
+    uint64_t connection = 0;  // of the last join
     JoinCallback pending_join;
     SyncCallback pending_sync;
   };

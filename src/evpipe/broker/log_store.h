@@ -49,6 +49,10 @@ class PartitionLog {
   // The first offset whose timestamp is >= ts, and that record's timestamp;
   // {-1, -1} when none.
   virtual Result<OffsetAtTime> OffsetForTimestamp(int64_t ts) = 0;
+  // Bytes a Read at `offset` could return, counted without reading: exact
+  // for recently appended data, INT64_MAX ("plenty") when the offset is older
+  // than what the log keeps count of. 0 at the high watermark.
+  virtual int64_t BytesAfter(int64_t offset) = 0;
 };
 
 struct CommittedOffset {

@@ -7,6 +7,48 @@
 
 namespace evpipe::broker {
 
+namespace {
+
+// Length of the valid UTF-8 sequence at the start of `v`, 0 when invalid.
+size_t Utf8SequenceLength(std::string_view v) {
+  auto b = [&](size_t i) { return static_cast<unsigned char>(v[i]); };
+  unsigned char c = b(0);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || n > v.size() || (n == 2 && c < 0xc2)) return n == 1 ? 1 : 0;
+  for (size_t i = 1; i < n; ++i) {
+    if ((b(i) & 0xc0) != 0x80) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string EscapeLabelValue(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (size_t i = 0; i < v.size();) {
+    size_t n = Utf8SequenceLength(v.substr(i));
+    if (n == 0) {  // label values must be UTF-8
+      out += "\xef\xbf\xbd";
+      ++i;
+      continue;
+    }
+    if (n > 1) {
+      out.append(v.substr(i, n));
+      i += n;
+      continue;
+    }
+    char c = v[i++];
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 void Metrics::CountRequest(int16_t key) {
   int i = (key >= 0 && key < kMaxApiKey) ? key : kMaxApiKey;
   requests[static_cast<size_t>(i)].fetch_add(1, std::memory_order_relaxed);
@@ -42,6 +84,11 @@ void Metrics::SetGroupState(const std::string& group, const std::string& state, 
   groups_[group] = {state, members};
 }
 
+void Metrics::RemoveGroup(const std::string& group) {
+  std::lock_guard lock(mu_);
+  groups_.erase(group);
+}
+
 std::string Metrics::RenderPrometheus() const {
   std::string out;
   auto counter = [&out](const char* name, const char* help, uint64_t v) {
@@ -60,8 +107,15 @@ std::string Metrics::RenderPrometheus() const {
                      "evpipe_broker_fsync_seconds_max {:.6f}\n",
                      static_cast<double>(fsync_micros_max.load()) / 1e6);
   counter("evpipe_broker_connections_total", "Accepted Kafka connections.", connections_total.load());
-  out += fmt::format("# TYPE evpipe_broker_connections_open gauge\nevpipe_broker_connections_open {}\n",
-                     connections_open.load());
+  out += fmt::format(
+      "# HELP evpipe_broker_connections_open Kafka connections open now.\n"
+      "# TYPE evpipe_broker_connections_open gauge\nevpipe_broker_connections_open {}\n",
+      connections_open.load());
+  counter("evpipe_broker_connections_refused_total",
+          "Connections closed at accept: over --max-connections or out of file descriptors.",
+          connections_refused.load());
+  counter("evpipe_broker_connections_timed_out_total",
+          "Connections closed for idleness or an unfinished request frame.", connections_timed_out.load());
   counter("evpipe_broker_malformed_requests_total", "Requests that could not be decoded (connection closed).",
           malformed_requests.load());
   out += "# HELP evpipe_broker_requests_total Requests received, per API.\n# TYPE evpipe_broker_requests_total counter\n";
@@ -81,11 +135,13 @@ std::string Metrics::RenderPrometheus() const {
   std::lock_guard lock(mu_);
   out += "# HELP evpipe_broker_high_watermark Next offset to be written, per partition.\n# TYPE evpipe_broker_high_watermark gauge\n";
   for (const auto& [k, hw] : high_watermarks_) {
-    out += fmt::format("evpipe_broker_high_watermark{{topic=\"{}\",partition=\"{}\"}} {}\n", k.first, k.second, hw);
+    out += fmt::format("evpipe_broker_high_watermark{{topic=\"{}\",partition=\"{}\"}} {}\n", EscapeLabelValue(k.first),
+                       k.second, hw);
   }
   out += "# HELP evpipe_broker_group_members Members per consumer group, labelled with the group state.\n# TYPE evpipe_broker_group_members gauge\n";
   for (const auto& [g, s] : groups_) {
-    out += fmt::format("evpipe_broker_group_members{{group=\"{}\",state=\"{}\"}} {}\n", g, s.first, s.second);
+    out += fmt::format("evpipe_broker_group_members{{group=\"{}\",state=\"{}\"}} {}\n", EscapeLabelValue(g),
+                       s.first, s.second);
   }
   return out;
 }

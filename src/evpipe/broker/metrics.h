@@ -10,8 +10,12 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace evpipe::broker {
+
+// A Prometheus label value with `\`, `"` and newlines escaped (exposition format).
+std::string EscapeLabelValue(std::string_view v);
 
 class Metrics {
  public:
@@ -26,6 +30,8 @@ class Metrics {
   std::atomic<uint64_t> fsync_micros_max{0};
   std::atomic<uint64_t> connections_total{0};
   std::atomic<int64_t> connections_open{0};
+  std::atomic<uint64_t> connections_refused{0};    // over --max-connections or out of fds
+  std::atomic<uint64_t> connections_timed_out{0};  // idle timeout or request deadline
   std::atomic<uint64_t> malformed_requests{0};
   std::array<std::atomic<uint64_t>, kMaxApiKey + 1> requests{};  // last slot: unknown keys
   std::array<std::atomic<uint64_t>, kMaxApiKey + 1> errors{};
@@ -37,6 +43,7 @@ class Metrics {
   void SetHighWatermark(const std::string& topic, int32_t partition, int64_t hw);
   void RemoveTopic(const std::string& topic);
   void SetGroupState(const std::string& group, const std::string& state, int members);
+  void RemoveGroup(const std::string& group);
 
   std::string RenderPrometheus() const;
 

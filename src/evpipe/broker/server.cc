@@ -1,8 +1,11 @@
 // The broker's network loop, response ordering and group commit (see server.h).
 #include "evpipe/broker/server.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
-#include <future>
 
 #include "evpipe/broker/protocol/api.h"
 #include "evpipe/core/clock.h"
@@ -13,158 +16,24 @@ namespace {
 
 namespace kp = evpipe::kafka_protocol;
 
-constexpr size_t kReadChunk = 256 * 1024;
-// Per connection: stop reading while this many requests wait for processing
-// or for their response, so memory stays bounded whatever a client sends.
-constexpr size_t kMaxQueuedFrames = 256;
-constexpr size_t kMaxQueuedFrameBytes = 128 * 1024 * 1024;
-constexpr size_t kMaxOpenSlots = 1024;
 // Handlers run per batch before the group commit gets its turn.
 constexpr int kMaxHandlersPerRound = 512;
 
 }  // namespace
 
-// ---- Connection ----
-
-Connection::Connection(Server* server, asio::ip::tcp::socket socket)
-    : server_(server), socket_(std::move(socket)), read_buf_(kReadChunk) {
-  asio::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  peer_host_ = ec ? "unknown" : ep.address().to_string();
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-}
-
-void Connection::Start() { StartRead(); }
-
-void Connection::StartRead() {
-  if (reading_ || closed_) return;
-  if (frames_.size() >= kMaxQueuedFrames || frames_bytes_ >= kMaxQueuedFrameBytes || slots_.size() >= kMaxOpenSlots) {
-    return;  // resumed by ProcessFrames / Flush
-  }
-  reading_ = true;
-  socket_.async_read_some(asio::buffer(read_buf_),
-                          [self = shared_from_this()](const asio::error_code& ec, size_t n) { self->OnRead(ec, n); });
-}
-
-void Connection::OnRead(const asio::error_code& ec, size_t n) {
-  reading_ = false;
-  if (closed_) return;
-  if (ec) {
-    Close();
-    return;
-  }
-  in_.append(read_buf_.data(), n);
-  size_t pos = 0;
-  while (in_.size() - pos >= 4) {
-    auto size = static_cast<int32_t>(kp::LoadBE32(in_.data() + pos));
-    if (size < 8 || size > kMaxRequestBytes) {
-      log::Warn("connection from {}: request size {} out of range, closing", peer_host_, size);
-      server_->metrics()->malformed_requests.fetch_add(1);
-      Close();
-      return;
-    }
-    if (in_.size() - pos - 4 < static_cast<size_t>(size)) break;
-    frames_.emplace_back(in_, pos + 4, static_cast<size_t>(size));
-    frames_bytes_ += static_cast<size_t>(size);
-    pos += 4 + static_cast<size_t>(size);
-  }
-  in_.erase(0, pos);
-  ProcessFrames();
-  StartRead();
-}
-
-void Connection::ProcessFrames() {
-  auto self = shared_from_this();
-  while (!closed_ && !blocker_ && !frames_.empty() && slots_.size() < kMaxOpenSlots) {
-    std::string frame = std::move(frames_.front());
-    frames_.pop_front();
-    frames_bytes_ -= frame.size();
-    server_->HandleRequest(self, std::move(frame));
-  }
-}
-
-void Connection::Complete(const std::shared_ptr<Slot>& slot, std::string bytes) {
-  if (closed_) return;
-  slot->bytes = std::move(bytes);
-  slot->ready = true;
-  if (blocker_ == slot) {
-    blocker_.reset();
-    // Continue with queued requests later: the caller may be inside the
-    // group coordinator or the fetch list and must not be re-entered.
-    if (!process_posted_) {
-      process_posted_ = true;
-      asio::post(server_->io(), [self = shared_from_this()] {
-        self->process_posted_ = false;
-        self->ProcessFrames();
-        self->StartRead();
-      });
-    }
-  }
-  Flush();
-}
-
-void Connection::CompleteNoResponse(const std::shared_ptr<Slot>& slot) {
-  slot->no_response = true;
-  Complete(slot, {});
-}
-
-void Connection::CompleteClose(const std::shared_ptr<Slot>& slot) {
-  slot->close = true;
-  frames_.clear();
-  frames_bytes_ = 0;
-  Complete(slot, {});
-}
-
-void Connection::Flush() {
-  if (closed_ || writing_) return;
-  while (!slots_.empty() && slots_.front()->ready) {
-    std::shared_ptr<Slot> s = std::move(slots_.front());
-    slots_.pop_front();
-    if (s->close) {
-      close_after_write_ = true;
-      slots_.clear();
-      break;
-    }
-    if (!s->no_response) out_ += s->bytes;
-  }
-  if (out_.empty()) {
-    if (close_after_write_) Close();
-    StartRead();
-    return;
-  }
-  writing_ = true;
-  asio::async_write(socket_, asio::buffer(out_),
-                    [self = shared_from_this()](const asio::error_code& ec, size_t) { self->OnWrite(ec); });
-}
-
-void Connection::OnWrite(const asio::error_code& ec) {
-  writing_ = false;
-  out_.clear();
-  if (ec) {
-    Close();
-    return;
-  }
-  Flush();
-}
-
-void Connection::Close() {
-  if (closed_) return;
-  closed_ = true;
-  asio::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
-  frames_.clear();
-  slots_.clear();
-  blocker_.reset();
-  server_->metrics()->connections_open.fetch_sub(1);
-}
-
 // ---- Server ----
 
 Server::Server(const BrokerOptions& options, std::unique_ptr<LogStore> store, Metrics* metrics)
-    : options_(options), store_(std::move(store)), metrics_(metrics), groups_(metrics) {}
+    : options_(options), store_(std::move(store)), metrics_(metrics), groups_(metrics) {
+  ctx_.store = store_.get();
+  ctx_.metrics = metrics_;
+  ctx_.options = options_;
+  spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
 
-Server::~Server() = default;
+Server::~Server() {
+  if (spare_fd_ >= 0) ::close(spare_fd_);
+}
 
 int64_t Server::NowMs() const { return MonotonicMicros() / 1000; }
 
@@ -181,6 +50,8 @@ Status Server::Listen() {
   if (ec) return Status::IoError("listen on " + options_.listen + ": " + ec.message());
   port_ = acceptor_.local_endpoint().port();
   host_ = address.is_unspecified() ? "127.0.0.1" : address.to_string();
+  ctx_.host = host_;
+  ctx_.port = port_;
   for (const std::string& topic : store_->ListTopics()) {
     for (int32_t p = 0; p < store_->PartitionCount(topic); ++p) {
       if (PartitionLog* log = store_->Partition(topic, p)) metrics_->SetHighWatermark(topic, p, log->high_watermark());
@@ -192,27 +63,78 @@ Status Server::Listen() {
 void Server::Accept() {
   acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
     if (stopping_) return;
-    if (!ec) {
-      auto conn = std::make_shared<Connection>(this, std::move(socket));
-      metrics_->connections_total.fetch_add(1);
-      metrics_->connections_open.fetch_add(1);
-      connections_.insert(conn);
-      conn->Start();
+    if (ec) return OnAcceptError(ec);
+    std::erase_if(connections_, [](const ConnPtr& c) { return c->closed(); });
+    if (connections_.size() >= static_cast<size_t>(options_.max_connections)) {
+      metrics_->connections_refused.fetch_add(1);
+      if (metrics_->connections_refused.load() % 1000 == 1) {
+        log::Warn("{} connections open (--max-connections): closing new ones", connections_.size());
+      }
+      asio::error_code ignored;
+      socket.close(ignored);
+      return Accept();
     }
+    auto conn = std::make_shared<Connection>(this, std::move(socket), next_connection_id_++, NowMs());
+    metrics_->connections_total.fetch_add(1);
+    metrics_->connections_open.fetch_add(1);
+    connections_.insert(conn);
+    conn->Start();
     Accept();
   });
+}
+
+void Server::OnAcceptError(const asio::error_code& ec) {
+  if (ec == asio::error::operation_aborted) return;
+  bool no_fds = ec.value() == EMFILE || ec.value() == ENFILE || ec.value() == ENOBUFS || ec.value() == ENOMEM;
+  if (no_fds) {
+    // Out of fds: the pending connection would make the acceptor readable
+    // again at once (a busy loop). Use the spare fd to accept and drop it,
+    // then wait before accepting again.
+    metrics_->connections_refused.fetch_add(1);
+    if (spare_fd_ >= 0) {
+      ::close(spare_fd_);
+      int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd >= 0) ::close(fd);
+      spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    if (metrics_->connections_refused.load() % 1000 == 1) log::Warn("accept: {}; backing off", ec.message());
+  } else {
+    log::Warn("accept: {}", ec.message());
+  }
+  accept_timer_.expires_after(std::chrono::milliseconds(no_fds ? 100 : 10));
+  accept_timer_.async_wait([this](const asio::error_code& tec) {
+    if (!tec && !stopping_) Accept();
+  });
+}
+
+void Server::OnConnectionClosed(uint64_t id) {
+  asio::post(io_, [this, id] { groups_.ConnectionClosed(id, NowMs()); });
 }
 
 void Server::TickGroups() {
   group_timer_.expires_after(std::chrono::milliseconds(100));
   group_timer_.async_wait([this](const asio::error_code& ec) {
     if (ec || stopping_) return;
-    groups_.Tick(NowMs());
-    // Forget closed connections.
-    std::erase_if(connections_, [](const ConnPtr& c) { return c->closed(); });
     int64_t now = NowMs();
+    groups_.Tick(now);
+    if (now - last_group_sweep_ms_ >= 1000) {
+      // Groups with neither members nor committed offsets are forgotten
+      // (and their metrics entry), so group ids a client invents do not pile up.
+      last_group_sweep_ms_ = now;
+      if (groups_.HasEmptyGroups()) {
+        auto with_offsets = store_->GroupsWithOffsets();
+        std::set<std::string> keep(with_offsets.begin(), with_offsets.end());
+        groups_.ForgetEmptyGroups(now, [&keep](const std::string& g) { return keep.count(g) > 0; });
+      }
+    }
+    // Deadlines and idle timeouts; forget closed connections.
+    for (const ConnPtr& c : connections_) {
+      c->CheckTimers(now, options_.request_deadline_ms, options_.connections_max_idle_ms);
+    }
+    std::erase_if(connections_, [](const ConnPtr& c) { return c->closed(); });
     if (now - last_retention_ms_ > 10'000) {
       last_retention_ms_ = now;
+      sync_pool_.Wait();  // retention may delete segments a running fsync holds
       store_->ApplyRetention();
     }
     TickGroups();
@@ -243,49 +165,46 @@ void Server::Run() {
   io_.restart();
   asio::error_code ignored;
   acceptor_.close(ignored);
+  accept_timer_.cancel();
   group_timer_.cancel();
-  FlushGroupCommit();
+  DrainGroupCommit();
   WakeFetches(true);
   // Let the answers just queued reach their sockets.
   io_.run_for(std::chrono::milliseconds(300));
-  FlushGroupCommit();
+  DrainGroupCommit();
   for (const ConnPtr& c : connections_) c->Close();
   connections_.clear();
+  io_.poll();
   Status s = store_->Close();
   if (!s.ok()) log::Error("closing the log store: {}", s.ToString());
 }
 
-void Server::FlushGroupCommit() {
-  if (pending_syncs_.empty() && dirty_partitions_.empty()) return;
-  // One fsync per touched partition, all partitions in parallel: the round
-  // takes about one fsync whatever the partition count.
-  std::vector<std::pair<const std::pair<std::string, int32_t>*, PartitionLog*>> logs;
-  for (const auto& tp : dirty_partitions_) {
-    if (PartitionLog* log = store_->Partition(tp.first, tp.second)) logs.emplace_back(&tp, log);
+void Server::DrainGroupCommit() {
+  int64_t deadline = NowMs() + 60'000;
+  while ((sync_pool_.busy() || !pending_syncs_.empty() || !dirty_partitions_.empty()) && NowMs() < deadline) {
+    FlushGroupCommit();
+    io_.run_one_for(std::chrono::milliseconds(50));
   }
-  auto sync_one = [this](PartitionLog* log) {
-    int64_t start = MonotonicMicros();
-    Status s = log->Sync();
-    metrics_->RecordFsync(static_cast<uint64_t>(MonotonicMicros() - start));
-    return s;
-  };
-  std::vector<std::future<Status>> others;
-  for (size_t i = 1; i < logs.size(); ++i) others.push_back(std::async(std::launch::async, sync_one, logs[i].second));
-  std::vector<Status> results;
-  if (!logs.empty()) results.push_back(sync_one(logs[0].second));
-  for (auto& f : others) results.push_back(f.get());
-  Status status;
-  for (size_t i = 0; i < results.size(); ++i) {
-    if (!results[i].ok()) {
-      log::Error("topic={} partition={}: sync failed: {}", logs[i].first->first, logs[i].first->second,
-                 results[i].ToString());
-      status = results[i];
-    }
+  sync_pool_.Wait();
+}
+
+void Server::FlushGroupCommit() {
+  if (sync_pool_.busy()) return;  // the running round starts the next one when it ends
+  if (pending_syncs_.empty() && dirty_partitions_.empty()) return;
+  // One fsync per touched partition, on the pool: the round takes about one
+  // fsync whatever the partition count, and the I/O thread goes on serving.
+  std::vector<SyncPool::Target> targets;
+  for (const auto& tp : dirty_partitions_) {
+    if (PartitionLog* log = store_->Partition(tp.first, tp.second)) targets.push_back({tp.first, tp.second, log});
   }
   dirty_partitions_.clear();
-  auto callbacks = std::move(pending_syncs_);
+  auto callbacks = std::make_shared<std::vector<std::function<void(const Status&)>>>(std::move(pending_syncs_));
   pending_syncs_.clear();
-  for (auto& cb : callbacks) cb(status);
+  sync_pool_.Start(std::move(targets), [this, callbacks](const Status& status) {
+    for (auto& cb : *callbacks) cb(status);
+    // What arrived during this round.
+    FlushGroupCommit();
+  });
 }
 
 std::string Server::Respond(const Header& h, const std::function<void(kp::Writer&)>& body) {
@@ -309,6 +228,7 @@ void Server::HandleRequest(const ConnPtr& conn, std::string frame) {
   auto slot = std::make_shared<Slot>();
   conn->PushSlot(slot);
   kp::Reader r(frame);
+  r.SetEntryLimit(static_cast<size_t>(options_.max_request_entries));
   Header h;
   if (!h.Decode(r)) {
     metrics_->CountRequest(-1);

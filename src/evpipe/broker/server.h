@@ -1,8 +1,9 @@
-// The Kafka-protocol server: one asio I/O thread accepts connections, splits
-// frames, runs the request handlers and writes responses in request order.
-// Between batches of I/O events it runs the group commit: every acks=all
-// produce that arrived meanwhile is answered after one Sync of each partition
-// it touched. Long-polling fetches and group joins park their response slot
+// The Kafka-protocol server: one asio I/O thread accepts connections (up to
+// --max-connections; at fd exhaustion it backs off), runs the request
+// handlers and hands responses to their Connection (connection.h). Between
+// batches of I/O events it starts the group commit: the partitions touched
+// since the last round are synced on the SyncPool (group_commit.h), off this
+// thread, and every acks=all produce of the round is answered after it. Long-polling fetches and group joins park their response slot
 // until data arrives, the rebalance completes or their time is up.
 // Internal to the broker module; RunBroker (broker.h) is the entry point.
 #pragma once
@@ -16,69 +17,19 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 
 #include "evpipe/broker/broker.h"
+#include "evpipe/broker/connection.h"
+#include "evpipe/broker/group_commit.h"
+#include "evpipe/broker/handler_context.h"
 #include "evpipe/broker/group_coordinator.h"
 #include "evpipe/broker/log_store.h"
 #include "evpipe/broker/metrics.h"
 #include "evpipe/broker/protocol/messages.h"
 
 namespace evpipe::broker {
-
-class Server;
-
-// One response position on a connection; responses leave in slot order.
-struct Slot {
-  bool ready = false;
-  bool no_response = false;  // acks=0 produce
-  bool close = false;        // close the connection when this slot is reached
-  std::string bytes;         // the whole response frame
-};
-
-// One client connection. Owned by shared_ptr: the server's set and any
-// deferred handler (parked fetch, join, group commit) hold references.
-class Connection : public std::enable_shared_from_this<Connection> {
- public:
-  Connection(Server* server, asio::ip::tcp::socket socket);
-  void Start();
-  // Marks `slot` done and writes every ready response at the head.
-  void Complete(const std::shared_ptr<Slot>& slot, std::string bytes);
-  void CompleteNoResponse(const std::shared_ptr<Slot>& slot);
-  // Answers nothing more: responses before `slot` are sent, then the connection closes.
-  void CompleteClose(const std::shared_ptr<Slot>& slot);
-  // Stops taking requests until `slot` completes (Kafka processes one
-  // blocking request at a time per connection).
-  void BlockOn(const std::shared_ptr<Slot>& slot) { blocker_ = slot; }
-  // Appends the slot of a newly received request.
-  void PushSlot(std::shared_ptr<Slot> slot) { slots_.push_back(std::move(slot)); }
-  void Close();
-  bool closed() const { return closed_; }
-  const std::string& peer_host() const { return peer_host_; }
-
- private:
-  void StartRead();
-  void OnRead(const asio::error_code& ec, size_t n);
-  void ProcessFrames();
-  void Flush();
-  void OnWrite(const asio::error_code& ec);
-
-  Server* server_;
-  asio::ip::tcp::socket socket_;
-  std::string peer_host_;
-  std::vector<char> read_buf_;
-  std::string in_;      // bytes read, not yet split into frames
-  std::deque<std::string> frames_;
-  size_t frames_bytes_ = 0;
-  std::deque<std::shared_ptr<Slot>> slots_;
-  std::shared_ptr<Slot> blocker_;
-  std::string out_;
-  bool reading_ = false;
-  bool writing_ = false;
-  bool close_after_write_ = false;
-  bool closed_ = false;
-  bool process_posted_ = false;
-};
 
 class Server {
  public:
@@ -95,6 +46,19 @@ class Server {
   void HandleRequest(const std::shared_ptr<Connection>& conn, std::string frame);
   asio::io_context& io() { return io_; }
   Metrics* metrics() { return metrics_; }
+  int64_t NowMs() const;
+  // The one read buffer every connection reads into (one I/O thread).
+  std::span<char> ReadScratch() { return {read_scratch_.data(), read_scratch_.size()}; }
+  // Bytes of request frames buffered across connections, and its budget.
+  void AddBuffered(int64_t delta) { buffered_bytes_ += delta; }
+  bool OverBufferBudget() const { return buffered_bytes_ > kMaxBufferedBytes; }
+  // A connection closed: its pending group joins are dropped (posted, so
+  // it never re-enters the coordinator).
+  void OnConnectionClosed(uint64_t id);
+
+  // Frame bytes all connections may buffer together before those in the
+  // middle of a frame stop reading.
+  static constexpr int64_t kMaxBufferedBytes = int64_t{256} << 20;
 
  private:
   using Header = kafka_protocol::RequestHeader;
@@ -111,56 +75,51 @@ class Server {
   };
 
   void Accept();
+  void OnAcceptError(const asio::error_code& ec);
   void TickGroups();
   void FlushGroupCommit();
+  // Runs the loop until no group commit is pending or running (shutdown).
+  void DrainGroupCommit();
   void WakeFetches(bool all);
 
   std::string Respond(const Header& h, const std::function<void(kafka_protocol::Writer&)>& body);
   void Dispatch(const ConnPtr& conn, const SlotPtr& slot, const Header& h, kafka_protocol::Reader& body);
 
+  // Decodes a Request, answers with handler(request) at once (dispatch.cc).
+  template <typename Request, typename Handler>
+  void Answer(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r, Handler handler);
   void HandleApiVersions(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleMetadata(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleProduce(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleFetch(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleListOffsets(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleFindCoordinator(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleJoinGroup(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleSyncGroup(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
   void HandleHeartbeat(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleLeaveGroup(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleOffsetCommit(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleOffsetFetch(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleListGroups(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleDescribeGroups(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleCreateTopics(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleDeleteTopics(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleInitProducerId(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleDescribeConfigs(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-  void HandleDeleteGroups(const ConnPtr& c, const SlotPtr& s, const Header& h, kafka_protocol::Reader& r);
-
-  // Fills a fetch response; returns the record bytes it holds.
-  size_t BuildFetch(const kafka_protocol::FetchRequest& req, kafka_protocol::FetchResponse& resp);
   void FinishFetch(const std::shared_ptr<PendingFetch>& pf);
-  // Creates the topic when auto-creation allows; returns its partition count or -1.
-  int32_t EnsureTopic(const std::string& topic, bool allow_create);
   void Malformed(const ConnPtr& c, const SlotPtr& s, const Header& h, const char* what);
-  int64_t NowMs() const;
 
   BrokerOptions options_;
   std::unique_ptr<LogStore> store_;
   Metrics* metrics_;
   GroupCoordinator groups_;
+  HandlerContext ctx_;  // what the pure handlers see
   asio::io_context io_{1};
   asio::ip::tcp::acceptor acceptor_{io_};
   asio::steady_timer group_timer_{io_};
   std::string host_;
   uint16_t port_ = 0;
+  asio::steady_timer accept_timer_{io_};
   std::atomic<bool> stopping_{false};
   std::set<ConnPtr> connections_;
+  uint64_t next_connection_id_ = 1;
+  std::vector<char> read_scratch_ = std::vector<char>(256 * 1024);
+  int64_t buffered_bytes_ = 0;
+  int spare_fd_ = -1;  // closed to accept-and-drop one connection at fd exhaustion
+  int64_t last_group_sweep_ms_ = 0;
 
   // Group commit: acks=all produce completions waiting for the next Sync.
   std::vector<std::function<void(const Status&)>> pending_syncs_;
   std::set<std::pair<std::string, int32_t>> dirty_partitions_;
+  SyncPool sync_pool_{io_, metrics_};
   std::list<std::shared_ptr<PendingFetch>> pending_fetches_;
   bool data_arrived_ = false;
   int64_t last_retention_ms_ = 0;

@@ -1,6 +1,8 @@
 // LogStore over evpipe_broker_storage (see storage_log_store.h).
 #include "evpipe/broker/storage_log_store.h"
 
+#include <algorithm>
+#include <deque>
 #include <map>
 
 #include "evpipe/broker/storage/store.h"
@@ -15,14 +17,30 @@ class StoragePartition final : public PartitionLog {
   explicit StoragePartition(std::shared_ptr<storage::PartitionLog> log) : log_(std::move(log)) {}
 
   AppendResult Append(std::string_view records) override {
+    int64_t before = log_->high_watermark();
     auto r = log_->Append(records);
-    if (r.ok()) return std::move(r).value();
+    if (r.ok()) {
+      if (r->error == AppendError::kNone && r->bytes_appended > 0) {
+        recent_.push_back({before, log_->high_watermark(), appended_bytes_});
+        appended_bytes_ += r->bytes_appended;
+        if (recent_.size() > kRecentBatches) recent_.pop_front();
+      }
+      return std::move(r).value();
+    }
     AppendResult out;
     out.error = AppendError::kKafkaStorageError;
     out.error_message = r.status().ToString();
     return out;
   }
   Result<std::string> Read(int64_t offset, int32_t max_bytes) override { return log_->Read(offset, max_bytes); }
+  int64_t BytesAfter(int64_t offset) override {
+    if (offset >= log_->high_watermark()) return 0;
+    // The first recent batch ending after `offset` (a read starts at the batch holding it).
+    auto it = std::upper_bound(recent_.begin(), recent_.end(), offset,
+                               [](int64_t o, const Recent& r) { return o < r.end; });
+    if (it == recent_.end() || (it == recent_.begin() && it->base > offset)) return INT64_MAX;
+    return appended_bytes_ - it->bytes_before;
+  }
   int64_t high_watermark() const override { return log_->high_watermark(); }
   int64_t log_start_offset() const override { return log_->log_start_offset(); }
   Status Sync() override { return log_->Sync(); }
@@ -32,7 +50,17 @@ class StoragePartition final : public PartitionLog {
   }
 
  private:
+  // The last appends (offsets and bytes), so a parked fetch can count what it
+  // would get without reading (BytesAfter).
+  struct Recent {
+    int64_t base = 0;
+    int64_t end = 0;  // last offset + 1
+    int64_t bytes_before = 0;
+  };
+  static constexpr size_t kRecentBatches = 4096;
   std::shared_ptr<storage::PartitionLog> log_;
+  std::deque<Recent> recent_;
+  int64_t appended_bytes_ = 0;
 };
 
 class StorageLogStore final : public LogStore {

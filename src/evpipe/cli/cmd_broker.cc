@@ -32,6 +32,26 @@ void RegisterBroker(CLI::App& root, Context& ctx) {
   sub->add_option("--segment-bytes", opts->segment_bytes, "roll segments at this size")
       ->check(CLI::Range(int64_t{1024}, int64_t{1} << 30))
       ->capture_default_str();
+  sub->add_option("--max-connections", opts->max_connections,
+                  "Kafka connections open at once; more are accepted and closed at once")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  sub->add_option("--connections-max-idle-ms", opts->connections_max_idle_ms,
+                  "close a connection that sent nothing and waits for nothing this long")
+      ->check(CLI::Range(int64_t{100}, int64_t{1} << 40))
+      ->capture_default_str();
+  sub->add_option("--request-deadline-ms", opts->request_deadline_ms,
+                  "close a connection whose started request frame is not complete this long after it began")
+      ->check(CLI::Range(int64_t{100}, int64_t{1} << 40))
+      ->capture_default_str();
+  sub->add_option("--max-request-entries", opts->max_request_entries,
+                  "array elements one request may hold in total (topics, partitions, groups...); more closes it")
+      ->check(CLI::Range(100, 100'000'000))
+      ->capture_default_str();
+  sub->add_option("--fetch-max-bytes", opts->fetch_max_bytes,
+                  "record bytes one Fetch response may hold, whatever the client asks (at least one batch)")
+      ->check(CLI::Range(1024, broker::kMaxFetchMaxBytes))
+      ->capture_default_str();
   auto max_segments = std::make_shared<int64_t>(broker::storage::kDefaultMaxSegmentsPerPartition);
   sub->add_option("--max-segments-per-partition", *max_segments,
                   "segments one partition may hold; an append that would roll past it is refused")

@@ -16,6 +16,8 @@
 #include "evpipe/cli/kafka_common.h"
 #include "evpipe/cli/options.h"
 #include "evpipe/core/clock.h"
+#include "evpipe/core/format.h"
+#include "evpipe/core/progress.h"
 #include "evpipe/kafka/consumer.h"
 #include "evpipe/kafka/record_json.h"
 
@@ -57,6 +59,31 @@ Result<int64_t> ParseOffset(const std::string& text) {
   return tail ? int64_t{RD_KAFKA_OFFSET_TAIL(n)} : n;
 }
 
+// An absolute --offset past the end of a partition fails (librdkafka would
+// silently restart at the reset position and print the whole partition).
+Status CheckOffsetInRange(kafka::Consumer& consumer, const ConsumeFlags& f, int64_t offset) {
+  std::vector<int32_t> partitions;
+  if (f.partition >= 0) {
+    partitions.push_back(f.partition);
+  } else {
+    EVPIPE_ASSIGN_OR_RETURN(kafka::TopicMetadata md, consumer.client().DescribeTopic(f.topic, f.timeout_ms));
+    for (const kafka::PartitionMetadata& p : md.partitions) partitions.push_back(p.id);
+  }
+  for (int32_t p : partitions) {
+    int64_t low = 0;
+    int64_t high = 0;
+    rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(consumer.client().handle(), f.topic.c_str(), p, &low, &high, f.timeout_ms);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;  // the fetch will report it
+    if (offset > high) {
+      return Status::InvalidArgument(fmt::format(
+          "offset {} is past the end of {}/{} ({}): use an offset up to {}, -o -N for the last N, or -o end",
+          offset, f.topic, p, high, high));
+    }
+  }
+  return Status::Ok();
+}
+
 Status WriteAll(std::string& out) {
   const char* p = out.data();
   size_t left = out.size();
@@ -73,7 +100,53 @@ Status WriteAll(std::string& out) {
   return Status::Ok();
 }
 
-void AppendRecord(const rd_kafka_message_t& m, bool json, std::string* out) {
+// --format with a '%': kcat-style tokens %t topic, %p partition, %o offset,
+// %k key, %s value, %T timestamp (ms), %% a percent sign; escapes \n, \t, \\.
+// A newline ends each record unless the template writes one itself.
+void AppendTemplate(const rd_kafka_message_t& m, const std::string& tmpl, std::string* out) {
+  bool wrote_newline = false;
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    char c = tmpl[i];
+    if ((c == '%' || c == '\\') && i + 1 < tmpl.size()) {
+      char n = tmpl[++i];
+      if (c == '\\') {
+        if (n == 'n') {
+          out->push_back('\n');
+          wrote_newline = true;
+        } else if (n == 't') {
+          out->push_back('\t');
+        } else {
+          out->push_back(n);
+        }
+        continue;
+      }
+      switch (n) {
+        case 't': out->append(rd_kafka_topic_name(m.rkt)); break;
+        case 'p': out->append(std::to_string(m.partition)); break;
+        case 'o': out->append(std::to_string(m.offset)); break;
+        case 'k':
+          if (m.key != nullptr) out->append(static_cast<const char*>(m.key), m.key_len);
+          break;
+        case 's':
+          if (m.payload != nullptr) out->append(static_cast<const char*>(m.payload), m.len);
+          break;
+        case 'T': {
+          rd_kafka_timestamp_type_t type;
+          out->append(std::to_string(rd_kafka_message_timestamp(&m, &type)));
+          break;
+        }
+        default: out->push_back('%'); out->push_back(n); break;
+      }
+      continue;
+    }
+    out->push_back(c);
+  }
+  if (!wrote_newline) out->push_back('\n');
+}
+
+void AppendRecord(const rd_kafka_message_t& m, const std::string& format, std::string* out) {
+  if (format.find('%') != std::string::npos) return AppendTemplate(m, format, out);
+  bool json = format == "json";
   std::optional<std::string_view> value;
   if (m.payload != nullptr) value = std::string_view(static_cast<const char*>(m.payload), m.len);
   if (!json) {
@@ -100,11 +173,18 @@ Status Run(const ConsumeFlags& f) {
                                      "committed offsets; --from-beginning decides where a new group starts)");
     }
   }
-  bool json = f.format == "json";
+  if (f.format != "value" && f.format != "json" && f.format.find('%') == std::string::npos) {
+    return Status::InvalidArgument("--format " + f.format + ": expected value, json, or a template like '%p %o %k %s'");
+  }
   EVPIPE_ASSIGN_OR_RETURN(kafka::Config config, kafka::ConsumerConfig(f.bootstrap, options, f.properties));
   EVPIPE_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Consumer> consumer,
                           kafka::Consumer::Create(std::move(config), options));
   EVPIPE_RETURN_IF_ERROR(consumer->Start(f.timeout_ms));
+  if (options.explicit_offset && options.start_offset >= 0) {
+    EVPIPE_RETURN_IF_ERROR(CheckOffsetInRange(*consumer, f, options.start_offset));
+  }
+  // On a terminal, say once that we caught up and wait (not with --exit-at-end or --count).
+  bool notify_caught_up = !f.exit_at_end && f.count == 0 && Progress::Enabled();
 
   struct sigaction sa{};
   sa.sa_handler = OnStopSignal;
@@ -124,7 +204,7 @@ Status Run(const ConsumeFlags& f) {
     status = consumer->Poll(batch, want, 100);
     if (!status.ok()) break;
     for (size_t i = 0; i < batch.size(); ++i) {
-      AppendRecord(batch[i], json, &out);
+      AppendRecord(batch[i], f.format, &out);
       bytes += batch[i].len;
     }
     records += batch.size();
@@ -134,6 +214,15 @@ Status Run(const ConsumeFlags& f) {
       if (!status.ok()) break;
     }
     if (done) break;
+    if (notify_caught_up && consumer->CaughtUp()) {
+      notify_caught_up = false;
+      if (Status s = WriteAll(out); !s.ok()) {
+        status = s;
+        break;
+      }
+      std::fprintf(stderr, "consume: caught up with the end of %s; waiting for new records (Ctrl-C to stop)\n",
+                   f.topic.c_str());
+    }
   }
   batch.Clear();
   Status written = WriteAll(out);
@@ -141,9 +230,8 @@ Status Run(const ConsumeFlags& f) {
   EVPIPE_RETURN_IF_ERROR(status);
   EVPIPE_RETURN_IF_ERROR(written);
   double secs = static_cast<double>(MonotonicMicros() - start_us) / 1e6;
-  std::fprintf(stderr, "consume: %llu records, %llu bytes, %.2f s, %.0f records/s\n",
-               static_cast<unsigned long long>(records), static_cast<unsigned long long>(bytes), secs,
-               secs > 0 ? static_cast<double>(records) / secs : 0.0);
+  std::fprintf(stderr, "consume: %s, %s of values, %.2f s\n", Plural(records, "record").c_str(),
+               FormatBytes(static_cast<double>(bytes)).c_str(), secs);
   return closed;
 }
 
@@ -164,8 +252,9 @@ void RegisterConsume(CLI::App& root, Context& ctx) {
   sub->add_option("-g,--group", f.group,
                   "Consume as a member of this group: resume from its committed offsets, commit what is read "
                   "(--from-beginning: where a new group starts)");
-  sub->add_option("-f,--format", f.format, "value: one value per line; json: one JSON record per line")
-      ->check(CLI::IsMember({"value", "json"}))
+  sub->add_option("-f,--format", f.format,
+                  "value: one value per line; json: one JSON record per line; or a template like '%p %o %k %s' "
+                  "(%t topic, %p partition, %o offset, %k key, %s value, %T timestamp ms)")
       ->capture_default_str();
   sub->callback([&ctx] {
     Status s = Run(f);

@@ -8,9 +8,11 @@
 #include "evpipe/cli/command.h"
 #include "evpipe/cli/options.h"
 #include "evpipe/core/clock.h"
+#include "evpipe/core/format.h"
 #include "evpipe/core/names.h"
 #include "evpipe/core/progress.h"
 #include "evpipe/io/date_partition.h"
+#include "evpipe/jobs/reconcile.h"
 #include "evpipe/io/file_system.h"
 #include "evpipe/cli/sim_flags.h"
 #include "evpipe/sim/record_stream.h"
@@ -61,7 +63,7 @@ Status Publish(io::FileSystem& fs, PendingFile& p) {
 Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
   io::FileSystem& fs = io::FileSystem::Default();
   sim::RecordStream stream(args.sim.options, args.threads);
-  Progress progress("gen", static_cast<uint64_t>(args.sim.options.orders));
+  Progress progress("gen", static_cast<uint64_t>(args.sim.options.orders), "orders");
 
   std::map<std::string, PendingFile> by_date;
   PendingFile single;
@@ -146,17 +148,24 @@ int RunGen(GenArgs& args) {
     std::fprintf(stderr, "evpipe gen: %s\n", s.ToString().c_str());
     return kExitFailure;
   }
+  if (args.out.empty()) {
+    Status recorded =
+        jobs::WriteRunRecord(io::FileSystem::Default(), args.gen_dir, args.topic, args.sim.options, "gen");
+    if (!recorded.ok()) {
+      std::fprintf(stderr, "evpipe gen: warning: could not record the simulator flags for reconcile: %s\n",
+                   recorded.message().c_str());
+    }
+  }
   const double secs = static_cast<double>(MonotonicMicros() - start) / 1e6;
   const int64_t lines = totals.events + totals.duplicates + totals.poison;
   const std::string where = args.out == "-" ? "stdout"
                             : !args.out.empty() ? args.out
                                                 : io::JoinPath(args.gen_dir, args.topic);
   const std::string summary = fmt::format(
-      "gen: {} events ({} unique, {} duplicates, {} poison) {} bytes ({:.1f} MB) {} dates {:.3f} s "
-      "{:.0f} events/s {:.1f} MB/s -> {}\n",
-      lines, totals.events, totals.duplicates, totals.poison, totals.bytes, static_cast<double>(totals.bytes) / 1e6,
-      args.out.empty() ? dates : 0, secs, secs > 0 ? static_cast<double>(lines) / secs : 0.0,
-      secs > 0 ? static_cast<double>(totals.bytes) / 1e6 / secs : 0.0, where);
+      "gen: {} events ({} unique, {} duplicates, {} poison), {}, {} dates, {:.3f} s, {}, {} -> {}\n", lines,
+      totals.events, totals.duplicates, totals.poison, FormatBytes(static_cast<double>(totals.bytes)),
+      args.out.empty() ? dates : 0, secs, FormatRate(secs > 0 ? static_cast<double>(lines) / secs : 0.0, "events"),
+      FormatRate(secs > 0 ? static_cast<double>(totals.bytes) / secs : 0.0, "B"), where);
   // With --out - the data owns stdout, so the summary goes to stderr.
   std::fputs(summary.c_str(), args.out == "-" ? stderr : stdout);
   return kExitOk;

@@ -10,11 +10,11 @@
 #include <fmt/core.h>
 
 #include "evpipe/cli/command.h"
-#include "evpipe/cli/json_out.h"
 #include "evpipe/cli/kafka_common.h"
 #include "evpipe/cli/options.h"
 #include "evpipe/cli/table.h"
 #include "evpipe/event/event.h"
+#include "evpipe/core/json_writer.h"
 #include "evpipe/kafka/admin.h"
 #include "evpipe/kafka/group_json.h"
 #include "evpipe/kafka/groups.h"
@@ -172,14 +172,16 @@ Status Reset(const GroupFlags& f) {
   if (f.execute) EVPIPE_RETURN_IF_ERROR(kafka::ApplyOffsetReset(*admin, f.group, plan, f.timeout_ms));
   std::string out;
   if (f.json) {
-    out = fmt::format("{{\"group\":{},\"topic\":{},\"executed\":{},\"partitions\":[", JsonStr(f.group),
-                      JsonStr(f.topic), f.execute ? "true" : "false");
-    for (size_t i = 0; i < plan.size(); ++i) {
-      const kafka::OffsetResetRow& r = plan[i];
-      out += fmt::format("{}{{\"partition\":{},\"current\":{},\"target\":{},\"log_start\":{},\"log_end\":{}}}",
-                         i ? "," : "", r.partition, JsonOffset(r.current), r.target, r.log_start, r.log_end);
+    JsonWriter w;
+    w.BeginObject().Field("group", f.group).Field("topic", f.topic).Field("executed", f.execute);
+    w.Key("partitions").BeginArray();
+    for (const kafka::OffsetResetRow& r : plan) {
+      w.BeginObject().Field("partition", r.partition).Key("current");
+      r.current < 0 ? w.Null() : w.Int(r.current);
+      w.Field("target", r.target).Field("log_start", r.log_start).Field("log_end", r.log_end).EndObject();
     }
-    out += "]}\n";
+    w.EndArray().EndObject();
+    out = w.Take() + "\n";
   } else {
     Table t({"TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET", "LOG-START-OFFSET", "LOG-END-OFFSET"});
     for (const kafka::OffsetResetRow& r : plan) {

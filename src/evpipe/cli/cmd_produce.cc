@@ -20,8 +20,11 @@
 #include "evpipe/cli/kafka_common.h"
 #include "evpipe/cli/options.h"
 #include "evpipe/core/clock.h"
+#include "evpipe/core/format.h"
 #include "evpipe/core/logging.h"
 #include "evpipe/core/progress.h"
+#include "evpipe/io/file_system.h"
+#include "evpipe/jobs/reconcile.h"
 #include "evpipe/event/event.h"
 #include "evpipe/kafka/producer.h"
 #include "evpipe/kafka/record_json.h"
@@ -49,6 +52,7 @@ struct ProduceFlags {
   int timeout_ms = kafka::kDefaultConnectTimeoutMs;
   SimulatorFlags sim;  // the same simulator flags as gen and reconcile
   int threads = 0;     // render threads for the simulator; 0: one per hardware thread
+  std::string raw_dir;  // where the simulator run is recorded for reconcile (RAW_DIR/_evpipe/TOPIC)
 };
 
 // What one run did, for the summary line and the exit code.
@@ -126,7 +130,7 @@ class LineProducer {
 Status ProduceSimulated(const ProduceFlags& f, kafka::Producer& producer, Counts& counts) {
   const sim::Options& options = f.sim.options;  // resolved and validated before connecting
   sim::RecordStream stream(options, f.threads);
-  Progress progress("produce: orders", static_cast<uint64_t>(options.orders));
+  Progress progress("produce: orders", static_cast<uint64_t>(options.orders), "orders");
   LineProducer lines(f, producer, counts);
   bool key_is_order_id = f.key_field == "order_id";
   uint64_t n = 0;
@@ -225,7 +229,7 @@ class MappedFile {
 };
 
 Status ProduceFromInput(const ProduceFlags& f, kafka::Producer& producer, Counts& counts, MappedFile& mapped) {
-  Progress progress("produce: records", 0);
+  Progress progress("produce: records", 0, "records");
   LineProducer lines(f, producer, counts);
   kafka::JsonRecordReader reader;
   kafka::JsonRecord record;
@@ -304,7 +308,7 @@ Status Run(const ProduceFlags& f) {
   Status produced =
       f.from.empty() ? ProduceSimulated(f, *producer, counts) : ProduceFromInput(f, *producer, counts, mapped);
   // Whatever happened, wait for the reports of what was enqueued: they decide what was delivered.
-  Progress progress("produce: waiting for delivery reports", producer->enqueued());
+  Progress progress("produce: waiting for delivery reports", producer->enqueued(), "records");
   Status flushed = producer->Flush(message_timeout_ms + 5000, [&] {
     progress.Update(producer->delivered() + producer->failed());
   });
@@ -312,9 +316,9 @@ Status Run(const ProduceFlags& f) {
   double secs = static_cast<double>(MonotonicMicros() - start_us) / 1e6;
   uint64_t delivered = producer->delivered();
   uint64_t failed = producer->failed();
-  std::fprintf(stderr, "produce: %llu records, %.1f MB, %.2f s, %.0f records/s, %llu delivered to %s\n",
-               static_cast<unsigned long long>(counts.records), static_cast<double>(counts.bytes) / 1e6, secs,
-               secs > 0 ? static_cast<double>(counts.records) / secs : 0.0,
+  std::fprintf(stderr, "produce: %s, %s, %.2f s, %s, %llu delivered to %s\n", Plural(counts.records, "record").c_str(),
+               FormatBytes(static_cast<double>(counts.bytes)).c_str(), secs,
+               FormatRate(secs > 0 ? static_cast<double>(counts.records) / secs : 0.0, "records").c_str(),
                static_cast<unsigned long long>(delivered), f.topic.c_str());
   if (counts.missing_keys > 0) {
     std::fprintf(stderr, "produce: warning: %llu records had no %s field and were sent with a null key\n",
@@ -335,6 +339,13 @@ Status Run(const ProduceFlags& f) {
                                         delivered + failed));
   }
   if (g_stop) return Status::Unavailable("interrupted; the records counted above were delivered");
+  if (f.from.empty()) {
+    Status recorded = jobs::WriteRunRecord(io::FileSystem::Default(), f.raw_dir, f.topic, f.sim.options, "produce");
+    if (!recorded.ok()) {
+      std::fprintf(stderr, "produce: warning: could not record the simulator flags for reconcile: %s\n",
+                   recorded.message().c_str());
+    }
+  }
   return Status::Ok();
 }
 
@@ -357,6 +368,8 @@ void RegisterProduce(CLI::App& root, Context& ctx) {
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   sub->add_option("--from", f.from, "Produce the lines of FILE (- for stdin) instead of simulating");
+  AddRawDir(sub, f.raw_dir)->description(
+      "Where sink-raw lands the topic; a simulated run records its flags in RAW_DIR/_evpipe/TOPIC/ for reconcile");
   sub->add_option("--format", f.format,
                   "ndjson: each line is a value, keyed by --key-field; json: each line is a JSON record "
                   "(key, value, headers, partition, timestamp) as `consume --format json` writes")

@@ -6,6 +6,7 @@
 
 #include "evpipe/cli/command.h"
 #include "evpipe/cli/options.h"
+#include "evpipe/core/format.h"
 #include "evpipe/io/file_system.h"
 #include "evpipe/jobs/raw_to_parquet.h"
 
@@ -59,7 +60,20 @@ int Run(RawToParquetArgs& args) {
   jobs::RunReport run = jobs::RunConversion(fs, args.options, dates, args.all);
   if (!run.status.ok()) return Fail(run.status);
   int code = kExitOk;
+  jobs::DateReport total;
+  int64_t converted = 0;
+  int64_t skipped = 0;
   for (const jobs::DateOutcome& d : run.dates) {
+    if (d.status.ok()) {
+      (d.report.skipped ? skipped : converted) += 1;
+      total.rows_in += d.report.rows_in;
+      total.duplicates_removed += d.report.duplicates_removed;
+      total.quarantined += d.report.quarantined;
+      total.rows_out += d.report.rows_out;
+      total.output_files += d.report.output_files;
+      total.output_bytes += d.report.output_bytes;
+      total.seconds += d.report.seconds;
+    }
     if (!d.status.ok()) {
       // --all goes on with the other dates; one date's error is one line.
       std::fprintf(stderr, "evpipe raw-to-parquet: %s\n", d.status.ToString().c_str());
@@ -68,7 +82,23 @@ int Run(RawToParquetArgs& args) {
     }
     PrintReport(d.report, args.json);
   }
+  if (args.all && !args.json) {
+    std::fprintf(stdout, "total: %s (%lld converted, %lld unchanged): rows in %lld, duplicates %lld, quarantined %lld, "
+                 "rows out %lld, files %lld, %s, %.2f s\n",
+                 Plural(static_cast<uint64_t>(converted + skipped), "date").c_str(), static_cast<long long>(converted),
+                 static_cast<long long>(skipped), static_cast<long long>(total.rows_in),
+                 static_cast<long long>(total.duplicates_removed), static_cast<long long>(total.quarantined),
+                 static_cast<long long>(total.rows_out), static_cast<long long>(total.output_files),
+                 FormatBytes(static_cast<double>(total.output_bytes)).c_str(), total.seconds);
+  }
   if (!run.table.empty() && !args.json) std::fprintf(stdout, "%s\n", run.table.c_str());
+  if (!args.json && code == kExitOk) {
+    const std::string glob = io::JoinPath(io::JoinPath(args.options.parquet_dir, args.options.topic), "*/*.parquet");
+    std::fprintf(stderr,
+                 "look at it: make query  (or: duckdb -c \"SELECT ingest_date, count(*) FROM read_parquet('%s', "
+                 "hive_partitioning=true) GROUP BY 1 ORDER BY 1\")\n",
+                 glob.c_str());
+  }
   return code;
 }
 

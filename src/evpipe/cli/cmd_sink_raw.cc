@@ -105,8 +105,9 @@ int RunSinkRaw(const SinkRawArgs& a) {
   sink::Sink s(std::move(o), fs, *classifier);
   Status st = s.Run(g_stop);
   if (!st.ok()) {
-    std::fprintf(stderr, "evpipe sink-raw: error: %s (nothing after the last durable roll was committed)\n",
-                 st.ToString().c_str());
+    // Start-up errors (bad topic, no broker, no topic) came before anything was landed.
+    std::fprintf(stderr, "evpipe sink-raw: error: %s%s\n", st.ToString().c_str(),
+                 s.assigned_once() ? " (nothing after the last durable roll was committed)" : "");
     return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   return kExitOk;

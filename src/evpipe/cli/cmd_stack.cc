@@ -13,6 +13,7 @@
 
 #include "evpipe/cli/command.h"
 #include "evpipe/cli/stack_internal.h"
+#include "evpipe/core/json_writer.h"
 
 namespace evpipe::cli {
 namespace {
@@ -64,10 +65,24 @@ Outcome Dispatch(const StackFlags& f, const std::string& command) {
   return kind.health(f);
 }
 
+// ps --json: {"running","ready","message","exit_code"} (docs/readme/operate.md).
+std::string PsJson(const Outcome& o) {
+  JsonWriter w;
+  bool running = o.exit_code == kExitOk;
+  w.BeginObject()
+      .Field("running", running)
+      .Field("ready", running && o.message.find("not ready") == std::string::npos)
+      .Field("message", o.message)
+      .Field("exit_code", o.exit_code)
+      .EndObject();
+  return w.Take();
+}
+
 }  // namespace
 
 void RegisterStack(CLI::App& root, Context& ctx) {
   static StackFlags f;
+  static bool ps_json = false;
   const std::pair<const char*, const char*> commands[] = {
       {"up", "start the broker (embedded, kafka, or Redpanda where a Docker engine answers) and wait until ready"},
       {"down", "stop the broker"},
@@ -102,9 +117,15 @@ void RegisterStack(CLI::App& root, Context& ctx) {
                     "Seconds to wait for ready (up) or exit (down) (default 30; kafka up: 120)")
         ->check(CLI::PositiveNumber);
     if (std::string(name) == "logs") sub->add_flag("-f,--follow", f.follow, "Keep printing new lines");
+    if (std::string(name) == "ps") sub->add_flag("--json", ps_json, "one JSON object on stdout instead of the line");
     std::string command = name;
     sub->callback([&ctx, command] {
       Outcome o = Dispatch(f, command);
+      if (command == "ps" && ps_json) {
+        std::printf("%s\n", PsJson(o).c_str());
+        ctx.exit_code = o.exit_code;
+        return;
+      }
       if (!o.message.empty()) {
         if (o.exit_code == kExitOk) {
           std::printf("%s\n", o.message.c_str());

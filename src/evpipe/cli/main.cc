@@ -1,5 +1,7 @@
 // evpipe: one binary for the whole pipeline. Subcommands are named like the make targets.
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 #include <exception>
 #include <string>
 
@@ -17,15 +19,101 @@ int NotBuiltYet(const char* command, const char* issue) {
 
 namespace {
 
-// One line for any parse error, naming the --help to read.
-std::string OneLineFailure(const CLI::App* app, const CLI::Error& e) {
-  std::string where = app->get_name();
-  const CLI::App* parent = app->get_parent();
-  while (parent != nullptr) {
-    where = parent->get_name() + " " + where;
-    parent = parent->get_parent();
+// The subcommand the user reached: root, then each parsed subcommand in turn.
+const CLI::App* Deepest(const CLI::App* app) {
+  for (;;) {
+    std::vector<CLI::App*> subs = app->get_subcommands();
+    if (subs.empty()) return app;
+    app = subs.front();
   }
-  return "evpipe: " + std::string(e.what()) + " (see '" + where + " --help')\n";
+}
+
+std::string PathOf(const CLI::App* app) {
+  std::string where = app->get_name();
+  for (const CLI::App* p = app->get_parent(); p != nullptr; p = p->get_parent()) where = p->get_name() + " " + where;
+  return where;
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The closest of `names` to `typed`, when it is close enough to be a typo; "" otherwise.
+std::string Closest(const std::string& typed, const std::vector<std::string>& names) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, typed.size() / 3) + 1;
+  for (const std::string& n : names) {
+    size_t d = EditDistance(typed, n);
+    if (n.rfind(typed, 0) == 0 && typed.size() >= 3) d = std::min<size_t>(d, 1);  // a prefix
+    if (d < best_d) {
+      best_d = d;
+      best = n;
+    }
+  }
+  return best;
+}
+
+std::vector<std::string> FlagNames(const CLI::App* app) {
+  std::vector<std::string> out;
+  for (const CLI::App* a = app; a != nullptr; a = a->get_parent()) {
+    for (const CLI::Option* o : a->get_options()) {
+      for (const std::string& l : o->get_lnames()) out.push_back("--" + l);
+      for (const std::string& sn : o->get_snames()) out.push_back("-" + sn);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> CommandNames(const CLI::App* app) {
+  std::vector<std::string> out;
+  for (const CLI::App* sub : app->get_subcommands([](const CLI::App*) { return true; })) {
+    out.push_back(sub->get_name());
+  }
+  return out;
+}
+
+// One line for any parse error, naming the --help to read. Unknown flags and
+// commands get a "did you mean" when one is close.
+std::string OneLineFailure(const CLI::App* app, const CLI::Error& e) {
+  const CLI::App* where = Deepest(app);
+  std::string path = PathOf(where);
+  std::string help = " (see '" + path + " --help')\n";
+  std::vector<std::string> left = app->remaining(true);
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr || dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+    for (const std::string& arg : left) {
+      if (arg.size() > 1 && arg[0] == '-' && !(arg[1] >= '0' && arg[1] <= '9')) {
+        std::string flag = arg.substr(0, arg.find('='));
+        std::string guess = Closest(flag, FlagNames(where));
+        return "evpipe: unknown flag " + flag + " for `" + path + "`" +
+               (guess.empty() ? "" : "; did you mean " + guess + "?") + help;
+      }
+    }
+    std::vector<std::string> commands = CommandNames(where);
+    if (!left.empty() && !commands.empty()) {
+      // remaining() lists in reverse order of appearance: the first typed word is last.
+      const std::string& word = left.back();
+      std::string guess = Closest(word, commands);
+      return "evpipe: unknown command '" + word + "' for `" + path + "`" +
+             (guess.empty() ? "" : "; did you mean '" + guess + "'?") + help;
+    }
+    if (left.empty() && !commands.empty() && where->get_require_subcommand_min() > 0) {
+      std::string list;
+      for (const std::string& c : commands) list += (list.empty() ? "" : ", ") + c;
+      return "evpipe: `" + path + "` needs a command: " + list + help;
+    }
+  }
+  return "evpipe: " + std::string(e.what()) + help;
 }
 
 int Main(int argc, char** argv) {

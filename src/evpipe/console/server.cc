@@ -6,7 +6,7 @@
 #include <charconv>
 #include <optional>
 
-#include "evpipe/broker/storage/store.h"
+#include "evpipe/core/names.h"
 #include "evpipe/console/assets.h"
 #include "evpipe/console/broker_views.h"
 #include "evpipe/console/console.h"
@@ -94,7 +94,7 @@ ApiResponse Console::Impl::Config() const {
 ApiResponse Console::Impl::Lake(const httplib::Request& req) const {
   std::string topic = req.has_param("topic") ? req.get_param_value("topic") : options.topic;
   // The topic becomes a path component: only a valid Kafka topic name.
-  if (Status s = broker::storage::ValidateTopicName(topic); !s.ok()) return ErrorResponse(s);
+  if (Status s = ValidateTopicName(topic); !s.ok()) return ErrorResponse(s);
   LakeDirs dirs{options.raw_dir, options.parquet_dir, options.quarantine_dir};
   auto report = ScanLake(io::FileSystem::Default(), dirs, topic);
   if (!report.ok()) return ErrorResponse(report.status());
@@ -118,7 +118,7 @@ ApiResponse Console::Impl::Lake(const httplib::Request& req) const {
 ApiResponse Console::Impl::Records(const httplib::Request& req) const {
   const std::string topic = req.get_param_value("topic");
   if (topic.empty()) return ErrorResponse(Status::InvalidArgument("topic= is required"));
-  if (Status s = broker::storage::ValidateTopicName(topic); !s.ok()) return ErrorResponse(s);
+  if (Status s = ValidateTopicName(topic); !s.ok()) return ErrorResponse(s);
   std::optional<int64_t> partition = req.has_param("partition") ? ParseInt(req.get_param_value("partition"))
                                                                  : std::optional<int64_t>(0);
   if (!partition || *partition < 0 || *partition > INT32_MAX) {

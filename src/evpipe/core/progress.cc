@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "evpipe/core/clock.h"
+#include "evpipe/core/format.h"
 
 namespace evpipe {
 
@@ -18,8 +19,18 @@ bool Progress::Enabled() {
   return ::isatty(STDERR_FILENO) == 1;
 }
 
-Progress::Progress(std::string label, uint64_t total)
-    : label_(std::move(label)), total_(total), enabled_(Enabled()), start_us_(MonotonicMicros()) {}
+Progress::Progress(std::string label, uint64_t total, std::string unit)
+    : label_(std::move(label)), total_(total), unit_(std::move(unit)), enabled_(Enabled()),
+      start_us_(MonotonicMicros()) {}
+
+std::string Progress::Rate(double per_second) const {
+  return FormatRate(per_second, unit_.empty() ? "" : unit_);
+}
+
+std::string Progress::Amount(double n) const {
+  if (unit_ == "B") return FormatBytes(n);
+  return FormatCount(n);
+}
 
 Progress::~Progress() { Finish(); }
 
@@ -47,11 +58,13 @@ void Progress::Draw(uint64_t done) {
     int filled = static_cast<int>(frac * kWidth);
     std::string eta;
     if (rate > 0 && done < total_) eta = fmt::format(" ETA {:.0f} s", static_cast<double>(total_ - done) / rate);
-    line = fmt::format("\r{} [{}{}] {:5.1f}% {}/{} {:.0f}/s{} ", label_, std::string(filled, '#'),
-                       std::string(kWidth - filled, '.'), frac * 100, done, total_, rate, eta);
+    line = fmt::format("\r{} [{}{}] {:5.1f}% {}/{} {}{} ", label_, std::string(filled, '#'),
+                       std::string(kWidth - filled, '.'), frac * 100, Amount(static_cast<double>(done)),
+                       Amount(static_cast<double>(total_)), Rate(rate), eta);
   } else {
-    line = fmt::format("\r{} {} {:.0f}/s ", label_, done, rate);
+    line = fmt::format("\r{} {} {} ", label_, Amount(static_cast<double>(done)), Rate(rate));
   }
+  line += "\033[K";  // the rest of a longer earlier line
   [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
   drawn_ = true;
 }

@@ -10,8 +10,9 @@ namespace evpipe {
 // times a second, so Update is cheap to call per record.
 class Progress {
  public:
-  // total 0 means unknown: shows a count and a rate instead of a bar.
-  Progress(std::string label, uint64_t total);
+  // total 0 means unknown: shows a count and a rate instead of a bar. `unit`
+  // names what is counted ("orders"); "B" shows bytes (FormatBytes).
+  Progress(std::string label, uint64_t total, std::string unit = "");
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -28,8 +29,12 @@ class Progress {
  private:
   void Draw(uint64_t done);
 
+  std::string Amount(double n) const;
+  std::string Rate(double per_second) const;
+
   std::string label_;
   uint64_t total_;
+  std::string unit_;
   bool enabled_;
   bool drawn_ = false;
   int64_t start_us_;

@@ -2,7 +2,7 @@
 // (zigzag varints, length-prefixed bytes, unions by branch index, blocked
 // arrays) and object container files with the null codec. The schema is JSON
 // text the caller provides (with Iceberg's field-id attributes); this file
-// encodes values, it does not interpret schemas. docs/decisions/avro.md says
+// encodes values, it does not interpret schemas. docs/decisions/avro-writer-of-our-own.md says
 // why this is ours and not avro-c.
 #pragma once
 

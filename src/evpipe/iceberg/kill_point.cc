@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -31,7 +32,10 @@ void KillPoint(std::string_view where) {
   if (target < 0) return;
   const long n = steps.fetch_add(1) + 1;
   if (target == 0) {
-    std::fprintf(stderr, "kill-point %ld %.*s\n", n, static_cast<int>(where.size()), where.data());
+    const auto now = std::chrono::steady_clock::now();
+    static const auto first = now;
+    const long long us = std::chrono::duration_cast<std::chrono::microseconds>(now - first).count();
+    std::fprintf(stderr, "kill-point %ld %.*s +%lld us\n", n, static_cast<int>(where.size()), where.data(), us);
     return;
   }
   if (n == target) ::kill(::getpid(), SIGKILL);

@@ -30,6 +30,7 @@
 #include <fmt/core.h>
 
 #include "evpipe/core/clock.h"
+#include "evpipe/core/format.h"
 #include "evpipe/core/progress.h"
 #include "evpipe/core/text.h"
 #include "evpipe/event/event.h"
@@ -461,7 +462,7 @@ Status DateJob::WriteParquet(const std::string& dir) {
   wopt.column_weights = std::move(weights);
   EventBatch batch(kBatchRows);
   std::unique_ptr<Progress> progress;
-  if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} writing", date_), static_cast<uint64_t>(total));
+  if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} writing", date_), static_cast<uint64_t>(total), "rows");
   std::string_view small[kSmallFieldCount];
   bool nulls[kSmallFieldCount];
   uint64_t since_release = 0;
@@ -559,7 +560,7 @@ Result<PendingDate> DateJob::Build() {
   ctx.day_end_us = ctx.day_begin_us + 86'400'000'000LL - 1;  // the date's last microsecond
   {
     std::unique_ptr<Progress> progress;
-    if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} reading", date_), report_.input_bytes);
+    if (options_.progress) progress = std::make_unique<Progress>(fmt::format("{} reading", date_), report_.input_bytes, "B");
     ParseAll(ctx, chunks_, threads, progress.get());
     if (progress) progress->Finish();
   }
@@ -671,6 +672,21 @@ DateReport SkippedReport(std::string_view date, const std::vector<RawFile>& file
   return r;
 }
 
+// The job manifest of a published date: temp file, rename (readers see the
+// old one or the new one). Not fsynced one by one: a manifest lost to a power
+// cut, or an old one left, no longer matches the published files, so the next
+// run redoes the date; PublishRun() fsyncs the directory once at its end.
+Status WriteJobManifest(io::FileSystem& fs, const Options& options, const PendingDate& p) {
+  const std::string path = JobManifestPath(options, p.date);
+  const std::string tmp = io::JoinPath(io::DirName(path), "." + io::BaseName(path) + ".tmp");
+  {
+    EVPIPE_ASSIGN_OR_RETURN(auto file, fs.NewWritableFile(tmp));
+    EVPIPE_RETURN_IF_ERROR(file->Append(ManifestToJson(p.manifest)));
+    EVPIPE_RETURN_IF_ERROR(file->Close());
+  }
+  return fs.Rename(tmp, path);
+}
+
 // Swaps every built date in, in the order that keeps each view whole: the
 // table commit first (its files are hard links under data/, so the Hive
 // directories do not move under it), then per date the quarantine folder, the
@@ -689,6 +705,13 @@ Status PublishRun(io::FileSystem& fs, const Options& options, std::vector<Pendin
   }
   if (!built.empty()) {
     EVPIPE_RETURN_IF_ERROR(fs.CreateDirs(io::DirName(JobManifestPath(options, built[0].date))));
+    // Every staging dir at once (DateSwap::Commit fsyncs each again, then cheaply).
+    std::vector<std::string> staged;
+    for (const PendingDate& p : built) {
+      staged.push_back(p.parquet->staging_dir());
+      if (p.quarantine) staged.push_back(p.quarantine->staging_dir());
+    }
+    EVPIPE_RETURN_IF_ERROR(SyncDirs(fs, staged));
   }
   for (PendingDate& p : built) {
     Status s;
@@ -701,10 +724,11 @@ Status PublishRun(io::FileSystem& fs, const Options& options, std::vector<Pendin
     iceberg::KillPoint("quarantine swapped");
     if (s.ok()) s = p.parquet->Commit();
     iceberg::KillPoint("date swapped");
-    if (s.ok()) s = io::WriteFileAtomically(fs, JobManifestPath(options, p.date), ManifestToJson(p.manifest));
+    if (s.ok()) s = WriteJobManifest(fs, options, p);
     iceberg::KillPoint("job manifest written");
     if (!s.ok()) return s.WithContext("date=" + p.date);
   }
+  if (!built.empty()) EVPIPE_RETURN_IF_ERROR(fs.SyncDir(io::DirName(JobManifestPath(options, built[0].date))));
   if (table != nullptr) EVPIPE_RETURN_IF_ERROR(table->RemoveReplaced());
   return Status::Ok();
 }
@@ -735,9 +759,9 @@ std::string DateReport::ToLine() const {
                        date, rows_in, duplicates_removed, quarantined, rows_out, output_files);
   }
   const double rate = seconds > 0 ? static_cast<double>(rows_in) / seconds : 0;
-  return fmt::format(
-      "{}: rows in {}, duplicates {}, quarantined {}, rows out {}, files {}, bytes {}, {:.2f} s, {:.0f} rows/s",
-      date, rows_in, duplicates_removed, quarantined, rows_out, output_files, output_bytes, seconds, rate);
+  return fmt::format("{}: rows in {}, duplicates {}, quarantined {}, rows out {}, files {}, {}, {:.2f} s, {}", date,
+                     rows_in, duplicates_removed, quarantined, rows_out, output_files,
+                     FormatBytes(static_cast<double>(output_bytes)), seconds, FormatRate(rate, "rows"));
 }
 
 std::string DateReport::ToJson() const {

@@ -194,9 +194,9 @@ void Consumer::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_lis
   }
 }
 
-bool Consumer::AtEnd() const {
-  return options_.exit_at_end && !owned_.empty() && at_end_.size() == owned_.size();
-}
+bool Consumer::AtEnd() const { return options_.exit_at_end && CaughtUp(); }
+
+bool Consumer::CaughtUp() const { return !owned_.empty() && at_end_.size() == owned_.size(); }
 
 Status Consumer::Poll(MessageBatch& batch, size_t max, int timeout_ms) {
   batch.Clear();

@@ -114,6 +114,8 @@ class Consumer {
   // last record below the high watermark its fetch reported, or an
   // end-of-partition event), without waiting for another fetch.
   bool AtEnd() const;
+  // Every owned partition has been read to its end (with or without exit_at_end).
+  bool CaughtUp() const;
   // The partitions assigned to us now.
   const std::set<int32_t>& owned() const { return owned_; }
   // The high watermark of a partition as the newest fetch reported it; nullopt before one.

@@ -2,8 +2,10 @@
 #include "evpipe/kafka/groups.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include <librdkafka/rdkafka.h>
@@ -185,9 +187,24 @@ Result<std::vector<GroupListing>> ListGroups(Admin& admin, int timeout_ms) {
   return out;
 }
 
+namespace {
+
+// The coordinator may still be loading (a fresh Kafka, a moved group): worth another try.
+bool Retriable(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+         err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
+}
+
+}  // namespace
+
 Result<GroupDescription> DescribeGroup(Admin& admin, const std::string& group, int timeout_ms) {
-  EVPIPE_ASSIGN_OR_RETURN(Described described, Describe(admin, {group}, timeout_ms));
-  if (described.groups.empty()) return Status::Unavailable("describing group " + group + ": no answer");
+  Described described;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);;) {
+    EVPIPE_ASSIGN_OR_RETURN(described, Describe(admin, {group}, timeout_ms));
+    if (described.groups.empty()) return Status::Unavailable("describing group " + group + ": no answer");
+    if (!Retriable(described.errors[0].first) || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   const auto& [err, why] = described.errors[0];
   if (err == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) return Status::NotFound(NoGroup(admin, group));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Unavailable("describing group " + group + ": " + why);

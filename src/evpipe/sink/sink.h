@@ -73,6 +73,8 @@ class Sink {
   Status Run(const std::atomic<bool>& stop);
 
   const SinkMetrics& metrics() const { return metrics_; }
+  // True once the group assigned partitions (before that nothing was landed or committed).
+  bool assigned_once() const;
   // The metrics port actually bound (after Run started), -1 when off.
   int metrics_port() const { return bound_metrics_port_.load(); }
 

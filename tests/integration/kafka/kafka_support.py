@@ -91,7 +91,10 @@ class BrokerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="evpipe-kafka-test-")
-        cls.broker = Broker(cls.tmp).start()
+        cls.broker = Broker(cls.tmp)
+        # Runs also when a subclass's setUpClass fails after this (tearDownClass would not).
+        cls.addClassCleanup(cls.broker.stop)
+        cls.broker.start()
         print(f"seed={SEED} broker={cls.broker.bootstrap} tmp={cls.tmp}", flush=True)
 
     @classmethod

@@ -1,16 +1,41 @@
 """evpipe group list|describe|reset-offsets|delete against a real broker
 (issue 13 item 1): the lag per partition, the JSON shape, dry-run versus
---execute, refusal while the group has members, and the one-line errors."""
+--execute, refusal while the group has members, and the one-line errors.
+
+EVPIPE_TEST_BROKER=kafka runs the same tests against the broker at
+KAFKA_BOOTSTRAP (Apache Kafka, started by tests/support/with_kafka.py)."""
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import time
+import types
 import unittest
 
 from kafka_support import EVPIPE, BrokerTest, evpipe, free_port
 
+if os.environ.get("EVPIPE_TEST_BROKER") == "kafka":
+    class Base(unittest.TestCase):
+        """The broker someone else started (KAFKA_BOOTSTRAP), and a temp dir."""
 
-class GroupTest(BrokerTest):
+        @classmethod
+        def setUpClass(cls):
+            cls.tmp = tempfile.mkdtemp(prefix="evpipe-groups-kafka-")
+            cls.broker = types.SimpleNamespace(bootstrap=os.environ["KAFKA_BOOTSTRAP"])
+            print(f"broker=kafka {cls.broker.bootstrap} tmp={cls.tmp}", flush=True)
+
+        @classmethod
+        def tearDownClass(cls):
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+        def path(self, name):
+            return os.path.join(self.tmp, name)
+else:
+    Base = BrokerTest
+
+
+class GroupTest(Base):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -137,6 +137,11 @@ int32_t Reader::ArrayLength(bool flexible, size_t min_element_size) {
     ok_ = false;
     return 0;
   }
+  if (n > 0 && static_cast<uint64_t>(n) > entries_left_) {
+    ok_ = false;
+    return 0;
+  }
+  if (n > 0) entries_left_ -= static_cast<size_t>(n);
   return static_cast<int32_t>(n);
 }
 

@@ -3,6 +3,7 @@
 // See docs/formats/kafka_protocol.md.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,11 @@ namespace evpipe::kafka_protocol {
 class Reader {
  public:
   explicit Reader(std::string_view data) : data_(data) {}
+
+  // Caps the array elements this reader accepts in total (all arrays of one
+  // request together): a length past what is left fails the reader. Bounds
+  // the memory a decoded request takes beyond its own bytes.
+  void SetEntryLimit(size_t n) { entries_left_ = n; }
 
   bool ok() const { return ok_; }
   size_t remaining() const { return ok_ ? data_.size() - pos_ : 0; }
@@ -55,6 +61,7 @@ class Reader {
 
   std::string_view data_;
   size_t pos_ = 0;
+  size_t entries_left_ = SIZE_MAX;
   bool ok_ = true;
 };
 

@@ -1,0 +1,40 @@
+// What the broker's request handlers (handle_data.h, handle_groups.h,
+// handle_admin.h) work over: the log store, the metrics, the broker options
+// and the address Metadata advertises. Handlers are functions from a decoded
+// request struct to a response struct; none sees a socket or a connection,
+// so each is unit-tested over a LogStore alone (handlers_test.cc). They run
+// on the broker's I/O thread. Internal to the broker module.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "evpipe/broker/broker.h"
+#include "evpipe/broker/log_store.h"
+#include "evpipe/broker/metrics.h"
+
+namespace evpipe::broker {
+
+inline constexpr int32_t kNodeId = 1;
+inline constexpr const char* kClusterId = "evpipe-broker";
+inline constexpr int32_t kMaxPartitionsPerTopic = 10000;
+inline constexpr int16_t kKafkaStorageError = 56;
+// Topics one request (Metadata or Produce) may auto-create; the rest answer
+// UNKNOWN_TOPIC_OR_PARTITION, which clients retry.
+inline constexpr int kMaxAutoCreatedTopicsPerRequest = 16;
+// ListOffsets by timestamp scans a segment per lookup: distinct lookups per
+// request are capped (the rest answer INVALID_REQUEST), repeats are cached.
+inline constexpr size_t kMaxTimestampLookupsPerRequest = 1000;
+
+struct HandlerContext {
+  LogStore* store = nullptr;
+  Metrics* metrics = nullptr;
+  BrokerOptions options;
+  std::string host;  // advertised in Metadata and FindCoordinator
+  int32_t port = 0;
+};
+
+// Kafka's topic-name rule (core/names.h: [a-zA-Z0-9._-], 1 to 249 characters, not "." or "..").
+bool ValidTopicName(const std::string& topic);
+
+}  // namespace evpipe::broker
