@@ -30,6 +30,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if [[ -n "${DEMO_BOOTSTRAP:-}" ]]; then
+  # A broker that runs already (the e2e test's Apache Kafka): use it, start none.
+  BOOTSTRAP=$DEMO_BOOTSTRAP
+  step "use the broker at $BOOTSTRAP (DEMO_BOOTSTRAP)"
+else
 step "start evpipe broker (data in $DEMO_DIR/broker, log in $DEMO_DIR/broker.log)"
 "$EVPIPE" broker --data-dir "$DEMO_DIR/broker" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
   --ready-file "$DEMO_DIR/broker.ready" >"$DEMO_DIR/broker.log" 2>&1 &
@@ -42,6 +47,7 @@ done
 [[ -s "$DEMO_DIR/broker.ready" ]] || { echo "demo: broker not ready after 10 s; see $DEMO_DIR/broker.log" >&2; exit 1; }
 BOOTSTRAP=$(sed -E 's/.*"kafka":"([^"]+)".*/\1/' "$DEMO_DIR/broker.ready")
 echo "broker at $BOOTSTRAP"
+fi
 
 step "create topic $TOPIC ($PARTITIONS partitions)"
 "$EVPIPE" topic create --bootstrap "$BOOTSTRAP" --topic "$TOPIC" --partitions "$PARTITIONS" --replication 1

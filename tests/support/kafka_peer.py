@@ -285,6 +285,9 @@ class KafkaNode:
             "share.coordinator.state.topic.min.isr": self.min_isr,
             "group.initial.rebalance.delay.ms": 0,
             "auto.create.topics.enable": "true",
+            # Retention by record time would delete the simulator's records (their
+            # timestamps are its past event times) at the first check, 5 min in.
+            "log.retention.ms": -1,
         }
         conf.update(self.extra_config)
         return conf

@@ -160,7 +160,10 @@ std::string ServerProperties(const StackFlags& f) {
       "transaction.state.log.min.isr=1\n"
       "share.coordinator.state.topic.replication.factor=1\n"
       "share.coordinator.state.topic.min.isr=1\n"
-      "group.initial.rebalance.delay.ms=0\n",
+      "group.initial.rebalance.delay.ms=0\n"
+      "# Retention by record time would delete the simulator's records (their\n"
+      "# timestamps are its past event times) at the first check, 5 min in.\n"
+      "log.retention.ms=-1\n",
       fmt::arg("kafka", f.listen), fmt::arg("controller", controller),
       fmt::arg("logs", fs::absolute(KraftDir(f)).string()));
 }

@@ -12,6 +12,7 @@
 #include "evpipe/event/event.h"
 #include "evpipe/io/date_partition.h"
 #include "evpipe/io/quarantine.h"
+#include "evpipe/jobs/event_table.h"
 #include "evpipe/jobs/raw_input.h"
 #include "evpipe/parquet/footer.h"
 
@@ -145,93 +146,66 @@ Status ScanParquet(io::FileSystem& fs, const LakeDirs& dirs, const std::string& 
   return Status::Ok();
 }
 
-std::string Balance(const LakeDate& d) {
+// `table`: the topic has an Iceberg table with a snapshot, whose rows for the
+// date must then be the Parquet files' rows.
+std::string Balance(const LakeDate& d, bool table) {
   if (d.raw_lines == 0 && d.parquet_files == 0) return d.quarantined > 0 ? "quarantine-only" : "empty";
   auto stage = d.quarantined_by_stage.find("raw-to-parquet");
   const int64_t converted_rejects = stage == d.quarantined_by_stage.end() ? 0 : stage->second;
   if (d.parquet_files == 0 && converted_rejects == 0) return "pending";
-  return d.raw_lines == d.parquet_rows + d.duplicates_removed + converted_rejects ? "ok" : "mismatch";
+  if (d.raw_lines != d.parquet_rows + d.duplicates_removed + converted_rejects) return "mismatch";
+  if (table && d.parquet_rows != std::max<int64_t>(d.iceberg_rows, 0)) return "mismatch";
+  return "ok";
 }
 
-int64_t Int64Or(simdjson::dom::element obj, std::string_view key, int64_t fallback) {
-  int64_t v = 0;
-  if (obj[key].get_int64().get(v) == simdjson::SUCCESS) return v;
-  // Iceberg summaries hold numbers as strings.
-  std::string_view s;
-  if (obj[key].get_string().get(s) == simdjson::SUCCESS) {
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec == std::errc() && p == s.data() + s.size()) return v;
-  }
-  return fallback;
-}
-
-// The current metadata file: the one version-hint.text names, else the highest vN.
-std::string CurrentMetadataFile(io::FileSystem& fs, const std::string& metadata_dir) {
-  auto hint = fs.ReadFile(io::JoinPath(metadata_dir, "version-hint.text"));
-  if (hint.ok()) {
-    std::string v = *hint;
-    while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
-    std::string candidate = io::JoinPath(metadata_dir, "v" + v + ".metadata.json");
-    if (!v.empty() && fs.Exists(candidate)) return candidate;
-    if (!v.empty() && fs.Exists(io::JoinPath(metadata_dir, v))) return io::JoinPath(metadata_dir, v);
-  }
-  int64_t best = -1;
-  std::string best_name;
-  for (const io::DirEntry& f : VisibleFiles(fs, metadata_dir, ".metadata.json")) {
-    if (f.name.size() < 2 || f.name[0] != 'v') continue;
+int64_t SummaryInt(const jobs::SnapshotInfo& s, std::string_view key) {
+  for (const auto& [k, v] : s.summary) {
+    if (k != key) continue;
     int64_t n = 0;
-    auto [p, ec] = std::from_chars(f.name.data() + 1, f.name.data() + f.name.size(), n);
-    if (ec != std::errc() || std::string_view(p) != ".metadata.json") continue;
-    if (n > best) {
-      best = n;
-      best_name = f.name;
-    }
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    return ec == std::errc() && p == v.data() + v.size() ? n : -1;
   }
-  return best_name.empty() ? std::string() : io::JoinPath(metadata_dir, best_name);
+  return -1;
 }
 
-// Reads the table's snapshots (Iceberg table spec: "snapshots", "current-snapshot-id").
-void ScanIceberg(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topic, LakeReport& report) {
+// The table's snapshots and what its current one holds per date, through the
+// lake's read API (jobs/event_table.h); a table that cannot be read is shown
+// with its error, not a failed page.
+void ScanIceberg(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topic, LakeReport& report,
+                 std::map<std::string, LakeDate>& dates) {
   const std::string metadata_dir = io::JoinPath(io::JoinPath(dirs.parquet_dir, topic), "metadata");
   if (!fs.Exists(metadata_dir)) return;
   report.iceberg_exists = true;
-  report.iceberg_metadata = CurrentMetadataFile(fs, metadata_dir);
-  if (report.iceberg_metadata.empty()) {
-    report.iceberg_error = "no metadata file in " + metadata_dir;
+  auto snapshots = jobs::ListTableSnapshots(fs, dirs.parquet_dir, topic);
+  if (!snapshots.ok()) {
+    report.iceberg_error = snapshots.status().message();
     return;
   }
-  auto text = fs.ReadFile(report.iceberg_metadata);
-  if (!text.ok()) {
-    report.iceberg_error = text.status().message();
-    return;
-  }
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(simdjson::padded_string(*text)).get(root) != simdjson::SUCCESS) {
-    report.iceberg_error = report.iceberg_metadata + ": not valid JSON";
-    return;
-  }
-  const int64_t current = Int64Or(root, "current-snapshot-id", -1);
-  simdjson::dom::array snapshots;
-  if (root["snapshots"].get_array().get(snapshots) != simdjson::SUCCESS) return;  // a table with no snapshot yet
-  for (simdjson::dom::element s : snapshots) {
+  for (const jobs::SnapshotInfo& s : *snapshots) {
     IcebergSnapshot snap;
-    snap.snapshot_id = Int64Or(s, "snapshot-id", 0);
-    snap.timestamp_ms = Int64Or(s, "timestamp-ms", 0);
-    snap.current = snap.snapshot_id == current;
-    simdjson::dom::element summary;
-    if (s["summary"].get(summary) == simdjson::SUCCESS) {
-      std::string_view op;
-      if (summary["operation"].get_string().get(op) == simdjson::SUCCESS) snap.operation = std::string(op);
-      snap.added_files = Int64Or(summary, "added-data-files", -1);
-      snap.added_records = Int64Or(summary, "added-records", -1);
-      snap.total_files = Int64Or(summary, "total-data-files", -1);
-      snap.total_records = Int64Or(summary, "total-records", -1);
+    snap.snapshot_id = s.id;
+    snap.timestamp_ms = s.timestamp_ms;
+    snap.current = s.current;
+    for (const auto& [k, v] : s.summary) {
+      if (k == "operation") snap.operation = v;
     }
+    snap.added_files = SummaryInt(s, "added-data-files");
+    snap.added_records = SummaryInt(s, "added-records");
+    snap.total_files = SummaryInt(s, "total-data-files");
+    snap.total_records = SummaryInt(s, "total-records");
     report.snapshots.push_back(std::move(snap));
   }
-  std::sort(report.snapshots.begin(), report.snapshots.end(),
-            [](const IcebergSnapshot& a, const IcebergSnapshot& b) { return a.timestamp_ms < b.timestamp_ms; });
+  if (report.snapshots.empty()) return;
+  auto current = jobs::CurrentTableDates(fs, dirs.parquet_dir, topic);
+  if (!current.ok()) {
+    report.iceberg_error = current.status().message();
+    return;
+  }
+  for (const jobs::DateFiles& d : *current) {
+    LakeDate& date = dates[d.date];
+    date.iceberg_rows = d.rows;
+    date.iceberg_files = d.files;
+  }
 }
 
 void AddTopics(io::FileSystem& fs, const std::string& dir, std::set<std::string>& topics) {
@@ -246,6 +220,11 @@ void WriteCounts(JsonWriter& w, std::string_view key, const std::map<std::string
   w.Key(key).BeginObject();
   for (const auto& [name, n] : counts) w.Field(name, n);
   w.EndObject();
+}
+
+void NullableCount(JsonWriter& w, std::string_view key, int64_t v) {
+  if (v < 0) w.Key(key).Null();
+  else w.Field(key, v);
 }
 
 void WriteDir(JsonWriter& w, std::string_view key, const std::string& dir, bool exists) {
@@ -269,15 +248,15 @@ Result<LakeReport> ScanLake(io::FileSystem& fs, const LakeDirs& dirs, const std:
   EVPIPE_RETURN_IF_ERROR(ScanRaw(fs, dirs, topic, dates).WithContext("raw " + dirs.raw_dir));
   EVPIPE_RETURN_IF_ERROR(ScanQuarantine(fs, dirs, topic, dates).WithContext("quarantine " + dirs.quarantine_dir));
   EVPIPE_RETURN_IF_ERROR(ScanParquet(fs, dirs, topic, dates).WithContext("parquet " + dirs.parquet_dir));
+  ScanIceberg(fs, dirs, topic, report, dates);
   for (auto& [date, d] : dates) {
     d.date = date;
-    d.balance = Balance(d);
+    d.balance = Balance(d, !report.snapshots.empty() && report.iceberg_error.empty());
     if (date != kUnknownDate) report.dates.push_back(std::move(d));
   }
   if (auto unknown = dates.find(std::string(kUnknownDate)); unknown != dates.end()) {
     report.dates.push_back(std::move(unknown->second));
   }
-  ScanIceberg(fs, dirs, topic, report);
   return report;
 }
 
@@ -303,6 +282,10 @@ std::string LakeToJson(const LakeReport& r) {
     w.Field("duplicates_removed", d.duplicates_removed);
     w.Key("parquet").BeginObject().Field("files", d.parquet_files).Field("rows", d.parquet_rows)
         .Field("bytes", d.parquet_bytes).EndObject();
+    w.Key("iceberg").BeginObject();
+    NullableCount(w, "rows", d.iceberg_rows);
+    NullableCount(w, "files", d.iceberg_files);
+    w.EndObject();
     w.Field("balance", d.balance).EndObject();
     total.raw_files += d.raw_files;
     total.raw_lines += d.raw_lines;
@@ -313,6 +296,7 @@ std::string LakeToJson(const LakeReport& r) {
     total.parquet_rows += d.parquet_rows;
     total.parquet_bytes += d.parquet_bytes;
     for (const auto& [reason, n] : d.quarantined_by_reason) total.quarantined_by_reason[reason] += n;
+    for (const auto& [stage, n] : d.quarantined_by_stage) total.quarantined_by_stage[stage] += n;
   }
   w.EndArray();
   w.Key("total").BeginObject()
@@ -321,10 +305,9 @@ std::string LakeToJson(const LakeReport& r) {
       .Field("parquet_files", total.parquet_files).Field("parquet_rows", total.parquet_rows)
       .Field("parquet_bytes", total.parquet_bytes);
   WriteCounts(w, "quarantined_by_reason", total.quarantined_by_reason);
+  WriteCounts(w, "quarantined_by_stage", total.quarantined_by_stage);
   w.EndObject();
   w.Key("iceberg").BeginObject().Field("exists", r.iceberg_exists);
-  if (r.iceberg_metadata.empty()) w.Key("metadata").Null();
-  else w.Field("metadata", r.iceberg_metadata);
   if (r.iceberg_error.empty()) w.Key("error").Null();
   else w.Field("error", r.iceberg_error);
   w.Key("snapshots").BeginArray();

@@ -25,6 +25,9 @@ struct LakeDate {
   std::map<std::string, int64_t> quarantined_by_reason;
   std::map<std::string, int64_t> quarantined_by_stage;  // sink-raw, raw-to-parquet
   int64_t parquet_files = 0, parquet_rows = 0, parquet_bytes = 0;
+  // What the Iceberg table's current snapshot holds for the date (-1: no table,
+  // or the date is not in it).
+  int64_t iceberg_rows = -1, iceberg_files = -1;
   // ok: every raw line is a Parquet row, a removed duplicate or quarantined by
   // raw-to-parquet; pending: raw lines not converted yet; mismatch: neither;
   // quarantine-only: nothing but quarantined records (the "unknown" date).
@@ -46,7 +49,6 @@ struct LakeReport {
   std::vector<std::string> topics;  // every topic found in the three dirs
   std::vector<LakeDate> dates;      // sorted, "unknown" last
   bool iceberg_exists = false;
-  std::string iceberg_metadata;  // the current metadata file
   std::string iceberg_error;     // why the table could not be read ("" when fine)
   std::vector<IcebergSnapshot> snapshots;  // oldest first
 };

@@ -235,7 +235,13 @@ try {
   checkEq(pageDates, lake.body.dates.map((d) => d.date), 'page: one lake row per date');
   checkEq(await page.locator('#lake-table tbody tr[data-date] svg').count(), pageDates.length, 'page: a chart per date');
   checkEq(await page.locator('#lake-table [data-balance="ok"]').count(), pageDates.length + 1, 'page: every date and the total balance');
-  check((await page.locator('#quarantine-table tbody').textContent()).length > 0, 'page: quarantine reasons');
+  const reasons = await page.locator('#quarantine-reasons .chip').evaluateAll((cs) => cs.map((c) => c.dataset.reason).sort());
+  checkEq(reasons, Object.keys(lake.body.total.quarantined_by_reason).sort(), 'page: the quarantine reasons');
+  // The Iceberg table raw-to-parquet committed.
+  check(lake.body.iceberg.snapshots.length >= 1 && lake.body.dates.every((d) => d.iceberg.rows === d.parquet.rows),
+    `API: the Iceberg snapshot holds each date's Parquet rows: ${JSON.stringify(lake.body.iceberg)}`);
+  checkEq(await page.locator('#iceberg-table tbody tr').count(), lake.body.iceberg.snapshots.length, 'page: the Iceberg snapshots');
+  check(/every date agrees/.test(await page.locator('#iceberg-summary').textContent()), 'page: the table agrees with the files');
   // The record browser with pretty JSON.
   await page.locator(`#topics-table tr[data-topic="${TOPIC}"] .part`).nth(1).click();
   await page.waitForSelector(`#records-list[data-topic="${TOPIC}"][data-partition="1"] details.record`);

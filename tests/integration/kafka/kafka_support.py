@@ -1,5 +1,7 @@
 """Shared helpers for the Kafka tool tests: run the real evpipe binary against
-a real `evpipe broker` (its own data dir and free ports), generate events."""
+a real broker (EVPIPE_TEST_BROKER: `evpipe broker` with its own data dir and
+free ports, or Apache Kafka), generate events."""
+import atexit
 import json
 import os
 import random
@@ -7,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -85,13 +88,90 @@ class Broker:
                 self.proc.wait()
 
 
+# Which broker the Kafka-facing suites run against: our `evpipe broker`
+# (embedded, the default) or Apache Kafka (kafka: CTest's *_kafka variants).
+TEST_BROKER = os.environ.get("EVPIPE_TEST_BROKER", "embedded")
+
+
+class KafkaTestBroker:
+    """Apache Kafka with Broker's interface: one node per test process
+    (tests/support/kafka_peer.py), started on first use and stopped at exit.
+    stop() leaves it running for the next test; kill() and start() are real
+    (a crash and a restart on the same ports and data). Topic auto-creation is
+    off, as on our broker: a missing topic is an error, not a new topic."""
+
+    _node = None
+    _tmp = None
+
+    def __init__(self, workdir=None):
+        del workdir  # the node has its own temp dir for the whole process
+
+    @classmethod
+    def node(cls):
+        if cls._node is None:
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+            import kafka_peer
+            ok, why = kafka_peer.available()
+            if not ok:
+                raise AssertionError(why)
+            cls._tmp = tempfile.mkdtemp(prefix="evpipe-kafka-node-")
+            cls._node = kafka_peer.KafkaNode(cls._tmp, extra_config={"auto.create.topics.enable": "false"})
+            atexit.register(cls._shutdown)
+        return cls._node
+
+    @classmethod
+    def _shutdown(cls):
+        cls._node.stop()
+        if not os.environ.get("EVPIPE_KEEP_TMP"):
+            shutil.rmtree(cls._tmp, ignore_errors=True)
+
+    @property
+    def bootstrap(self):
+        return self.node().bootstrap
+
+    @property
+    def proc(self):
+        return self.node().proc
+
+    def start(self):
+        if not self.node().pid:
+            t = time.monotonic()
+            self.node().start()
+            print(f"Apache Kafka ready at {self.bootstrap} in {time.monotonic() - t:.1f} s", flush=True)
+        return self
+
+    def kill(self):
+        self.node().kill()
+
+    def stop(self):
+        pass
+
+
+def new_broker(workdir):
+    """The broker of EVPIPE_TEST_BROKER, not yet started (call .start())."""
+    if TEST_BROKER == "kafka":
+        return KafkaTestBroker(workdir)
+    if TEST_BROKER != "embedded":
+        raise AssertionError(f"EVPIPE_TEST_BROKER={TEST_BROKER}: expected embedded or kafka")
+    return Broker(workdir)
+
+
+def unique(name):
+    """name on a fresh broker; name-<n> on the shared Kafka node, so that test
+    cases sharing it never see each other's topics or groups."""
+    if TEST_BROKER != "kafka":
+        return name
+    unique.n = getattr(unique, "n", 0) + 1
+    return f"{name}-{os.getpid()}-{unique.n}"
+
+
 class BrokerTest(unittest.TestCase):
-    """A broker per test class, in a temp dir removed afterwards."""
+    """A broker per test class (the Kafka node: one per process), in a temp dir removed afterwards."""
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="evpipe-kafka-test-")
-        cls.broker = Broker(cls.tmp)
+        cls.broker = new_broker(cls.tmp)
         # Runs also when a subclass's setUpClass fails after this (tearDownClass would not).
         cls.addClassCleanup(cls.broker.stop)
         cls.broker.start()

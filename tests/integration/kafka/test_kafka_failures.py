@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from kafka_support import Broker, BrokerTest, EVPIPE, evpipe, free_port, make_events, order_id
+from kafka_support import BrokerTest, EVPIPE, evpipe, free_port, make_events, order_id, new_broker
 
 
 class NoBrokerTest(unittest.TestCase):
@@ -79,7 +79,7 @@ class BadInputTest(BrokerTest):
 class BrokerRestartTest(unittest.TestCase):
     def test_broker_killed_mid_produce_nothing_lost_nothing_twice(self):
         tmp = tempfile.mkdtemp(prefix="evpipe-kafka-restart-")
-        broker = Broker(tmp).start()
+        broker = new_broker(tmp).start()
         try:
             evpipe("topic", "create", "-b", broker.bootstrap, "-t", "restart", "-p", "3")
             lines = make_events(12000)

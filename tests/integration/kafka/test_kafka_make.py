@@ -1,6 +1,7 @@
-"""The make targets as a user types them (issue 4): make up, health, ps, topic,
-produce, consume, down, on an embedded broker with a data dir and ports of
-its own (so it never clashes with a broker on 9092)."""
+"""The make targets as a user types them (issue 4, issue 10): make up, health,
+ps, topic, produce, consume, sink-raw, raw-to-parquet-all, reconcile, down, on
+the broker of EVPIPE_TEST_BROKER (BROKER=embedded or BROKER=kafka) with a data
+dir and ports of its own (so it never clashes with a broker on 9092)."""
 import collections
 import json
 import os
@@ -10,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from kafka_support import BUILD_DIR, EVPIPE, SOURCE_DIR, evpipe, free_port
+from kafka_support import BUILD_DIR, EVPIPE, SOURCE_DIR, TEST_BROKER, evpipe, free_port
 
 
 class MakeFlowTest(unittest.TestCase):
@@ -18,11 +19,14 @@ class MakeFlowTest(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="evpipe-kafka-make-")
         port, admin = free_port(), free_port()
         self.bootstrap = f"127.0.0.1:{port}"
-        self.env = dict(os.environ, BROKER="embedded", EVPIPE_PROGRESS="0",
+        self.env = dict(os.environ, BROKER=TEST_BROKER, EVPIPE_PROGRESS="0",
                         BROKER_DATA_DIR=os.path.join(self.tmp, "broker"),
                         BROKER_RUN_DIR=os.path.join(self.tmp, "run"),
                         BROKER_LISTEN=self.bootstrap, BROKER_ADMIN_LISTEN=f"127.0.0.1:{admin}",
-                        KAFKA_BOOTSTRAP=self.bootstrap, TOPIC="make-events")
+                        KAFKA_CONTROLLER_LISTEN=f"127.0.0.1:{free_port()}",
+                        KAFKA_BOOTSTRAP=self.bootstrap, TOPIC="make-events",
+                        RAW_DIR=os.path.join(self.tmp, "raw"), PARQUET_DIR=os.path.join(self.tmp, "parquet"),
+                        QUARANTINE_DIR=os.path.join(self.tmp, "quarantine"))
         self.env.pop("MAKEFLAGS", None)
         print(f"broker={self.bootstrap} tmp={self.tmp}", flush=True)
 
@@ -43,7 +47,7 @@ class MakeFlowTest(unittest.TestCase):
     def test_up_topic_produce_consume_down(self):
         self.assertNotEqual(self.make("health", check=False).returncode, 0, "nothing runs yet")
         up = self.make("up")
-        self.assertIn(b"embedded broker up", up.stdout)
+        self.assertIn(f"{TEST_BROKER} broker up".encode(), up.stdout)
         again = self.make("up")
         self.assertIn(b"already running", again.stdout, "starting twice says so, exit 0")
         self.make("health")
@@ -81,8 +85,16 @@ class MakeFlowTest(unittest.TestCase):
             self.assertGreaterEqual(ingest, last_ingest[r["partition"]], "produce order within a partition")
             last_ingest[r["partition"]] = ingest
         self.assertGreater(len(ids), 0)
+        # The rest of the README's flow: land, compact, reconcile.
+        self.make("sink-raw", "EXIT_AT_END=1")
+        self.make("raw-to-parquet-all")
+        reconciled = self.make("reconcile", "N_ORDERS=5000")
+        self.assertRegex(reconciled.stdout.decode(), rf"total\s+\d+\s+\d+\s+\d+\s+{n}\s+{n}\s",
+                         "every record of the topic landed raw")
+        self.assertIn(b"every date balances", reconciled.stderr)
         self.assertIn(b"stopped", self.make("down").stdout)
-        self.assertIn(b"no embedded broker running", self.make("down").stdout, "stopping twice says so, exit 0")
+        self.assertIn(f"no {TEST_BROKER} broker running".encode(), self.make("down").stdout,
+                      "stopping twice says so, exit 0")
         self.assertNotEqual(self.make("ps", check=False).returncode, 0)
 
 

@@ -14,7 +14,8 @@ import time
 import unittest
 import urllib.request
 
-from sink_support import (EVPIPE, BROKER_BIN, TOPIC, SinkProcess, broker_built, check_exactly_once, kcat_topic, make_events,
+import sink_support
+from sink_support import (EVPIPE, BROKER_BIN, SinkProcess, broker_built, check_exactly_once, kcat_topic, make_events,
                           produce, read_raw, start_broker)
 
 SEED = int(os.environ.get("EVPIPE_TEST_SEED", "20260205"))
@@ -51,7 +52,7 @@ class SinkProcessTest(unittest.TestCase):
                     break
             time.sleep(0.1)
         self.assertIsNotNone(m)
-        self.assertIn('evpipe_sink_durable_offset{topic="events",partition="0"}', body)
+        self.assertIn(f'evpipe_sink_durable_offset{{topic="{sink_support.TOPIC}",partition="0"}}', body)
         self.assertIn("evpipe_sink_lag", body)
         # Everything is read, nothing is rolled yet (1 h roll age): SIGTERM must publish it.
         self.assertEqual(read_raw(self.raw)[0], [])
@@ -90,7 +91,7 @@ class SinkProcessTest(unittest.TestCase):
         sink = SinkProcess(self.broker.bootstrap, self.raw, self.q, self.log, "--roll-max-bytes", "20000",
                            "--roll-max-seconds", "1")
         self.assertTrue(sink.wait_for("assigned partition"))
-        producer = subprocess.Popen([EVPIPE, "produce", "-b", self.broker.bootstrap, "-t", TOPIC, "--from", "-"],
+        producer = subprocess.Popen([EVPIPE, "produce", "-b", self.broker.bootstrap, "-t", sink_support.TOPIC, "--from", "-"],
                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         producer.communicate(b"".join(l + b"\n" for l in more), timeout=300)
         for _ in range(3):

@@ -45,8 +45,19 @@ class MockBroker:
         self.proc.wait()
 
 
+GROUP = "raw-sink"
+
+
 def start_broker(workdir, partitions=3):
-    """(broker, kind): the real `evpipe broker` when built, else the mock."""
+    """(broker, kind): Apache Kafka with EVPIPE_TEST_BROKER=kafka (one node
+    per process: each call gets a fresh TOPIC and GROUP on it), else the real
+    `evpipe broker` when built, else the mock."""
+    global TOPIC, GROUP
+    if kafka_support.TEST_BROKER == "kafka":
+        b = kafka_support.KafkaTestBroker().start()
+        TOPIC, GROUP = kafka_support.unique("events"), kafka_support.unique("raw-sink")
+        run([BROKER_BIN, "topic", "create", "-b", b.bootstrap, "-t", TOPIC, "-p", str(partitions)])
+        return b, f"Apache Kafka (topic {TOPIC})"
     if broker_built():
         b = Broker(workdir).start()
         run([BROKER_BIN, "topic", "create", "-b", b.bootstrap, "-t", TOPIC, "-p", str(partitions)])
@@ -102,7 +113,8 @@ def read_quarantine(q_dir):
 class SinkProcess:
     """One `evpipe sink-raw` child with its stderr in a log file."""
 
-    def __init__(self, bootstrap, raw_dir, q_dir, log_path, *extra, group="raw-sink", env=None):
+    def __init__(self, bootstrap, raw_dir, q_dir, log_path, *extra, group=None, env=None):
+        group = group or GROUP
         self.log_path = log_path
         self.log = open(log_path, "ab")
         self.start_offset = self.log.tell()

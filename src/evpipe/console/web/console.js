@@ -4,6 +4,7 @@
 
 const REFRESH_MS = { topics: 5000, groups: 2000, lake: 10000 };
 const LAG_SAMPLES = 180;  // 6 minutes at one sample every 2 s
+const MAX_DESCRIBED = 12;  // groups described (lag) per refresh: the selected one and the first others
 
 const state = {
   config: null,
@@ -172,7 +173,9 @@ async function refreshGroups() {
   showError('groups-error', null);
   state.groups = r.body.groups;
   const now = Date.now();
-  await Promise.all(state.groups.map(async (g) => {
+  const described = state.groups.filter((g) => g.group === state.selectedGroup)
+    .concat(state.groups.filter((g) => g.group !== state.selectedGroup)).slice(0, MAX_DESCRIBED);
+  await Promise.all(described.map(async (g) => {
     const d = await api('/api/groups/' + encodeURIComponent(g.group));
     state.details.set(g.group, d.ok ? d.body : { error: d.body.error });
     if (d.ok) recordLag(g.group, now, d.body);
@@ -210,8 +213,9 @@ function pickSinkGroup() {
   const topic = state.lakeTopic || (state.config && state.config.topic);
   const readers = state.groups.filter((g) => groupTopics(state.details.get(g.group)).includes(topic));
   if (!readers.length) return null;
-  const sink = readers.find((g) => /sink/.test(g.group));
-  return (sink || readers[0]).group;
+  const committed = (g) => state.details.get(g.group).partitions.some((p) => p.topic === topic && p.committed !== null);
+  const score = (g) => (/sink/.test(g.group) ? 2 : 0) + (committed(g) ? 1 : 0);
+  return readers.slice().sort((a, b) => score(b) - score(a))[0].group;
 }
 
 function stateClass(s) {
@@ -281,9 +285,17 @@ function renderGroupDetail() {
   drawLagChart(state.lagHistory.get(name) || []);
 }
 
-// A line chart of the total lag (and each partition's, thinner).
+// 1, 2, 5, 10, 20, 50, ...: the smallest such number >= v.
+function niceCeil(v) {
+  if (v <= 1) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+// A line chart of the total lag (thick) and each partition's (thin), with a legend.
 function drawLagChart(history) {
-  const W = 460, H = 180, L = 52, R = 10, T = 10, B = 24;
+  const W = 480, H = 200, L = 52, R = 12, T = 22, B = 24;
   const box = $('lag-chart');
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', 'aria-label': 'lag over time' });
   if (history.length === 0) {
@@ -291,28 +303,40 @@ function drawLagChart(history) {
     box.replaceChildren(root);
     return;
   }
-  const t0 = history[0].t, t1 = Math.max(history[history.length - 1].t, t0 + 10000);
-  const maxLag = Math.max(1, ...history.map((h) => h.total));
+  const t0 = history[0].t, t1 = Math.max(history[history.length - 1].t, t0 + 60000);
+  const top = niceCeil(Math.max(...history.map((h) => h.total)) * 1.1);
   const x = (t) => L + (W - L - R) * (t - t0) / (t1 - t0);
-  const y = (v) => T + (H - T - B) * (1 - v / maxLag);
-  for (let i = 0; i <= 4; ++i) {
-    const v = Math.round(maxLag * i / 4);
+  const y = (v) => T + (H - T - B) * (1 - v / top);
+  const steps = Math.min(4, top);
+  for (let i = 0; i <= steps; ++i) {
+    const v = top * i / steps;
     root.append(svg('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: '#eaeef2' }));
-    root.append(svg('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end', text: fmtCount(v) }));
+    root.append(svg('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end', text: fmtCount(Math.round(v)) }));
   }
-  root.append(svg('text', { x: L, y: H - 6, text: new Date(t0).toLocaleTimeString('en-GB') }));
-  root.append(svg('text', { x: W - R, y: H - 6, 'text-anchor': 'end', text: new Date(t1).toLocaleTimeString('en-GB') }));
-  const keys = [...new Set(history.flatMap((h) => Object.keys(h.parts)))];
-  const palette = ['#8ab4f8', '#f7a072', '#b3d89c', '#d7a9e3', '#f2d492', '#9ad0d8'];
+  root.append(svg('text', { x: L, y: H - 6, text: 'since ' + new Date(t0).toLocaleTimeString('en-GB') }));
+  root.append(svg('text', { x: W - R, y: H - 6, 'text-anchor': 'end', text: new Date(history[history.length - 1].t).toLocaleTimeString('en-GB') }));
+  const keys = [...new Set(history.flatMap((h) => Object.keys(h.parts)))].sort();
+  const palette = ['#f59e0b', '#10b981', '#a855f7', '#ef4444', '#06b6d4', '#84cc16'];
+  const legend = [['total', '#1f6feb']];
   keys.forEach((k, i) => {
+    const color = palette[i % palette.length];
     const pts = history.filter((h) => k in h.parts).map((h) => `${x(h.t).toFixed(1)},${y(h.parts[k]).toFixed(1)}`);
-    if (pts.length) root.append(svg('polyline', { points: pts.join(' '), fill: 'none', stroke: palette[i % palette.length], 'stroke-width': 1.2 }));
+    if (pts.length) root.append(svg('polyline', { points: pts.join(' '), fill: 'none', stroke: color, 'stroke-width': 1.3, 'stroke-dasharray': '4 2' }));
+    legend.push([k, color]);
   });
   const pts = history.map((h) => `${x(h.t).toFixed(1)},${y(h.total).toFixed(1)}`);
-  root.append(svg('polyline', { points: pts.join(' '), fill: 'none', stroke: '#1f6feb', 'stroke-width': 2.2 }));
+  root.append(svg('polyline', { points: pts.join(' '), fill: 'none', stroke: '#1f6feb', 'stroke-width': 2.4 }));
   const last = history[history.length - 1];
-  root.append(svg('circle', { cx: x(last.t), cy: y(last.total), r: 3, fill: '#1f6feb' }));
-  root.append(svg('text', { x: Math.min(x(last.t), W - R) - 4, y: Math.max(y(last.total) - 6, 12), 'text-anchor': 'end', text: `total ${fmtCount(last.total)}` }));
+  root.append(svg('circle', { cx: x(last.t), cy: y(last.total), r: 3.5, fill: '#1f6feb' }));
+  root.append(svg('text', { x: x(last.t) + 6 > W - 60 ? x(last.t) - 6 : x(last.t) + 6, y: y(last.total) - 6,
+    'text-anchor': x(last.t) + 6 > W - 60 ? 'end' : 'start', text: fmtCount(last.total) }));
+  let lx = L;
+  for (const [name, color] of legend.slice(0, 7)) {
+    root.append(svg('line', { x1: lx, x2: lx + 14, y1: 9, y2: 9, stroke: color, 'stroke-width': name === 'total' ? 2.4 : 1.3 }));
+    const label = svg('text', { x: lx + 18, y: 13, text: name });
+    root.append(label);
+    lx += 26 + name.length * 6.2;
+  }
   box.replaceChildren(root);
 }
 
@@ -358,8 +382,8 @@ function balancePill(b) {
 
 // One stacked bar per date: where its records went, scaled to the largest date.
 function dateBar(d, scale) {
-  const W = 260, H = 16;
-  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img' });
+  const W = 200, H = 16;
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', height: H, preserveAspectRatio: 'none', role: 'img', class: 'bar' });
   let x = 0;
   const title = [];
   for (const [name, cls, value] of LAKE_PARTS) {
@@ -381,7 +405,7 @@ function renderLake() {
   body.replaceChildren();
   foot.replaceChildren();
   $('lake-legend').replaceChildren(...LAKE_PARTS.map(([name, cls]) => el('span', {}, el('span', { class: 'swatch ' + cls }), name)));
-  $('quarantine-table').tBodies[0].replaceChildren();
+  $('quarantine-reasons').replaceChildren();
   $('iceberg').replaceChildren();
   if (!L) { $('lake-dirs').textContent = ''; return; }
   const missing = [L.raw, L.parquet, L.quarantine].filter((d) => !d.exists).map((d) => d.dir);
@@ -391,7 +415,7 @@ function renderLake() {
   if (!L.dates.length) body.append(el('tr', {}, el('td', { colspan: 11, class: 'muted', text: 'No dates yet.' })));
   for (const d of L.dates) {
     body.append(el('tr', { 'data-date': d.date },
-      el('td', {}, el('b', { text: d.date })),
+      el('td', { class: 'nowrap' }, el('b', { text: d.date })),
       el('td', { class: 'num', text: fmtCount(d.raw.lines) }),
       el('td', { class: 'num', text: fmtCount(d.raw.files) }),
       el('td', { class: 'num', text: fmtBytes(d.raw.bytes) }),
@@ -400,7 +424,7 @@ function renderLake() {
       el('td', { class: 'num', text: fmtBytes(d.parquet.bytes) }),
       el('td', { class: 'num', text: fmtCount(d.duplicates_removed) }),
       el('td', { class: 'num', title: Object.entries(d.quarantine.by_reason).map(([k, v]) => `${k}: ${v}`).join('\n'), text: fmtCount(d.quarantine.lines) }),
-      el('td', {}, dateBar(d, scale)),
+      el('td', { class: 'barcell' }, dateBar(d, scale)),
       el('td', {}, balancePill(d.balance))));
   }
   const t = L.total;
@@ -413,23 +437,28 @@ function renderLake() {
     el('td', { class: 'num', text: fmtBytes(t.parquet_bytes) }), el('td', { class: 'num', text: fmtCount(t.duplicates_removed) }),
     el('td', { class: 'num', text: fmtCount(t.quarantined) }), el('td', {}),
     el('td', {}, balancePill(bad ? 'mismatch' : pending ? 'pending' : 'ok'))));
-  const qbody = $('quarantine-table').tBodies[0];
-  const reasons = Object.entries(t.quarantined_by_reason).sort((a, b) => b[1] - a[1]);
-  if (!reasons.length) qbody.append(el('tr', {}, el('td', { colspan: 2, class: 'muted', text: 'Nothing quarantined.' })));
-  for (const [reason, n] of reasons) qbody.append(el('tr', {}, el('td', {}, el('code', { text: reason })), el('td', { class: 'num', text: fmtCount(n) })));
-  renderIceberg(L.iceberg);
+  const reasons = Object.entries(t.quarantined_by_reason).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  $('quarantine-reasons').replaceChildren(...(reasons.length
+    ? reasons.map(([reason, n]) => el('span', { class: 'chip', 'data-reason': reason }, el('code', { text: reason }), el('b', { text: fmtCount(n) })))
+    : [el('span', { class: 'muted', text: 'Nothing quarantined.' })]));
+  renderIceberg(L.iceberg, L.dates);
 }
 
-function renderIceberg(ice) {
+function renderIceberg(ice, dates) {
   const box = $('iceberg');
   if (!ice.exists) {
     box.append(el('p', { class: 'muted', text: 'No Iceberg table yet (metadata/ under the Parquet topic directory appears once raw-to-parquet commits one).' }));
     return;
   }
   if (ice.error) box.append(el('div', { class: 'error', text: ice.error }));
-  if (ice.metadata) box.append(el('p', { class: 'muted small', text: 'metadata: ' + ice.metadata }));
-  if (!ice.snapshots.length) { box.append(el('p', { class: 'muted', text: 'The table has no snapshot yet.' })); return; }
-  const rows = ice.snapshots.slice().reverse().map((s) => el('tr', { class: s.current ? 'selected' : '' },
+  if (!ice.snapshots.length) { box.append(el('p', { class: 'muted', text: ice.error ? '' : 'The table has no snapshot yet.' })); return; }
+  const inTable = dates.filter((d) => d.iceberg.rows !== null);
+  const differ = dates.filter((d) => d.parquet.files > 0 && d.iceberg.rows !== d.parquet.rows).map((d) => d.date);
+  const rows = inTable.reduce((s, d) => s + d.iceberg.rows, 0), files = inTable.reduce((s, d) => s + d.iceberg.files, 0);
+  box.append(el('p', { id: 'iceberg-summary', class: differ.length ? 'error' : 'muted small' },
+    `The current snapshot holds ${fmtCount(rows)} rows in ${fmtCount(files)} files over ${inTable.length} dates; `
+    + (differ.length ? `it differs from the Parquet directories on ${differ.join(', ')}.` : 'every date agrees with the Parquet directories.')));
+  const snaps = ice.snapshots.slice().reverse().map((s) => el('tr', { class: s.current ? 'selected' : '' },
     el('td', { class: 'small', text: s.snapshot_id + (s.current ? ' (current)' : '') }),
     el('td', { class: 'small', text: fmtTime(s.timestamp_ms) }),
     el('td', { text: s.operation || '' }),
@@ -438,7 +467,7 @@ function renderIceberg(ice) {
     el('td', { class: 'num', text: s.total_files < 0 ? 'n/a' : fmtCount(s.total_files) })));
   box.append(el('table', { class: 'grid', id: 'iceberg-table' },
     el('thead', {}, el('tr', {}, ['snapshot', 'committed', 'operation', 'added rows', 'total rows', 'files'].map((h, i) => el('th', { class: i >= 3 ? 'num' : '', text: h })))),
-    el('tbody', {}, rows)));
+    el('tbody', {}, snaps)));
 }
 
 // ---- the pipeline strip --------------------------------------------------------------
@@ -470,15 +499,29 @@ function renderPipeline() {
     items.push(stage('raw NDJSON', fmtCount(tot.raw_lines), `lines in ${fmtCount(tot.raw_files)} files · ${fmtBytes(tot.raw_bytes)}`, tot.raw_lines ? 'ok' : 'warn', '#lake'));
     const dates = L.dates.filter((d) => d.parquet.files > 0).length;
     items.push(stage('Parquet', fmtCount(tot.parquet_rows), `rows in ${fmtCount(tot.parquet_files)} files · ${dates} dates · ${fmtBytes(tot.parquet_bytes)}`, tot.parquet_rows ? 'ok' : 'warn', '#lake'));
-    items.push(stage('quarantine', fmtCount(tot.quarantined), `lines kept with their reason · ${fmtCount(tot.duplicates_removed)} duplicates removed`, tot.quarantined ? 'warn' : 'ok', '#lake'));
+    const stages = Object.entries(tot.quarantined_by_stage).map(([k, v]) => `${fmtCount(v)} by ${k}`).join(', ');
+    items.push(stage('quarantine', fmtCount(tot.quarantined), `records kept with their bytes and reason${stages ? ': ' + stages : ''}`, tot.quarantined ? 'warn' : 'ok', '#lake'));
     const bad = L.dates.filter((d) => d.balance === 'mismatch').length;
     const pending = L.dates.filter((d) => d.balance === 'pending').length;
     const ok = L.dates.filter((d) => d.balance === 'ok').length;
     items.push(stage('balance', bad ? `${bad} MISMATCH` : pending ? `${pending} pending` : 'balanced',
       `${ok} of ${L.dates.filter((d) => d.date !== 'unknown').length} dates balance`, bad ? 'bad' : pending ? 'warn' : 'ok', '#lake'));
   }
+  // What each step keeps back, under the arrow that leads out of it.
+  const L2 = state.lake;
+  const byStage = L2 ? L2.total.quarantined_by_stage : {};
+  const captions = ['', L2 && byStage['sink-raw'] ? `−${fmtCount(byStage['sink-raw'])} to quarantine` : '',
+    L2 ? [L2.total.duplicates_removed ? `−${fmtCount(L2.total.duplicates_removed)} duplicates` : '',
+      byStage['raw-to-parquet'] ? `−${fmtCount(byStage['raw-to-parquet'])} to quarantine` : ''].filter(Boolean) : [],
+    '', ''];
   const withArrows = [];
-  items.forEach((it, i) => { if (i) withArrows.push(el('div', { class: 'arrow', text: i === 4 || i === 5 ? '·' : '→' })); withArrows.push(it); });
+  items.forEach((it, i) => {
+    if (i) {
+      const cap = [].concat(captions[i - 1] || []).filter(Boolean);
+      withArrows.push(el('div', { class: 'arrow' }, i >= 4 ? '·' : '→', cap.map((c) => el('small', { text: c }))));
+    }
+    withArrows.push(it);
+  });
   flow.replaceChildren(...withArrows);
 }
 
