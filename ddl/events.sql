@@ -1,10 +1,12 @@
 -- evpipe: warehouse tables over the Parquet files that `evpipe raw-to-parquet` writes:
---   PARQUET_DIR/<topic>/ingest_date=YYYY-MM-DD/part-NNNNN.parquet
+--   PARQUET_DIR/<topic>/ingest_date=YYYY-MM-DD/part-NNNNN-<run>.parquet
+-- (evpipe also commits them as an Iceberg table in PARQUET_DIR/<topic> itself:
+-- docs/formats/iceberg.md; this file is for your own catalog or Snowflake).
 -- The columns and types mirror the writer's schema (src/evpipe/jobs/event_columns.h,
--- the source of truth); the test tests/integration/raw_to_parquet/ddl_test.cc fails
--- when they drift. ingest_date is not stored in the files: it is the partition,
--- read from the path. Each date directory also holds _evpipe_manifest.json
--- (ignored by Spark/Iceberg listings; excluded from COPY by PATTERN below).
+-- the source of truth); tests/integration/raw_to_parquet/ddl_test.cc and
+-- tests/iceberg/ddl_dialect_test.py (sqlglot) fail when they drift, and
+-- tests/iceberg/spark_test.py runs the Iceberg half in Spark. ingest_date is not
+-- stored in the files: it is the partition, read from the path.
 --
 -- Timestamps: the files hold INT64 TIMESTAMP(MICROS, isAdjustedToUTC=true), i.e.
 -- instants. In Iceberg that is `timestamptz`; Spark SQL's TIMESTAMP type *is*
@@ -39,15 +41,20 @@ TBLPROPERTIES (
   'write.parquet.compression-codec' = 'zstd'
 );
 
--- Register the files evpipe wrote without rewriting them. add_files reads the
--- partition value from each ingest_date=... directory and, since our files carry
--- no Iceberg field ids, sets a name mapping on the table. Re-run it for a date
--- after `evpipe raw-to-parquet` replaced that date (after deleting the date's
--- old files from the table: DELETE FROM evpipe.events WHERE ingest_date = DATE'...').
--- CALL spark_catalog.system.add_files(
+-- Register the files evpipe wrote without rewriting them (run with this table's
+-- Iceberg catalog as the current one: spark.sql.defaultCatalog, or USE <catalog>).
+-- add_files reads the partition value from each ingest_date=... directory (names
+-- starting with _ or ., such as _evpipe/, are skipped) and keeps the Iceberg field
+-- ids our files carry. Point it at PARQUET_DIR/<topic>/data when evpipe also
+-- committed its own table there (that directory holds only the date directories;
+-- metadata/ beside them is not Parquet), or at PARQUET_DIR/<topic> after
+-- `raw-to-parquet --no-iceberg`. tests/iceberg/spark_test.py runs this statement.
+-- After `evpipe raw-to-parquet` replaced a date, delete it and add it again:
+--   DELETE FROM evpipe.events WHERE ingest_date = DATE'2026-02-05';
+--   CALL system.add_files(..., partition_filter => map('ingest_date', '2026-02-05'));
+-- CALL system.add_files(
 --   table => 'evpipe.events',
---   source_table => '`parquet`.`/path/to/data/parquet/events`',
---   partition_filter => map('ingest_date', '2026-02-05'));
+--   source_table => '`parquet`.`/path/to/data/parquet/events/data`');
 
 -- =============================================================================
 -- Snowflake
@@ -82,14 +89,15 @@ CREATE TABLE IF NOT EXISTS events (
   ingest_date     DATE AS (TO_DATE(REGEXP_SUBSTR(source_file, 'ingest_date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1, 1, 'e', 1)))
 );
 
--- Loads every part file (not the manifest). COPY remembers loaded files for 64
--- days; after `evpipe raw-to-parquet` replaced a date, reload it with
+-- Loads every part file of the date directories (part-NNNNN-<run>.parquet; not
+-- events/data/..., the Iceberg table's links to the same files, nor _evpipe/).
+-- COPY remembers loaded files for 64 days; after `evpipe raw-to-parquet` replaced a date, reload it with
 --   DELETE FROM events WHERE ingest_date = '2026-02-05';
 --   COPY INTO events FROM @evpipe_stage/events/ingest_date=2026-02-05/ ... FORCE = TRUE;
 COPY INTO events
   FROM @evpipe_stage/events/
   FILE_FORMAT = (FORMAT_NAME = 'evpipe_parquet')
-  PATTERN = '.*ingest_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+  PATTERN = '(.*/)?events/ingest_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+-[^/]+[.]parquet'
   MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE
   INCLUDE_METADATA = (source_file = METADATA$FILENAME)
   ON_ERROR = ABORT_STATEMENT;

@@ -57,31 +57,33 @@ if [[ -f tests/node/package.json ]]; then
   fi
 fi
 
-# Apache Kafka jars (broker, reference client, tools) from the pinned pom, for
-# BROKER=kafka and the Kafka peer tests; re-copied only when the pom changes.
-kafka_pom=peers/kafka/pom.xml
-kafka_lib=.evpipe/peers/kafka/lib
-if [[ -f $kafka_pom ]]; then
+# JVM peers from their pinned poms, re-copied only when a pom changes:
+# peers/kafka (broker, reference client, tools: BROKER=kafka, Kafka peer tests) and
+# peers/spark (Iceberg's Spark runtime and sqlite-jdbc: tests/iceberg/spark_test.py).
+for peer in kafka spark; do
+  peer_pom=peers/$peer/pom.xml
+  peer_lib=.evpipe/peers/$peer/lib
+  [[ -f $peer_pom ]] || continue
   java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
   if [[ -z "$java_major" || "$java_major" -lt 17 ]]; then
-    echo "deps: Apache Kafka needs a JDK 17+; found '${java_major:-none}' (install openjdk-17-jdk-headless)" >&2
+    echo "deps: the $peer peer needs a JDK 17+; found '${java_major:-none}' (install openjdk-17-jdk-headless)" >&2
     exit 1
   fi
-  stamp=$kafka_lib/.evpipe-stamp
-  want=$(sha256sum "$kafka_pom" | cut -c1-64)
+  stamp=$peer_lib/.evpipe-stamp
+  want=$(sha256sum "$peer_pom" | cut -c1-64)
   if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
-    echo "deps: fetching the Apache Kafka jars ($kafka_pom)"
-    rm -rf "$kafka_lib"
-    mkdir -p "$kafka_lib"
-    if ! mvn -q -B -Dstyle.color=never -f "$kafka_pom" dependency:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$PWD/$kafka_lib" >"$kafka_lib.log" 2>&1; then
-      tail -20 "$kafka_lib.log" >&2
-      echo "deps: mvn could not fetch the Apache Kafka jars (log: $kafka_lib.log)" >&2
+    echo "deps: fetching the $peer peer's jars ($peer_pom)"
+    rm -rf "$peer_lib"
+    mkdir -p "$peer_lib"
+    if ! mvn -q -B -Dstyle.color=never -f "$peer_pom" dependency:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$PWD/$peer_lib" >"$peer_lib.log" 2>&1; then
+      tail -20 "$peer_lib.log" >&2
+      echo "deps: mvn could not fetch the $peer peer's jars (log: $peer_lib.log)" >&2
       exit 1
     fi
     echo "$want" >"$stamp"
   fi
-fi
+done
 
 # franz-go for the client matrix (tests/clients/franzgo, pinned in go.mod/go.sum):
 # the modules are downloaded here; the tests build offline (GOPROXY=off).

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,12 +16,37 @@ namespace evpipe::io {
 namespace {
 
 constexpr size_t kWriteBufferBytes = 1 << 20;
+// After a flush, a buffer with more capacity than this is released (security
+// audit finding 9: 2000 partitions each kept a 1 MiB buffer resident).
+constexpr size_t kWriteBufferKeepBytes = 64 << 10;
 
 Status ErrnoStatus(std::string_view op, const std::string& path, int err) {
   std::string what(op);
   what += ' ';
   what += path;
   return Status::FromErrno(what, err);
+}
+
+// Writes every byte of the pieces with writev(2), continuing after short writes.
+Status WriteVAll(int fd, struct iovec* iov, int count, const std::string& path) {
+  while (count > 0) {
+    ssize_t w = ::writev(fd, iov, count);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write", path, errno);
+    }
+    auto left = static_cast<size_t>(w);
+    while (count > 0 && left >= iov->iov_len) {
+      left -= iov->iov_len;
+      ++iov;
+      --count;
+    }
+    if (count > 0) {
+      iov->iov_base = static_cast<char*>(iov->iov_base) + left;
+      iov->iov_len -= left;
+    }
+  }
+  return Status::Ok();
 }
 
 Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
@@ -39,9 +65,7 @@ Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(int fd, std::string path, uint64_t size)
-      : fd_(fd), path_(std::move(path)), size_(size) {
-    buffer_.reserve(kWriteBufferBytes);
-  }
+      : fd_(fd), path_(std::move(path)), size_(size) {}
   ~PosixWritableFile() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -60,6 +84,23 @@ class PosixWritableFile final : public WritableFile {
     if (buffer_.empty()) return Status::Ok();
     Status s = WriteAll(fd_, buffer_.data(), buffer_.size(), path_);
     buffer_.clear();
+    if (buffer_.capacity() > kWriteBufferKeepBytes) std::string().swap(buffer_);
+    return s;
+  }
+
+  Status AppendAndFlush(std::string_view a, std::string_view b) override {
+    struct iovec iov[3];
+    int n = 0;
+    for (std::string_view piece : {std::string_view(buffer_), a, b}) {
+      if (piece.empty()) continue;
+      iov[n].iov_base = const_cast<char*>(piece.data());
+      iov[n].iov_len = piece.size();
+      ++n;
+    }
+    size_ += a.size() + b.size();
+    Status s = WriteVAll(fd_, iov, n, path_);
+    buffer_.clear();
+    if (buffer_.capacity() > kWriteBufferKeepBytes) std::string().swap(buffer_);
     return s;
   }
 
@@ -260,6 +301,12 @@ class PosixFileSystem final : public FileSystem {
 
 Status FileSystem::RenameExchange(const std::string& a, const std::string& b) {
   return Status::InvalidArgument("rename exchange not supported by this file system: " + a + " <-> " + b);
+}
+
+Status WritableFile::AppendAndFlush(std::string_view a, std::string_view b) {
+  EVPIPE_RETURN_IF_ERROR(Append(a));
+  EVPIPE_RETURN_IF_ERROR(Append(b));
+  return Flush();
 }
 
 Result<std::unique_ptr<RandomAccessFile>> FileSystem::NewRandomAccessFile(const std::string& path) {

@@ -18,8 +18,13 @@ class WritableFile {
  public:
   virtual ~WritableFile() = default;
   virtual Status Append(std::string_view data) = 0;
-  // Flushes our buffer to the kernel (no fsync).
+  // Flushes our buffer to the kernel (no fsync). A buffer grown past a small
+  // size by a large append is released afterwards, so an idle file holds
+  // little memory.
   virtual Status Flush() = 0;
+  // Append(a), Append(b), Flush() in one step. The POSIX file writes buffered
+  // bytes, `a` and `b` with one writev(2), without copying a and b.
+  virtual Status AppendAndFlush(std::string_view a, std::string_view b);
   // Flushes and fsyncs (fdatasync is not enough for a new file's size).
   virtual Status Sync() = 0;
   virtual Status Close() = 0;

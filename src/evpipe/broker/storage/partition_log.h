@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "evpipe/broker/storage/log_types.h"
+#include "evpipe/core/mutex.h"
 #include "evpipe/core/status.h"
 #include "evpipe/io/file_system.h"
 
@@ -51,6 +51,7 @@ struct FileSlice {
   std::shared_ptr<io::RandomAccessFile> file;
   uint64_t position = 0;
   uint32_t length = 0;
+  bool unverified = false;  // from a sealed segment not CRC-checked since Open
 };
 
 // ListOffsets by time: the first offset whose record timestamp is >= the asked
@@ -80,6 +81,7 @@ struct LogCounters {
   std::atomic<int64_t> segments_deleted{0};
   std::atomic<int64_t> bytes_deleted{0};
   std::atomic<int64_t> recovery_truncated_bytes{0};
+  std::atomic<int64_t> crc_failures_on_read{0};  // damaged batches found (and not served) by Read
 };
 
 class ProducerStateTable;
@@ -122,8 +124,13 @@ class PartitionLog {
   // one batch when any exists at/after offset, even if larger). Stops at a
   // segment end: the caller fetches again. Empty when offset == high_watermark.
   // NotFound ("offset out of range") when offset < log_start_offset or > high_watermark.
+  // Batches from sealed segments that recovery trusted by their index (not
+  // scanned since Open) are CRC-checked here: a damaged batch is never served;
+  // the good batches before it are, and when it is the first, Read returns
+  // Corruption (logged; counters().crc_failures_on_read).
   Result<std::string> Read(int64_t offset, int32_t max_bytes);
-  // The same bytes as a file range, for sendfile(2). length 0 when offset == high_watermark.
+  // The same bytes as a file range, for sendfile(2). length 0 when offset ==
+  // high_watermark. Not CRC-checked: `unverified` says when the caller should.
   Result<FileSlice> ReadSlice(int64_t offset, int32_t max_bytes);
 
   int64_t high_watermark() const { return high_watermark_.load(std::memory_order_acquire); }
@@ -171,28 +178,30 @@ class PartitionLog {
     std::string message;
   };
   // One validated batch: producer check, roll if due, write.
-  Result<BatchAppend> AppendOneLocked(std::string_view bytes, batch::BatchHeader h);
-  Status Recover();
-  Status RollLocked(int64_t now_ms);
-  Status CheckpointLocked();
-  Status WriteIndexLocked(Segment& seg);
-  Status SyncLocked();
-  Result<FileSlice> SliceLocked(int64_t offset, int32_t max_bytes);
-  Status UsableLocked() const;
+  Result<BatchAppend> AppendOneLocked(std::string_view bytes, batch::BatchHeader h) EVPIPE_REQUIRES(mu_);
+  // partition_log_recovery.cc
+  Status Recover() EVPIPE_EXCLUDES(mu_);
+  Status RollLocked(int64_t now_ms) EVPIPE_REQUIRES(mu_);
+  Status CheckpointLocked() EVPIPE_REQUIRES(mu_);
+  Status WriteIndexLocked(Segment& seg) EVPIPE_REQUIRES(mu_);
+  Status SyncLocked() EVPIPE_REQUIRES(mu_);
+  Result<FileSlice> SliceLocked(int64_t offset, int32_t max_bytes) EVPIPE_REQUIRES(mu_);
+  Status UsableLocked() const EVPIPE_REQUIRES(mu_);
 
   io::FileSystem& fs_;
   const std::string dir_;
-  LogOptions options_;
+  LogOptions options_;  // written only under mu_ (SetOptions); read unlocked by options()
   const std::string name_;
 
-  std::mutex sync_mu_;  // serialises Sync; taken before mu_, never while holding it
-  mutable std::mutex mu_;
-  std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; last one is active
-  std::unique_ptr<io::WritableFile> active_writer_;
-  std::unique_ptr<ProducerStateTable> producers_;
-  int64_t recovery_point_ = 0;   // offsets below it are fsynced and indexed on disk
-  Status poisoned_;              // sticky after a failed fsync
-  bool closed_ = false;
+  // Lock order: sync_mu_, then mu_ (Sync fsyncs holding only sync_mu_).
+  Mutex sync_mu_ EVPIPE_ACQUIRED_BEFORE(mu_);
+  mutable Mutex mu_;
+  std::map<int64_t, std::unique_ptr<Segment>> segments_ EVPIPE_GUARDED_BY(mu_);  // by base offset; last is active
+  std::unique_ptr<io::WritableFile> active_writer_ EVPIPE_GUARDED_BY(mu_);
+  std::unique_ptr<ProducerStateTable> producers_ EVPIPE_PT_GUARDED_BY(mu_);
+  int64_t recovery_point_ EVPIPE_GUARDED_BY(mu_) = 0;  // offsets below it are fsynced and indexed on disk
+  Status poisoned_ EVPIPE_GUARDED_BY(mu_);             // sticky after a failed fsync
+  bool closed_ EVPIPE_GUARDED_BY(mu_) = false;
 
   std::atomic<int64_t> high_watermark_{0};
   std::atomic<int64_t> log_start_offset_{0};

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "evpipe/broker/batch/record_batch.h"
+#include "fmt/core.h"
 #include "evpipe/core/clock.h"
 #include "evpipe/io/fault_fs.h"
 #include "support/record_batch_builder.h"
@@ -25,6 +26,7 @@ using evpipe::testing::BatchOptions;
 using evpipe::testing::BuildSimpleBatch;
 using evpipe::testing::DecodeRecordBatches;
 using evpipe::testing::DecodedRecord;
+using evpipe::testing::TestRecord;
 
 std::unique_ptr<PartitionLog> OpenLog(const std::string& dir, LogOptions o = {},
                                       io::FileSystem& fsys = io::FileSystem::Default()) {
@@ -241,7 +243,7 @@ TEST(PartitionLogTest, FlippedByteIsCutNeverServed) {
   EXPECT_EQ(log->counters().recovery_truncated_bytes.load(), static_cast<int64_t>(batch.size() * 4));
 }
 
-TEST(PartitionLogTest, CorruptTailInEarlierSegmentDropsLaterSegments) {
+TEST(PartitionLogTest, CorruptTailInEarlierSegmentKeepsLaterSegmentsWithAGap) {
   testing::TempDir tmp;
   std::string dir = tmp.path() + "/p";
   LogOptions o;
@@ -265,10 +267,15 @@ TEST(PartitionLogTest, CorruptTailInEarlierSegmentDropsLaterSegments) {
   ::testing::internal::CaptureStderr();
   auto log = OpenLog(tmp.path() + "/c", o);
   std::string err = ::testing::internal::GetCapturedStderr();
-  EXPECT_EQ(log->high_watermark(), bases[1] + 2);
-  EXPECT_EQ(log->segment_count(), 2);
-  EXPECT_NE(err.find("follows a truncated segment"), std::string::npos) << err;
-  EXPECT_EQ(ReadAll(*log).size(), static_cast<size_t>(bases[1] + 2));
+  // Offsets bases[1]+2 .. bases[2]-1 were lost to the damage; nothing after
+  // them is deleted and no offset is handed out again.
+  EXPECT_EQ(log->high_watermark(), 80);
+  EXPECT_EQ(log->segment_count(), static_cast<int32_t>(bases.size()));
+  EXPECT_NE(err.find(fmt::format("offsets {}..{} lost", bases[1] + 2, bases[2] - 1)), std::string::npos) << err;
+  auto recs = ReadAll(*log);
+  EXPECT_EQ(static_cast<int64_t>(recs.size()), 80 - (bases[2] - bases[1] - 2));
+  EXPECT_EQ(recs.back().offset, 79);
+  EXPECT_EQ(MustAppend(*log, batch).base_offset, 80);
 }
 
 TEST(PartitionLogTest, BadBatchesAreRefusedAndNothingAppended) {
@@ -355,6 +362,132 @@ TEST(PartitionLogTest, SecurityAudit8_RecordCountLieIsRefused) {
   }
   EXPECT_EQ(log->high_watermark(), 0);
   EXPECT_EQ(log->segment_count(), 1);
+}
+
+// Three sealed segments and an active one, closed cleanly (indexes and checkpoint written).
+std::vector<int64_t> FillSegments(const std::string& dir, const LogOptions& o, const std::string& batch, int n) {
+  {
+    auto log = OpenLog(dir, o);
+    for (int i = 0; i < n; ++i) MustAppend(*log, batch);
+  }
+  std::vector<int64_t> bases;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".log") bases.push_back(std::stoll(e.path().stem().string()));
+  }
+  std::sort(bases.begin(), bases.end());
+  return bases;
+}
+
+// Finding 3: a few stray bytes after the end of a sealed segment made recovery
+// delete every later segment (acknowledged records lost, offsets reused).
+TEST(PartitionLogTest, SecurityAudit3_StrayBytesAfterASealedSegmentKeepLaterSegments) {
+  testing::TempDir tmp;
+  std::string dir = tmp.path() + "/p";
+  LogOptions o{.segment_bytes = 2048};
+  std::string batch = BuildSimpleBatch(2, std::string(50, 'z'));
+  std::vector<int64_t> bases = FillSegments(dir, o, batch, 40);
+  ASSERT_GT(bases.size(), 3u);
+  const auto size0 = fs::file_size(SegmentPath(dir, 0));
+  {
+    std::ofstream f(SegmentPath(dir, 0), std::ios::binary | std::ios::app);
+    f.write("\0\0\0\0\0\0\0\0\0\0", 10);
+  }
+  ::testing::internal::CaptureStderr();
+  auto log = OpenLog(dir, o);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(log->high_watermark(), 80);
+  EXPECT_EQ(log->segment_count(), static_cast<int32_t>(bases.size()));
+  EXPECT_EQ(fs::file_size(SegmentPath(dir, 0)), size0);
+  EXPECT_NE(err.find("10 stray bytes"), std::string::npos) << err;
+  EXPECT_EQ(err.find("deleted"), std::string::npos) << err;
+  EXPECT_EQ(ReadAll(*log).size(), 80u);
+  EXPECT_EQ(MustAppend(*log, batch).base_offset, 80);
+}
+
+// Finding 15: a sealed segment trusted by its index was never CRC-checked, so a
+// flipped byte was served to consumers.
+TEST(PartitionLogTest, SecurityAudit15_FlippedByteInASealedSegmentIsNeverServed) {
+  testing::TempDir tmp;
+  std::string dir = tmp.path() + "/p";
+  LogOptions o{.segment_bytes = 2048};
+  std::string batch = BuildSimpleBatch(2, std::string(50, 'z'));
+  std::vector<int64_t> bases = FillSegments(dir, o, batch, 40);
+  ASSERT_GT(bases.size(), 2u);
+  // Damage the value of the second batch (offsets 2, 3) of the oldest segment.
+  {
+    std::fstream f(SegmentPath(dir, 0), std::ios::in | std::ios::out | std::ios::binary);
+    const auto at = static_cast<std::streamoff>(batch.size() + batch::kBatchHeaderBytes + 20);
+    f.seekg(at);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x01);
+    f.seekp(at);
+    f.write(&c, 1);
+  }
+  auto log = OpenLog(dir, o);
+  ::testing::internal::CaptureStderr();
+  auto first = log->Read(0, 1 << 20);  // the good batch before the damage is served
+  auto damaged = log->Read(2, 1 << 20);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->size(), batch.size());
+  EXPECT_EQ(DecodeRecordBatches(*first).size(), 2u);
+  EXPECT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(err.find("CRC-32C"), std::string::npos) << err;
+  EXPECT_EQ(log->counters().crc_failures_on_read.load(), 2);
+  auto later = log->Read(4, 1 << 20);  // batches after the damage are still served
+  ASSERT_TRUE(later.ok());
+  EXPECT_FALSE(later->empty());
+}
+
+// Finding 8 (second half): segments per partition are bounded.
+TEST(PartitionLogTest, SecurityAudit8_SegmentsPerPartitionAreBounded) {
+  testing::TempDir tmp;
+  LogOptions o{.segment_bytes = 1024};
+  o.max_segments = 3;
+  auto log = OpenLog(tmp.path() + "/p", o);
+  std::string batch = BuildSimpleBatch(2, std::string(400, 'q'));
+  AppendError last = AppendError::kNone;
+  int appended = 0;
+  for (int i = 0; i < 20 && last == AppendError::kNone; ++i) {
+    auto r = log->Append(batch);
+    ASSERT_TRUE(r.ok());
+    last = r->error;
+    if (last == AppendError::kNone) ++appended;
+  }
+  EXPECT_EQ(last, AppendError::kPolicyViolation);
+  EXPECT_EQ(log->segment_count(), 3);
+  EXPECT_GT(appended, 2);
+  EXPECT_EQ(log->high_watermark(), 2 * appended);
+}
+
+int64_t ResidentKiB() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return -1;
+}
+
+// Finding 9: every partition writer kept its 1 MiB buffer resident after one
+// large batch (2000 partitions = 1.8 GB).
+TEST(PartitionLogTest, SecurityAudit9_WriteBuffersAreNotKeptAfterALargeBatch) {
+  testing::TempDir tmp;
+  std::vector<std::unique_ptr<PartitionLog>> logs;
+  std::vector<TestRecord> recs(1);
+  recs[0].value = std::string(900 << 10, 'w');
+  const std::string big = evpipe::testing::BuildRecordBatch(recs);
+  const int64_t before = ResidentKiB();
+  for (int i = 0; i < 24; ++i) {
+    logs.push_back(OpenLog(tmp.path() + "/p" + std::to_string(i)));
+    MustAppend(*logs.back(), big);
+  }
+  const int64_t grown = ResidentKiB() - before;
+  std::printf("resident growth for 24 partitions after one 900 KiB batch each: %lld KiB\n",
+              static_cast<long long>(grown));
+  EXPECT_LT(grown, 8 << 10);  // 24 retained buffers would be 21 MiB
 }
 
 BatchOptions Idem(int64_t pid, int16_t epoch, int32_t seq) {

@@ -32,6 +32,7 @@ struct Segment {
   std::vector<IndexEntry> index;  // ascending; the first batch is always indexed
   int64_t bytes_since_index = 0;
   bool index_written = false;     // the .index file matches size/last_offset
+  bool verified = true;           // every batch CRC-checked since Open (false: trusted by its index)
 
   bool empty() const { return size == 0; }
   // Records a batch appended at `position` with header `h` (offsets assigned).

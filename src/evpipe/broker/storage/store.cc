@@ -162,7 +162,7 @@ Result<std::shared_ptr<PartitionLog>> Store::OpenPartitionLocked(const TopicInfo
 }
 
 Status Store::Load() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const bool existed = fs_.Exists(io::JoinPath(data_dir_, kLogsDir));
   EVPIPE_RETURN_IF_ERROR(fs_.CreateDirs(io::JoinPath(data_dir_, kLogsDir)));
   if (!existed) EVPIPE_RETURN_IF_ERROR(fs_.SyncDir(data_dir_));
@@ -249,6 +249,7 @@ Status Store::Load() {
     int64_t end = -1;
     in >> word >> end;
     if (word != "reserved_end" || end < 0) return Status::Corruption("producer_ids file: " + *pids);
+    MutexLock pid_lock(pid_mu_);
     next_producer_id_ = end;
     reserved_producer_id_end_ = end;
   } else if (pids.status().code() != StatusCode::kNotFound) {
@@ -278,7 +279,7 @@ Result<TopicInfo> Store::CreateTopic(const std::string& name, int32_t partitions
                                                partitions));
   }
   EVPIPE_RETURN_IF_ERROR(ApplyTopicConfigs(options_.log_defaults, configs).status().WithContext("topic " + name));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (topics_.contains(name)) return Status::AlreadyExists("topic " + name + " already exists");
   Topic t;
   t.info.name = name;
@@ -314,7 +315,7 @@ Result<TopicInfo> Store::CreateTopic(const std::string& name, int32_t partitions
 }
 
 Status Store::DeleteTopic(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = topics_.find(name);
   if (it == topics_.end()) return Status::NotFound("topic " + name + " does not exist");
   Topic t = std::move(it->second);
@@ -336,7 +337,7 @@ Status Store::DeleteTopic(const std::string& name) {
 }
 
 Status Store::CreatePartitions(const std::string& name, int32_t new_total) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = topics_.find(name);
   if (it == topics_.end()) return Status::NotFound("topic " + name + " does not exist");
   Topic& t = it->second;
@@ -365,14 +366,14 @@ Status Store::CreatePartitions(const std::string& name, int32_t new_total) {
 }
 
 std::vector<TopicInfo> Store::ListTopics() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<TopicInfo> out;
   for (const auto& [name, t] : topics_) out.push_back(t.info);
   return out;
 }
 
 Result<TopicInfo> Store::GetTopic(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = topics_.find(name);
   if (it == topics_.end()) return Status::NotFound("topic " + name + " does not exist");
   return it->second.info;
@@ -409,14 +410,14 @@ Result<std::vector<ConfigEntry>> Store::DescribeConfigs(const std::string& name)
 }
 
 std::shared_ptr<PartitionLog> Store::Partition(const std::string& topic, int32_t partition) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end() || partition < 0 || partition >= it->second.info.partitions) return nullptr;
   return it->second.logs[static_cast<size_t>(partition)];
 }
 
 std::vector<std::shared_ptr<PartitionLog>> Store::AllPartitions() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<std::shared_ptr<PartitionLog>> out;
   for (const auto& [name, t] : topics_) out.insert(out.end(), t.logs.begin(), t.logs.end());
   return out;
@@ -462,7 +463,7 @@ Result<RetentionReport> Store::ApplyRetention(int64_t now_ms) {
 }
 
 Result<int64_t> Store::NextProducerId() {
-  std::lock_guard<std::mutex> lock(pid_mu_);
+  MutexLock lock(pid_mu_);
   if (next_producer_id_ >= reserved_producer_id_end_) {
     int64_t end = next_producer_id_ + kProducerIdBlock;
     EVPIPE_RETURN_IF_ERROR(io::WriteFileAtomically(fs_, io::JoinPath(data_dir_, kProducerIdsFile),
@@ -475,7 +476,7 @@ Result<int64_t> Store::NextProducerId() {
 Status Store::Close() {
   std::map<std::string, Topic> topics;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     topics = std::move(topics_);
     topics_.clear();
   }

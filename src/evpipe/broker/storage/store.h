@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "evpipe/broker/storage/offset_store.h"
 #include "evpipe/broker/storage/partition_log.h"
+#include "evpipe/core/mutex.h"
 #include "evpipe/core/names.h"
 #include "evpipe/core/status.h"
 #include "evpipe/io/file_system.h"
@@ -96,19 +96,20 @@ class Store {
   };
   Store(io::FileSystem& fs, std::string data_dir, StoreOptions options);
   Status Load();
-  Status SaveTopicsLocked();
+  Status SaveTopicsLocked() EVPIPE_REQUIRES(mu_);
   std::string PartitionDir(const std::string& topic, int32_t partition) const;
-  Result<std::shared_ptr<PartitionLog>> OpenPartitionLocked(const TopicInfo& info, int32_t partition);
+  Result<std::shared_ptr<PartitionLog>> OpenPartitionLocked(const TopicInfo& info, int32_t partition)
+      EVPIPE_REQUIRES(mu_);
 
   io::FileSystem& fs_;
   const std::string data_dir_;
   const StoreOptions options_;
-  mutable std::mutex mu_;
-  std::map<std::string, Topic> topics_;
+  mutable Mutex mu_;
+  std::map<std::string, Topic> topics_ EVPIPE_GUARDED_BY(mu_);
   std::unique_ptr<OffsetStore> offsets_;
-  std::mutex pid_mu_;
-  int64_t next_producer_id_ = 0;
-  int64_t reserved_producer_id_end_ = 0;  // ids below it are reserved on disk
+  Mutex pid_mu_;
+  int64_t next_producer_id_ EVPIPE_GUARDED_BY(pid_mu_) = 0;
+  int64_t reserved_producer_id_end_ EVPIPE_GUARDED_BY(pid_mu_) = 0;  // ids below it are reserved on disk
 };
 
 }  // namespace evpipe::broker::storage
