@@ -4,7 +4,8 @@
 #   build/fuzz/broker_request_fuzzer -max_total_time=60
 set(evpipe_kp_dir ${PROJECT_SOURCE_DIR}/src/evpipe/broker/protocol)
 add_executable(broker_request_fuzzer ${CMAKE_CURRENT_LIST_DIR}/broker_request_fuzzer.cc
-  ${evpipe_kp_dir}/wire.cc ${evpipe_kp_dir}/api.cc ${evpipe_kp_dir}/messages.cc
+  ${evpipe_kp_dir}/wire.cc ${evpipe_kp_dir}/api.cc ${evpipe_kp_dir}/messages_cluster.cc ${evpipe_kp_dir}/messages_data.cc
+  ${evpipe_kp_dir}/messages_groups.cc ${evpipe_kp_dir}/messages_admin.cc
   ${PROJECT_SOURCE_DIR}/src/evpipe/broker/batch/record_batch.cc ${PROJECT_SOURCE_DIR}/src/evpipe/broker/batch/crc32c.cc
   ${PROJECT_SOURCE_DIR}/src/evpipe/broker/batch/compression.cc)
 target_include_directories(broker_request_fuzzer PRIVATE ${PROJECT_SOURCE_DIR}/src)

@@ -23,7 +23,6 @@
 
 #include <fmt/core.h>
 #include <httplib.h>
-#include <librdkafka/rdkafka.h>
 
 #include "evpipe/cli/stack_internal.h"
 #include "evpipe/core/clock.h"
@@ -303,10 +302,7 @@ Result<std::string> KafkaClusterId(const std::string& bootstrap, int timeout_ms)
   EVPIPE_ASSIGN_OR_RETURN(kafka::Config config, kafka::AdminConfig(bootstrap, {}));
   EVPIPE_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Admin> admin, kafka::Admin::Create(std::move(config)));
   EVPIPE_RETURN_IF_ERROR(admin->client().WaitForBroker(timeout_ms));
-  char* id = rd_kafka_clusterid(admin->client().handle(), timeout_ms);
-  std::string out = id != nullptr ? id : "";
-  if (id != nullptr) rd_kafka_mem_free(admin->client().handle(), id);
-  return out;
+  return admin->client().ClusterId(timeout_ms);
 }
 
 namespace {

@@ -54,21 +54,21 @@ void NullableInt(JsonWriter& w, std::string_view key, int64_t v) {
 
 }  // namespace
 
-Watermarks QueryWatermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition, const Deadline& deadline) {
+Watermarks QueryWatermarks(kafka::Client& client, const std::string& topic, int32_t partition,
+                           const Deadline& deadline) {
   Watermarks out;
   int timeout = deadline.RemainingMs();
   if (timeout <= 0) {
     out.error = "no time left to ask the broker";
     return out;
   }
-  int64_t low = 0, high = 0;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &low, &high, timeout);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    out.error = kafka::ErrorText(err);
+  auto wm = client.QueryWatermarks(topic, partition, timeout);
+  if (!wm.ok()) {
+    out.error = wm.status().message();
     return out;
   }
-  out.low = low;
-  out.high = high;
+  out.low = wm->low;
+  out.high = wm->high;
   return out;
 }
 
@@ -102,7 +102,7 @@ ApiResponse BrokerViews::Topics() const {
     bool complete = true;
     w.Key("partitions").BeginArray();
     for (const kafka::PartitionMetadata& p : t.partitions) {
-      Watermarks wm = QueryWatermarks(client.handle(), t.name, p.id, offsets_deadline);
+      Watermarks wm = QueryWatermarks(client, t.name, p.id, offsets_deadline);
       int64_t size = sizes ? PartitionBytesOnDisk(options_.broker_data_dir, t.name, p.id) : -1;
       w.BeginObject().Field("partition", p.id).Field("leader", p.leader);
       NullableInt(w, "log_start", wm.low);
@@ -145,7 +145,7 @@ ApiResponse BrokerViews::Records(const std::string& topic, int32_t partition, st
                                           " partitions; there is no partition " + std::to_string(partition)));
   }
   Deadline read_deadline(options_.broker_timeout_ms);
-  Watermarks wm = QueryWatermarks((*admin)->client().handle(), topic, partition, read_deadline);
+  Watermarks wm = QueryWatermarks((*admin)->client(), topic, partition, read_deadline);
   if (!wm.error.empty()) {
     return ErrorResponse(Status::Unavailable("topic=" + topic + " partition=" + std::to_string(partition) +
                                              ": offsets: " + wm.error));

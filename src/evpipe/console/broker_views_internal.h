@@ -6,8 +6,6 @@
 #include <memory>
 #include <string>
 
-#include <librdkafka/rdkafka.h>
-
 #include "evpipe/console/console.h"
 #include "evpipe/kafka/admin.h"
 
@@ -31,6 +29,7 @@ struct Watermarks {
   int64_t low = -1, high = -1;
   std::string error;  // "" when read
 };
-Watermarks QueryWatermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition, const Deadline& deadline);
+Watermarks QueryWatermarks(kafka::Client& client, const std::string& topic, int32_t partition,
+                           const Deadline& deadline);
 
 }  // namespace evpipe::console

@@ -196,4 +196,21 @@ Result<TopicMetadata> Client::DescribeTopic(const std::string& topic, int timeou
                           topic + "`)");
 }
 
+Result<Client::Watermarks> Client::QueryWatermarks(const std::string& topic, int32_t partition, int timeout_ms) {
+  Watermarks out;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk_, topic.c_str(), partition, &out.low, &out.high,
+                                                             std::max(timeout_ms, 1));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::Unavailable("topic=" + topic + " partition=" + std::to_string(partition) + ": " + ErrorText(err));
+  }
+  return out;
+}
+
+std::string Client::ClusterId(int timeout_ms) {
+  char* id = rd_kafka_clusterid(rk_, std::max(timeout_ms, 1));
+  std::string out = id != nullptr ? id : "";
+  if (id != nullptr) rd_kafka_mem_free(rk_, id);
+  return out;
+}
+
 }  // namespace evpipe::kafka

@@ -89,6 +89,14 @@ class Client {
   Result<TopicMetadata> DescribeTopic(const std::string& topic, int timeout_ms);
   // The newest error librdkafka reported, or "".
   std::string LastError();
+  // A partition's log start and log end offsets, asked of its leader.
+  struct Watermarks {
+    int64_t low = -1;
+    int64_t high = -1;
+  };
+  Result<Watermarks> QueryWatermarks(const std::string& topic, int32_t partition, int timeout_ms);
+  // The cluster id the brokers report; empty when none answered in time.
+  std::string ClusterId(int timeout_ms);
 
  private:
   Client(rd_kafka_t* rk, std::unique_ptr<ClientState> state, std::string bootstrap);
