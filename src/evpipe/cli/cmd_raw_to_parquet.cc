@@ -9,6 +9,7 @@
 #include "evpipe/core/format.h"
 #include "evpipe/io/file_system.h"
 #include "evpipe/jobs/raw_to_parquet.h"
+#include "evpipe/jobs/roots.h"
 
 namespace evpipe::cli {
 namespace {
@@ -45,6 +46,8 @@ int Run(RawToParquetArgs& args) {
   if (args.no_iceberg && !args.options.iceberg_catalog.empty()) {
     return Fail(Status::InvalidArgument("--iceberg-catalog (ICEBERG_CATALOG) needs the table: drop --no-iceberg"));
   }
+  // Before anything reads or creates a path (security audit finding 4).
+  if (Status s = jobs::CheckTopicAndRoots(args.options); !s.ok()) return Fail(s);
   std::vector<std::string> dates;
   if (!args.all) {
     // Check the date before taking the lock (a typo must not create directories).
