@@ -152,7 +152,8 @@ void Console::Impl::Routes() {
   // resolves to 127.0.0.1 (DNS rebinding): answer loopback Host names only.
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (options.allow_remote) return httplib::Server::HandlerResponse::Unhandled;
-    std::string_view host = HostOf(req.get_header_value("Host"));
+    const std::string header = req.get_header_value("Host");  // the view below points into it
+    std::string_view host = HostOf(header);
     if (IsLoopbackHost(host)) return httplib::Server::HandlerResponse::Unhandled;
     Reply(res, {403, ErrorResponse(Status::InvalidArgument("Host '" + std::string(host) +
                                                            "' refused: the console answers loopback names only "

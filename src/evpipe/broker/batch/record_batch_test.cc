@@ -233,9 +233,9 @@ TEST(RecordBatchTest, UnknownCodecIsRefusedAsUnsupported) {
 }
 
 TEST(RecordBatchTest, SplitBatchesFollowsLengthsOnly) {
-  std::string two = BuildSimpleBatch(1) + BuildSimpleBatch(2);
+  const std::string input = BuildSimpleBatch(1) + BuildSimpleBatch(2) + "xyz";  // outlives the views
   std::string_view rest;
-  auto parts = SplitBatches(two + "xyz", &rest);
+  auto parts = SplitBatches(input, &rest);
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(DecodeBatchHeader(parts[1].data()).record_count, 2);
   EXPECT_EQ(rest, "xyz");
