@@ -185,6 +185,22 @@ int RunCommand(const std::vector<std::string>& args, bool quiet) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// In a forked child: stdin from /dev/null, stdout and stderr appended to
+// log_path, then execv(args); exits 127 when any of that fails.
+[[noreturn]] void ExecLogged(const std::vector<std::string>& args, const std::string& log_path) {
+  int null = ::open("/dev/null", O_RDONLY);
+  int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (null < 0 || log < 0) ::_exit(127);
+  ::dup2(null, STDIN_FILENO);
+  ::dup2(log, STDOUT_FILENO);
+  ::dup2(log, STDERR_FILENO);
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  ::execv(argv[0], argv.data());
+  ::_exit(127);
+}
+
 Result<pid_t> SpawnDetached(const std::vector<std::string>& args, const std::string& log_path) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return Status::FromErrno("pipe", errno);
@@ -194,17 +210,7 @@ Result<pid_t> SpawnDetached(const std::vector<std::string>& args, const std::str
     ::setsid();
     pid_t grandchild = ::fork();
     if (grandchild == 0) {
-      int null = ::open("/dev/null", O_RDONLY);
-      int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (null < 0 || log < 0) ::_exit(127);
-      ::dup2(null, STDIN_FILENO);
-      ::dup2(log, STDOUT_FILENO);
-      ::dup2(log, STDERR_FILENO);
-      std::vector<char*> argv;
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
+      ExecLogged(args, log_path);
     }
     [[maybe_unused]] ssize_t n = ::write(pipefd[1], &grandchild, sizeof(grandchild));
     ::_exit(grandchild > 0 ? 0 : 1);

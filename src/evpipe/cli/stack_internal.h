@@ -120,4 +120,8 @@ Outcome RedpandaPs(const StackFlags& f);
 Outcome RedpandaLogs(const StackFlags& f);
 Outcome RedpandaHealth(const StackFlags& f);
 
+// In a forked child: stdin from /dev/null, stdout and stderr appended to
+// log_path, then execv(args); exits 127 when any of that fails.
+[[noreturn]] void ExecLogged(const std::vector<std::string>& args, const std::string& log_path);
+
 }  // namespace evpipe::cli::stack

@@ -188,17 +188,7 @@ Result<int> RunLogged(const std::vector<std::string>& args, const std::string& l
   pid_t pid = ::fork();
   if (pid < 0) return Status::FromErrno("fork", errno);
   if (pid == 0) {
-    int null = ::open("/dev/null", O_RDONLY);
-    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (null < 0 || log < 0) ::_exit(127);
-    ::dup2(null, STDIN_FILENO);
-    ::dup2(log, STDOUT_FILENO);
-    ::dup2(log, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
+    ExecLogged(args, log_path);
   }
   int64_t deadline = DeadlineAfter(timeout_s);
   int status = 0;
