@@ -4,7 +4,16 @@
 // the audit did not try (other APIs' arrays, compressed garbage, damaged
 // frames). Each asserts that the broker answers with an error or closes that
 // one connection, keeps serving other clients, exits cleanly on SIGTERM, and
-// stays under the memory bound the test states (VmHWM from /proc).
+// stays under the memory bound the test states.
+//
+// A memory bound is on what the hostile input costs: the broker's growth in
+// peak RSS (VmHWM from /proc) over the peak it had when it first served. The
+// start-up figure is left out because it is not the input's doing and differs
+// by build: under ASan (this test and the broker are built alike) shadow memory
+// and allocator metadata raise it several times. Under ASan the broker also
+// runs with a small quarantine (freed blocks ASan holds back to catch
+// use-after-free, 256 MB by default), and each bound allows for it and for the
+// shadow of what was allocated (GrowthBoundMb).
 //
 // Every test fails against the broker of commit 12c1cb9 (run with
 // EVPIPE_BIN=<that binary>; the tests that need a new flag fail at start).
@@ -12,6 +21,8 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -134,15 +145,60 @@ int DescribeMembers(const BrokerProcess& broker, const std::string& group) {
   return r.ok() ? n : -1;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAsan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAsan = true;
+#else
+constexpr bool kAsan = false;
+#endif
+#else
+constexpr bool kAsan = false;
+#endif
+// The ASan broker's quarantine (ASAN_OPTIONS quarantine_size_mb, set in Start).
+constexpr long kAsanQuarantineMb = 16;
+
+// A stated bound on growth, with ASan's costs added when the broker runs under
+// it: the quarantine, one shadow byte per 8 allocated, and redzones and
+// allocator slack (a quarter, measured: see docs/readme/testing.md).
+constexpr long GrowthBoundMb(long mb) { return kAsan ? mb + mb / 4 + kAsanQuarantineMb : mb; }
+
 class BrokerHostileTest : public ::testing::Test {
  protected:
   void Start(std::vector<std::string> extra = {}) {
+    if (kAsan) {
+      static const std::string opts = [] {
+        const char* old = std::getenv("ASAN_OPTIONS");
+        return (old != nullptr && *old != '\0' ? std::string(old) + ":" : std::string()) +
+               "quarantine_size_mb=" + std::to_string(kAsanQuarantineMb);
+      }();
+      ::setenv("ASAN_OPTIONS", opts.c_str(), 1);  // read by the broker child, not by this process
+    }
     BrokerProcess::Options o;
     o.extra_args = {"--default-partitions", "1"};
     o.extra_args.insert(o.extra_args.end(), extra.begin(), extra.end());
     broker_ = std::make_unique<BrokerProcess>(o);
     ASSERT_TRUE(broker_->running()) << "broker did not start (a flag the binary lacks?)";
+    ExpectServes(*broker_);
+    start_peak_mb_ = PeakRssMb(pid());
+    start_rss_mb_ = evpipe::testing::RssMb(pid());
   }
+  // Peak RSS growth since the broker first served.
+  long PeakGrowthMb() const {
+    long mb = PeakRssMb(pid()) - start_peak_mb_;
+    std::printf("broker peak RSS %ld MB, %ld MB over its %ld MB at start%s\n", PeakRssMb(pid()), mb,
+                start_peak_mb_, kAsan ? " (ASan)" : "");
+    return mb;
+  }
+  // Current RSS growth since the broker first served.
+  long RssGrowthMb() const {
+    long mb = evpipe::testing::RssMb(pid()) - start_rss_mb_;
+    std::printf("broker RSS %ld MB over its %ld MB at start%s\n", mb, start_rss_mb_, kAsan ? " (ASan)" : "");
+    return mb;
+  }
+  long start_peak_mb_ = 0;
+  long start_rss_mb_ = 0;
   void TearDown() override {
     if (!broker_ || !broker_->running()) return;
     ExpectServes(*broker_);
@@ -156,7 +212,7 @@ class BrokerHostileTest : public ::testing::Test {
 
 TEST_F(BrokerHostileTest, Finding5_MetadataOfMillionsOfEmptyNamesStaysSmall) {
   Start();
-  constexpr long kBoundMb = 150;  // the audit saw 995 MB
+  constexpr long kBoundMb = 64;  // growth; measured 19 MB (the audit saw 995 MB in all)
   kp::Writer body;
   constexpr int32_t kNames = 5'000'000;  // a 10 MB request
   body.Int32(kNames);
@@ -164,7 +220,7 @@ TEST_F(BrokerHostileTest, Finding5_MetadataOfMillionsOfEmptyNamesStaysSmall) {
   RawConn c(broker_->bootstrap());
   ASSERT_TRUE(c.Send(RequestFrame(K(kp::ApiKey::kMetadata), 1, 1, body.Release())));
   EXPECT_TRUE(c.ClosedByPeer()) << "a request of 5M entries is refused";
-  EXPECT_LT(PeakRssMb(pid()), kBoundMb);
+  EXPECT_LT(PeakGrowthMb(), GrowthBoundMb(kBoundMb));
 }
 
 TEST_F(BrokerHostileTest, Finding5_MetadataNameRepeatedIsAnsweredOnce) {
@@ -183,7 +239,7 @@ TEST_F(BrokerHostileTest, Finding5Variant_EveryApisArraysAreBounded) {
   // The audit tried Metadata; every API that decodes an array of strings or
   // structs gets the same 2M-element array here.
   Start();
-  constexpr long kBoundMb = 200;
+  constexpr long kBoundMb = 64;  // growth; measured 15 MB
   for (const kp::ApiSupport& api : kp::SupportedApis()) {
     for (int16_t v : {api.min_version, api.max_version}) {
       bool fx = v >= api.first_flexible;
@@ -204,7 +260,7 @@ TEST_F(BrokerHostileTest, Finding5Variant_EveryApisArraysAreBounded) {
       c.ReadFrame(1000);  // an answer or a close: both fine
     }
   }
-  EXPECT_LT(PeakRssMb(pid()), kBoundMb);
+  EXPECT_LT(PeakGrowthMb(), GrowthBoundMb(kBoundMb));
 }
 
 // ---- Finding 6: Fetch and ListOffsets repetition ----
@@ -240,7 +296,7 @@ class FetchAmplification : public BrokerHostileTest {
 TEST_F(FetchAmplification, Finding6_FetchOfOnePartitionFiftyTimesIsMerged) {
   Start();
   Fill();
-  constexpr long kBoundMb = 120;  // the audit saw 796 MB for a 206 MB response
+  constexpr long kBoundMb = 48;  // growth; measured 13 MB (the audit saw 796 MB for a 206 MB response)
   RawConn c(broker_->bootstrap());
   ASSERT_TRUE(c.Send(FetchFrame(50)));
   std::string frame = c.ReadFrame();
@@ -249,7 +305,7 @@ TEST_F(FetchAmplification, Finding6_FetchOfOnePartitionFiftyTimesIsMerged) {
   ASSERT_EQ(resp.topics.size(), 1u);
   EXPECT_EQ(resp.topics[0].partitions.size(), 1u) << "duplicates merged into one entry";
   EXPECT_LT(frame.size(), size_t{8} << 20);
-  EXPECT_LT(PeakRssMb(pid()), kBoundMb);
+  EXPECT_LT(PeakGrowthMb(), GrowthBoundMb(kBoundMb));
 }
 
 TEST_F(FetchAmplification, Finding6_FetchResponseCappedByBrokerLimit) {
@@ -308,14 +364,14 @@ TEST_F(FetchAmplification, Finding6_ParkedFetchesDoNotSlowProduce) {
 TEST_F(BrokerHostileTest, Finding7_IdleConnectionsHoldNoReadBuffer) {
   Start();
   constexpr int kConns = 400;
-  constexpr long kBoundMb = 60;  // 256 KiB each used to be 100 MB here
+  constexpr long kBoundMb = 24;  // growth; measured 1 MB (256 KiB each used to be 100 MB here)
   std::vector<std::unique_ptr<RawConn>> conns;
   for (int i = 0; i < kConns; ++i) {
     conns.push_back(std::make_unique<RawConn>(broker_->bootstrap()));
     ASSERT_TRUE(conns.back()->ok());
   }
   ExpectServes(*broker_);
-  EXPECT_LT(evpipe::testing::RssMb(pid()), kBoundMb);
+  EXPECT_LT(RssGrowthMb(), GrowthBoundMb(kBoundMb));
 }
 
 TEST_F(BrokerHostileTest, Finding7_ConnectionsOverTheCapAreClosed) {
@@ -331,7 +387,7 @@ TEST_F(BrokerHostileTest, Finding7_ConnectionsOverTheCapAreClosed) {
 
 TEST_F(BrokerHostileTest, Finding7_UnfinishedFrameIsClosedAtTheDeadline) {
   Start({"--request-deadline-ms", "500"});
-  constexpr long kBoundMb = 200;
+  constexpr long kBoundMb = 128;  // growth; measured 20-41 MB (five partial 20 MB frames held: <= 100)
   std::vector<std::unique_ptr<RawConn>> conns;
   for (int i = 0; i < 5; ++i) {
     conns.push_back(std::make_unique<RawConn>(broker_->bootstrap()));
@@ -341,7 +397,7 @@ TEST_F(BrokerHostileTest, Finding7_UnfinishedFrameIsClosedAtTheDeadline) {
     ASSERT_TRUE(conns.back()->Send(w.Release()));
   }
   for (auto& c : conns) EXPECT_TRUE(c->ClosedByPeer(5000));
-  EXPECT_LT(PeakRssMb(pid()), kBoundMb);
+  EXPECT_LT(PeakGrowthMb(), GrowthBoundMb(kBoundMb));
 }
 
 TEST_F(BrokerHostileTest, Finding7_IdleConnectionIsClosed) {
@@ -359,9 +415,22 @@ TEST_F(BrokerHostileTest, Finding7_OutOfFdsDoesNotSpin) {
   getrlimit(RLIMIT_NOFILE, &old);
   rlimit low = old;
   low.rlim_cur = 96;
+  // Out of fds, UBSan's vptr check cannot probe memory and reports valid
+  // objects (a false positive, tests/support/ubsan_out_of_fds.supp says why):
+  // that check alone is off in this broker.
+  const char* ubsan = std::getenv("UBSAN_OPTIONS");
+  const std::string ubsan_old = ubsan != nullptr ? ubsan : "";
+  if (kAsan) {
+    const char* src = std::getenv("EVPIPE_SOURCE_DIR");
+    ASSERT_NE(src, nullptr) << "EVPIPE_SOURCE_DIR (set by ctest) names the checkout";
+    std::string opts = ubsan_old.empty() ? std::string() : ubsan_old + ":";
+    opts += std::string("suppressions=") + src + "/tests/support/ubsan_out_of_fds.supp";
+    ::setenv("UBSAN_OPTIONS", opts.c_str(), 1);
+  }
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
   Start();
   setrlimit(RLIMIT_NOFILE, &old);
+  if (kAsan) ::setenv("UBSAN_OPTIONS", ubsan_old.c_str(), 1);
   std::vector<std::unique_ptr<RawConn>> conns;
   for (int i = 0; i < 150; ++i) conns.push_back(std::make_unique<RawConn>(broker_->bootstrap()));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -414,12 +483,12 @@ TEST_F(BrokerHostileTest, Finding10_EmptyGroupsAreForgotten) {
 
 TEST_F(BrokerHostileTest, Finding10_HugeMemberMetadataIsRefused) {
   Start();
-  constexpr long kBoundMb = 150;
+  constexpr long kBoundMb = 100;  // growth; measured 60 MB: the 30 MB frame read and decoded once
   RawConn c(broker_->bootstrap());
   ASSERT_TRUE(c.Send(JoinFrame("big-meta", 30000, std::string(30 << 20, 'm'))));
   int16_t err = JoinError(c.ReadFrame());
   EXPECT_EQ(err, kp::Code(kp::ErrorCode::kInvalidRequest));
-  EXPECT_LT(PeakRssMb(pid()), kBoundMb);
+  EXPECT_LT(PeakGrowthMb(), GrowthBoundMb(kBoundMb));
 }
 
 TEST_F(BrokerHostileTest, Finding10_LongGroupIdIsRefused) {
@@ -533,7 +602,7 @@ TEST_F(BrokerHostileTest, Variant_DamagedValidFramesNeverStopTheBroker) {
   // Every cut and every flipped byte of a valid Produce, Fetch, JoinGroup and
   // CreateTopics request, each on its own connection.
   Start();
-  constexpr long kBoundMb = 150;
+  constexpr long kBoundMb = 32;  // growth; measured 0 MB
   CreateTopic(*broker_, "dmg", 1);
   std::string batch = evpipe::testing::BuildSimpleBatch(3);
   kp::ProduceRequest produce;
@@ -561,7 +630,7 @@ TEST_F(BrokerHostileTest, Variant_DamagedValidFramesNeverStopTheBroker) {
     }
   }
   EXPECT_GT(sent, 100);
-  EXPECT_LT(PeakRssMb(pid()), kBoundMb);
+  EXPECT_LT(PeakGrowthMb(), GrowthBoundMb(kBoundMb));
 }
 
 }  // namespace
