@@ -362,10 +362,10 @@ std::vector<Case> AllCases() {
   AddBoth(c, "DeleteGroupsRequest", ApiKey::kDeleteGroups, SampleDeleteGroupsRequest());
   AddBoth(c, "DeleteGroupsResponse", ApiKey::kDeleteGroups, SampleDeleteGroupsResponse());
   AddBoth(c, "CreateTopicsRequest", ApiKey::kCreateTopics, SampleCreateTopicsRequest());
-  AddEncodeOnly(c, "CreateTopicsResponse", ApiKey::kCreateTopics, SampleCreateTopicsResponse());
-  AddEncodeOnly(c, "DeleteTopicsResponse", ApiKey::kDeleteTopics, SampleDeleteTopicsResponse());
-  AddEncodeOnly(c, "InitProducerIdResponse", ApiKey::kInitProducerId, SampleInitProducerIdResponse());
-  AddEncodeOnly(c, "DescribeConfigsResponse", ApiKey::kDescribeConfigs, SampleDescribeConfigsResponse());
+  AddBoth(c, "CreateTopicsResponse", ApiKey::kCreateTopics, SampleCreateTopicsResponse());
+  AddBoth(c, "DeleteTopicsResponse", ApiKey::kDeleteTopics, SampleDeleteTopicsResponse());
+  AddBoth(c, "InitProducerIdResponse", ApiKey::kInitProducerId, SampleInitProducerIdResponse());
+  AddBoth(c, "DescribeConfigsResponse", ApiKey::kDescribeConfigs, SampleDescribeConfigsResponse());
   // Heartbeat's response (throttle from v1) is the dispatcher's SimpleErrorResponse.
   SimpleErrorResponse simple = SampleSimpleErrorResponse();
   for (int16_t v = Range(ApiKey::kHeartbeat).first; v <= Range(ApiKey::kHeartbeat).second; ++v) {
@@ -461,6 +461,11 @@ M DecodeAll(const std::string& bytes, int16_t v, const std::string& name) {
     M t;
     Reader rt(std::string_view(bytes).substr(0, cut));
     EXPECT_FALSE(t.Decode(rt, v)) << name << " v" << v << " cut " << cut;
+  }
+  if constexpr (requires(const M& c, Writer& w) { c.Encode(w, v); }) {  // and encodes back to the same bytes
+    Writer w;
+    m.Encode(w, v);
+    EXPECT_EQ(Hex(w.buffer()), Hex(bytes)) << name << " v" << v;
   }
   return m;
 }
