@@ -142,21 +142,13 @@ void Visit(Io& io, DescribeConfigsResponse& m, int16_t v) {
 
 // ---- Decode and Encode, from the descriptions above ----
 
-bool CreateTopicsRequest::Decode(Reader& r, int16_t v) { return DecodeMessage(r, *this, ApiKey::kCreateTopics, v); }
-void CreateTopicsRequest::Encode(Writer& w, int16_t v) const { EncodeMessage(w, *this, ApiKey::kCreateTopics, v); }
-bool CreateTopicsResponse::Decode(Reader& r, int16_t v) { return DecodeMessage(r, *this, ApiKey::kCreateTopics, v); }
-void CreateTopicsResponse::Encode(Writer& w, int16_t v) const { EncodeMessage(w, *this, ApiKey::kCreateTopics, v); }
-bool DeleteTopicsRequest::Decode(Reader& r, int16_t v) { return DecodeMessage(r, *this, ApiKey::kDeleteTopics, v); }
-void DeleteTopicsRequest::Encode(Writer& w, int16_t v) const { EncodeMessage(w, *this, ApiKey::kDeleteTopics, v); }
-bool DeleteTopicsResponse::Decode(Reader& r, int16_t v) { return DecodeMessage(r, *this, ApiKey::kDeleteTopics, v); }
-void DeleteTopicsResponse::Encode(Writer& w, int16_t v) const { EncodeMessage(w, *this, ApiKey::kDeleteTopics, v); }
-bool InitProducerIdRequest::Decode(Reader& r, int16_t v) { return DecodeMessage(r, *this, ApiKey::kInitProducerId, v); }
-void InitProducerIdRequest::Encode(Writer& w, int16_t v) const { EncodeMessage(w, *this, ApiKey::kInitProducerId, v); }
-bool InitProducerIdResponse::Decode(Reader& r, int16_t v) { return DecodeMessage(r, *this, ApiKey::kInitProducerId, v); }
-void InitProducerIdResponse::Encode(Writer& w, int16_t v) const { EncodeMessage(w, *this, ApiKey::kInitProducerId, v); }
-bool DescribeConfigsRequest::Decode(Reader& r, int16_t v) { return DecodeMessage(r, *this, ApiKey::kDescribeConfigs, v); }
-void DescribeConfigsRequest::Encode(Writer& w, int16_t v) const { EncodeMessage(w, *this, ApiKey::kDescribeConfigs, v); }
-bool DescribeConfigsResponse::Decode(Reader& r, int16_t v) { return DecodeMessage(r, *this, ApiKey::kDescribeConfigs, v); }
-void DescribeConfigsResponse::Encode(Writer& w, int16_t v) const { EncodeMessage(w, *this, ApiKey::kDescribeConfigs, v); }
+EVPIPE_MESSAGE_CODEC(CreateTopicsRequest, ApiKey::kCreateTopics)
+EVPIPE_MESSAGE_CODEC(CreateTopicsResponse, ApiKey::kCreateTopics)
+EVPIPE_MESSAGE_CODEC(DeleteTopicsRequest, ApiKey::kDeleteTopics)
+EVPIPE_MESSAGE_CODEC(DeleteTopicsResponse, ApiKey::kDeleteTopics)
+EVPIPE_MESSAGE_CODEC(InitProducerIdRequest, ApiKey::kInitProducerId)
+EVPIPE_MESSAGE_CODEC(InitProducerIdResponse, ApiKey::kInitProducerId)
+EVPIPE_MESSAGE_CODEC(DescribeConfigsRequest, ApiKey::kDescribeConfigs)
+EVPIPE_MESSAGE_CODEC(DescribeConfigsResponse, ApiKey::kDescribeConfigs)
 
 }  // namespace evpipe::kafka_protocol

@@ -148,6 +148,11 @@ void EncodeMessage(Writer& w, const M& m, ApiKey key, int16_t v) {
   Visit(io, const_cast<M&>(m), v);  // the Encoder never writes to m
 }
 
+// Defines Msg::Decode and Msg::Encode from Visit(Io&, Msg&, int16_t).
+#define EVPIPE_MESSAGE_CODEC(Msg, key)                                               \
+  bool Msg::Decode(Reader& r, int16_t v) { return DecodeMessage(r, *this, key, v); } \
+  void Msg::Encode(Writer& w, int16_t v) const { EncodeMessage(w, *this, key, v); }
+
 // ---- the hand-written helpers, for the families not yet described once ----
 
 inline void Tags(Reader& r, bool fx) {
