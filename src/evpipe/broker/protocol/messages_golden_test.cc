@@ -325,12 +325,6 @@ std::function<std::optional<std::string>(std::string_view)> Roundtrip(int16_t v)
 }
 
 template <typename M>
-void AddEncodeOnly(std::vector<Case>& out, const char* name, ApiKey k, const M& sample) {
-  for (int16_t v = Range(k).first; v <= Range(k).second; ++v) {
-    out.push_back({std::string(name) + " v" + std::to_string(v), Encoder(sample, v), nullptr});
-  }
-}
-template <typename M>
 void AddBoth(std::vector<Case>& out, const char* name, ApiKey k, const M& sample) {
   for (int16_t v = Range(k).first; v <= Range(k).second; ++v) {
     out.push_back({std::string(name) + " v" + std::to_string(v), Encoder(sample, v), Roundtrip<M>(v)});

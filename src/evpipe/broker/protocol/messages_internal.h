@@ -153,32 +153,4 @@ void EncodeMessage(Writer& w, const M& m, ApiKey key, int16_t v) {
   bool Msg::Decode(Reader& r, int16_t v) { return DecodeMessage(r, *this, key, v); } \
   void Msg::Encode(Writer& w, int16_t v) const { EncodeMessage(w, *this, key, v); }
 
-// ---- the hand-written helpers, for the families not yet described once ----
-
-inline void Tags(Reader& r, bool fx) {
-  if (fx) r.SkipTaggedFields();
-}
-inline void Tags(Writer& w, bool fx) {
-  if (fx) w.EmptyTaggedFields();
-}
-
-inline std::vector<std::string> StringArray(Reader& r, bool fx) {
-  std::vector<std::string> out;
-  int32_t n = r.ArrayLength(fx, 2);
-  for (int32_t i = 0; i < n && r.ok(); ++i) out.push_back(r.String(fx));
-  return out;
-}
-
-inline std::vector<int32_t> Int32Array(Reader& r, bool fx) {
-  std::vector<int32_t> out;
-  int32_t n = r.ArrayLength(fx, 4);
-  for (int32_t i = 0; i < n && r.ok(); ++i) out.push_back(r.Int32());
-  return out;
-}
-
-inline void Int32Array(Writer& w, const std::vector<int32_t>& v, bool fx) {
-  w.ArrayLength(static_cast<int32_t>(v.size()), fx);
-  for (int32_t x : v) w.Int32(x);
-}
-
 }  // namespace evpipe::kafka_protocol
