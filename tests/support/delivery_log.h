@@ -66,6 +66,16 @@ struct DeliveryLog {
   }
 };
 
+// Produces record number `n` to `topic`: key "k<n % 97>", value "record-<n>",
+// and n as the opaque that DeliveryLog files the acknowledgement under.
+inline rd_kafka_resp_err_t ProduceNumbered(rd_kafka_t* producer, const char* topic, uint64_t n) {
+  std::string key = "k" + std::to_string(n % 97);
+  std::string value = "record-" + std::to_string(n);
+  return rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key.data(), key.size()),
+                           RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                           RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(n))), RD_KAFKA_V_END);
+}
+
 // Partition -> its records as (offset, value), in log order.
 using StoredRecords = std::map<int32_t, std::vector<std::pair<int64_t, std::string>>>;
 

@@ -56,12 +56,7 @@ TEST(BrokerDurabilityTest, AckedRecordsSurviveSigkillExactlyOnceInOrder) {
     auto end = std::chrono::steady_clock::now() + d;
     while (std::chrono::steady_clock::now() < end) {
       for (int i = 0; i < 50; ++i) {
-        std::string key = "k" + std::to_string(produced % 97);
-        std::string value = "record-" + std::to_string(produced);
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
-            RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(produced))), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e = evpipe::testing::ProduceNumbered(producer, topic.c_str(), produced);
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
         ASSERT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(e);
         ++produced;
