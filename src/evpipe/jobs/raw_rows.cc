@@ -1,7 +1,5 @@
 // Reading a date's raw lines: chunks of mapped files parsed in parallel into
 // RowRefs, arena records and bad lines (raw_rows_internal.h).
-#include <string.h>
-
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -16,6 +14,17 @@ namespace {
 
 constexpr uint64_t kReleaseEveryBytes = 8ull << 20;  // drop mapped pages behind us this often
 constexpr size_t kArenaBlockBytes = 4u << 20;
+
+// FNV-1a, folded to 32 bits: cheap and deterministic; only groups equal ids
+// for dedup (row_order.cc), which compares the ids themselves within a group.
+uint32_t HashId(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ULL;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return static_cast<uint32_t>(h);
+}
 
 void ParseChunk(ParseContext& ctx, uint32_t chunk_index, Chunk& c, event::LineParser& parser) {
   const MappedFile& map = (*ctx.maps)[c.file];
@@ -77,7 +86,9 @@ void ParseChunk(ParseContext& ctx, uint32_t chunk_index, Chunk& c, event::LinePa
       set(kSfChecksum, ev.checksum);
       small[kSfPayload] = payload_in_line ? std::string_view() : ev.payload;
       nulls[kSfPayload] = payload_in_line;
-      std::tie(r.block, r.block_off) = c.arena.Add(small, nulls, line);
+      r.id_hash = HashId(ev.event_id);
+      std::tie(r.block, r.block_off) =
+          c.arena.Add(small, nulls, line, payload_in_line ? r.payload_off + r.payload_len : 0);
       c.rows.push_back(r);
     }
     pos += len + (nl != nullptr ? 1 : 0);
@@ -93,9 +104,11 @@ void ParseChunk(ParseContext& ctx, uint32_t chunk_index, Chunk& c, event::LinePa
 
 }  // namespace
 
-std::pair<uint32_t, uint32_t> Arena::Add(const std::string_view* values, const bool* nulls, std::string_view line) {
+std::pair<uint32_t, uint32_t> Arena::Add(const std::string_view* values, const bool* nulls, std::string_view line,
+                                         size_t payload_end) {
   uint32_t desc[kSmallFieldCount];
   size_t need = sizeof desc;
+  size_t next = 0;  // where the previous field found in the line ends
   for (int i = 0; i < kSmallFieldCount; ++i) {
     if (nulls[i]) {
       desc[i] = kNullLen;
@@ -103,14 +116,16 @@ std::pair<uint32_t, uint32_t> Arena::Add(const std::string_view* values, const b
     }
     const std::string_view v = values[i];
     if (i != kSfEventId && !v.empty() && v.size() <= kMaxInLineLength && line.size() <= kMaxInLineOffset + 1) {
-      // Any occurrence of the same bytes in the line will do.
-      const void* at = ::memmem(line.data(), line.size(), v.data(), v.size());
-      if (at != nullptr) {
-        const size_t off = static_cast<size_t>(static_cast<const char*>(at) - line.data());
-        if (off <= kMaxInLineOffset) {
-          desc[i] = kInLine | static_cast<uint32_t>(off << 16) | static_cast<uint32_t>(v.size());
-          continue;
-        }
+      // Any occurrence of the same bytes in the line will do. The fields are
+      // most often in the line in this order (the checksum after the payload),
+      // so look after the previous one first.
+      const size_t from = i == kSfChecksum ? std::max(next, payload_end) : next;
+      size_t off = line.find(v, from);
+      if (off == std::string_view::npos && from > 0) off = line.find(v);
+      if (off != std::string_view::npos) {
+        desc[i] = kInLine | static_cast<uint32_t>(off << 16) | static_cast<uint32_t>(v.size());
+        next = off + v.size();
+        continue;
       }
     }
     desc[i] = static_cast<uint32_t>(v.size());

@@ -49,7 +49,7 @@ struct RowRef {
   uint32_t block;
   uint32_t block_off;
   int32_t schema_version;
-  uint32_t pad_ = 0;
+  uint32_t id_hash;       // of event_id: equal ids have equal hashes (dedup groups by it)
 };
 
 // Append-only storage of packed small-string records, one per valid line: a
@@ -65,8 +65,10 @@ class Arena {
   static constexpr size_t kMaxInLineOffset = 0x7FFF;
   static constexpr size_t kMaxInLineLength = 0xFFFF;
 
-  // Returns (block, offset) of the new record.
-  std::pair<uint32_t, uint32_t> Add(const std::string_view* values, const bool* nulls, std::string_view line);
+  // Returns (block, offset) of the new record. `payload_end`: where the
+  // payload ends in the line (0: unknown), a hint for finding the checksum.
+  std::pair<uint32_t, uint32_t> Add(const std::string_view* values, const bool* nulls, std::string_view line,
+                                    size_t payload_end);
 
   // Decodes a record; `line` is the row's line. Views stay valid as long as the
   // arena and the mapped line.
