@@ -441,6 +441,28 @@ TEST(MessagesGoldenTest, DecodersReadTheRecordedBytesBackAndRefuseTruncations) {
   }
 }
 
+TEST(MessagesGoldenTest, DecodersHonourTheEntryLimit) {
+  // The sample Produce request has 2 topics and 2 + 0 partitions: 4 array entries.
+  Writer w;
+  SampleProduceRequest().Encode(w, 7);
+  for (size_t limit : {3, 4}) {
+    Reader r(w.buffer());
+    r.SetEntryLimit(limit);
+    ProduceRequest m;
+    EXPECT_EQ(m.Decode(r, 7), limit >= 4) << limit;
+  }
+  // A length far past the bytes left fails before anything is allocated.
+  Writer huge;
+  huge.NullableString(std::nullopt, false);
+  huge.Int16(-1);
+  huge.Int32(1000);
+  huge.Int32(0x7fffffff);  // topics
+  Reader r(huge.buffer());
+  ProduceRequest m;
+  EXPECT_FALSE(m.Decode(r, 3));
+  EXPECT_TRUE(m.topics.empty());
+}
+
 // ---- requests the broker only decodes: bytes laid out from the message definitions ----
 
 // Checks that `bytes` decodes completely into M at version v, that every
