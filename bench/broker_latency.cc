@@ -111,9 +111,9 @@ int main(int argc, char** argv) {
       }
     }
     rd_kafka_poll(producer, 0);
-    if (i < total) {
+    if (i < total) {  // never spin (also under chrt -f, where a spinning thread starves librdkafka's)
       const int64_t wait = start + i * 1000000 / rate - NowMicros();
-      if (wait > 50) std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(wait, 1000)));
+      std::this_thread::sleep_for(std::chrono::microseconds(std::clamp<int64_t>(wait, 20, 1000)));
     }
   }
   rd_kafka_flush(producer, 30000);
