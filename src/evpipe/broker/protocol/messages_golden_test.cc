@@ -18,21 +18,14 @@
 #include "evpipe/broker/protocol/api.h"
 #include "evpipe/broker/protocol/messages.h"
 #include "evpipe/broker/protocol/wire.h"
+#include "support/hex.h"
 
 namespace evpipe::kafka_protocol {
 namespace {
 
 constexpr const char* kGoldenPath = "src/evpipe/broker/protocol/testdata/messages_golden.txt";
 
-std::string Hex(std::string_view b) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : b) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
-}
+std::string Hex(std::string_view b) { return evpipe::testing::HexBytes(b); }
 
 std::pair<int16_t, int16_t> Range(ApiKey k) {
   const ApiSupport* a = FindApi(static_cast<int16_t>(k));
