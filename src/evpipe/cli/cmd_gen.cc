@@ -1,5 +1,8 @@
 // `evpipe gen`: simulate orders into NDJSON files in the raw layout (no broker).
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -126,8 +129,16 @@ class Publisher {
   std::thread thread_;      // last: starts once the members above exist
 };
 
-Status WriteStdout(std::string_view text) {
-  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) return Status::IoError("write to stdout failed");
+// --out naming an existing file that is not a regular file (/dev/null, a FIFO,
+// a terminal) is written as a stream: a hidden file renamed over it would
+// replace the device.
+bool IsStream(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+Status WriteStream(std::FILE* stream, std::string_view text, const std::string& name) {
+  if (std::fwrite(text.data(), 1, text.size(), stream) != text.size()) return Status::IoError("write to " + name + " failed");
   return Status::Ok();
 }
 
@@ -149,9 +160,17 @@ Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
   std::set<std::string, std::less<>> published;
   Publisher publisher(fs);
   PendingFile single;
-  const bool to_stdout = args.out == "-";
   const bool layout = args.out.empty();
-  if (!layout && !to_stdout) {
+  const std::string stream_name = args.out == "-" ? "stdout" : args.out;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> opened(nullptr, std::fclose);
+  std::FILE* out_stream = nullptr;  // stdout, or --out when it is a device or FIFO
+  if (args.out == "-") {
+    out_stream = stdout;
+  } else if (!layout && IsStream(args.out)) {
+    opened.reset(std::fopen(args.out.c_str(), "w"));
+    if (opened == nullptr) return Status::FromErrno("--out " + args.out, errno);
+    out_stream = opened.get();
+  } else if (!layout) {
     EVPIPE_ASSIGN_OR_RETURN(single, OpenHidden(fs, args.out));
   }
   const std::string topic_dir = io::JoinPath(args.gen_dir, args.topic);
@@ -168,8 +187,8 @@ Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
     }
     for (const sim::RecordStream::LineRun& run : stream.Runs()) {
       totals->bytes += run.text.size();
-      if (to_stdout) {
-        EVPIPE_RETURN_IF_ERROR(WriteStdout(run.text));
+      if (out_stream != nullptr) {
+        EVPIPE_RETURN_IF_ERROR(WriteStream(out_stream, run.text, stream_name));
         continue;
       }
       if (!layout) {
@@ -205,8 +224,11 @@ Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
   if (std::string error = stream.error(); !error.empty()) return Status::Internal("simulator: " + error);
   progress.Finish();
 
-  if (to_stdout) {
-    if (std::fflush(stdout) != 0) return Status::IoError("write to stdout failed");
+  if (out_stream != nullptr) {
+    if (std::fflush(out_stream) != 0) return Status::IoError("write to " + stream_name + " failed");
+    if (opened != nullptr && std::fclose(opened.release()) != 0) {
+      return Status::IoError("closing " + stream_name + " failed");
+    }
   } else if (!layout) {
     EVPIPE_RETURN_IF_ERROR(Publish(fs, single));
   } else {
