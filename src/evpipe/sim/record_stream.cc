@@ -52,7 +52,10 @@ struct RecordStream::Impl {
 
   Impl(const Options& o, int t, bool join) : options(o), planner(o), inline_renderer(o), threads(t), join_lines(join) {
     slots.resize(threads <= 1 ? 1 : static_cast<size_t>(2 * threads + 2));
-    for (Slot& s : slots) s.planned.reserve(kBatchRecords);
+    for (Slot& s : slots) {
+      s.planned.reserve(kBatchRecords);
+      if (join_lines) s.text.reserve(static_cast<size_t>(kBatchRecords) * 1024);
+    }
     for (int i = 0; threads > 1 && i < threads; ++i) workers.emplace_back([this] { WorkerMain(); });
   }
 
@@ -67,25 +70,24 @@ struct RecordStream::Impl {
 
   void RenderSlot(internal::Renderer& renderer, Slot& s) const {
     if (s.records.size() < s.planned.size()) s.records.resize(s.planned.size());
-    for (size_t i = 0; i < s.planned.size(); ++i) renderer.Render(s.planned[i], &s.records[i]);
     s.size = s.planned.size();
-    if (join_lines) JoinLines(s);
-  }
-
-  // Fills s.text and s.runs from the rendered records.
-  static void JoinLines(Slot& s) {
+    if (!join_lines) {
+      for (size_t i = 0; i < s.size; ++i) renderer.Render(s.planned[i], &s.records[i]);
+      return;
+    }
+    // Lines go straight into the slot's text; runs split it where ingest_date changes.
     s.text.clear();
     s.runs.clear();
     std::vector<size_t>& ends = s.run_ends;  // the views are made once text stops growing
     ends.clear();
     for (size_t i = 0; i < s.size; ++i) {
+      const size_t at = s.text.size();
+      renderer.Render(s.planned[i], &s.records[i], &s.text);
       const Record& r = s.records[i];
       if (s.runs.empty() || s.runs.back().ingest_date != r.ingest_date) {
-        if (!s.runs.empty()) ends.push_back(s.text.size());
+        if (!s.runs.empty()) ends.push_back(at);
         s.runs.push_back({r.ingest_date, {}});
       }
-      s.text.append(r.line);
-      s.text.push_back('\n');
     }
     if (!s.runs.empty()) ends.push_back(s.text.size());
     size_t begin = 0;

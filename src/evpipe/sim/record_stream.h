@@ -27,8 +27,8 @@ class RecordStream {
     std::string_view text;
   };
 
-  // threads: render threads; 0 picks one per hardware thread. join_lines: also
-  // fill Runs() for every batch.
+  // threads: render threads; 0 picks one per hardware thread. join_lines: the
+  // lines go to Runs() instead of the records (whose line is left empty).
   explicit RecordStream(const Options& options, int threads = 0, bool join_lines = false);
   ~RecordStream();  // stops and joins the workers
   RecordStream(const RecordStream&) = delete;
@@ -39,8 +39,7 @@ class RecordStream {
   // modified, until the next call.
   std::span<Record> NextBatch();
   // The batch NextBatch last returned as runs of joined lines (join_lines only;
-  // else empty). Valid until the next NextBatch; the text is a copy (changing a
-  // record's line does not change it), ingest_date views the record's.
+  // else empty). Valid until the next NextBatch; ingest_date views the record's.
   std::span<const LineRun> Runs() const;
   // Empty unless a render thread failed (for example out of memory).
   std::string error() const;

@@ -281,6 +281,7 @@ TEST(RecordStream, RunsJoinEachBatchByDate) {
         EXPECT_EQ(run.text.back(), '\n');
         for (size_t at = 0; at < run.text.size(); at = run.text.find('\n', at) + 1) {
           EXPECT_EQ(batch[lines].ingest_date, run.ingest_date) << "threads=" << threads;
+          EXPECT_TRUE(batch[lines].line.empty());  // the line is in the run only
           ++lines;
         }
         got += run.text;
