@@ -136,6 +136,12 @@ struct Sink::Impl {
   }
 
   void PublishAll() {
+    // Every roll's writeback first, so that the partitions' fsyncs overlap on the device.
+    for (auto& [p, t] : tracks) {
+      if (failed() || !t.roll) continue;
+      Status s = t.roll->StartWriteback();
+      if (!s.ok()) Fail(s.WithContext(fmt::format("topic={} partition={}", opt.topic, p)));
+    }
     for (auto& [p, t] : tracks) PublishPartition(p);
   }
 
