@@ -1,8 +1,12 @@
-"""raw-to-parquet: evpipe vs DuckDB on the biggest date of `evpipe gen --orders 50000`.
+"""raw-to-parquet: evpipe vs DuckDB and vs the seed's Python job on the biggest
+date of `evpipe gen --orders 50000`.
 
-Both convert the same raw NDJSON date (duplicates included) with the same dedup
+All convert the same raw NDJSON date (duplicates included) with the same dedup
 and order to Parquet zstd; DuckDB runs through @duckdb/node-api with 2 threads
-(bench/duckdb_raw_to_parquet.mjs). Output sizes go into the case note.
+(bench/duckdb_raw_to_parquet.mjs), the seed's job is Python 3.11 + pyarrow from
+.venv (bench/seed_raw_to_parquet.py). Issue 14 item 4: >= 3x DuckDB, >= 10x the
+seed's job, output no larger than DuckDB's, peak memory at most a third of
+DuckDB's. Output sizes go into the case note.
 """
 import os
 import shutil
@@ -48,8 +52,21 @@ def cases(ctx):
             f"--quarantine-dir {work}/quarantine")
     baseline = f"node {script} {date_dir} {duck_out} 2"
 
+    def checks(row):
+        return [(f"bytes ≤ DuckDB's ({row['ours_bytes']} vs {row['duckdb_bytes']})",
+                 0 < row["ours_bytes"] <= row["duckdb_bytes"]),
+                ("peak ≤ 1/3 DuckDB's", row["ours_peak_mib"] * 3 <= row["baseline_peak_mib"])]
+
     case = Case(name="raw-to-parquet (one date, dedup, zstd)", unit="rows/s", items=lines, bytes=size,
-                ours=ours, baseline=baseline, baseline_name="DuckDB 2 threads", target_ratio=2.0)
+                ours=ours, baseline=baseline, baseline_name="DuckDB 2 threads", target_ratio=3.0, checks=checks)
+
+    python = os.path.join(ROOT, ".venv", "bin", "python")
+    if not os.access(python, os.X_OK):
+        raise RuntimeError(f"{python} missing: run make venv (the seed job's baseline needs pyarrow)")
+    seed_out = os.path.join(work, "seed.parquet")
+    seed = Case(name="raw-to-parquet vs the seed's job (one date)", unit="rows/s", items=lines, bytes=size,
+                ours=ours, baseline=f"{python} {os.path.join(ROOT, 'bench', 'seed_raw_to_parquet.py')} {date_dir} {seed_out}",
+                baseline_name="Python 3.11 + pyarrow (json.loads, dict dedup, pq.write_table zstd)", target_ratio=10.0)
 
     def teardown():
         ours_bytes = 0
@@ -59,6 +76,7 @@ def cases(ctx):
         duck_bytes = os.path.getsize(duck_out) if os.path.exists(duck_out) else 0
         case.note = (f"date {date}: {lines} lines, {size} input bytes; output bytes ours {ours_bytes}, "
                      f"DuckDB {duck_bytes}")
+        case.extra.update(ours_bytes=ours_bytes, duckdb_bytes=duck_bytes)
         print(f"bench: raw-to-parquet: {case.note}", file=sys.stderr)
 
     # The Iceberg commit's cost (issue 11: at most 5%): every date (--all) with
@@ -80,4 +98,4 @@ def cases(ctx):
 
     case.teardown = teardown
     commit.teardown = lambda: shutil.rmtree(work, ignore_errors=True)  # the last case of this file
-    return [case, commit]
+    return [case, seed, commit]

@@ -1,177 +1,154 @@
-// Encode/decode of the admin APIs (see messages_admin.h).
+// The admin APIs, each message described once (see messages_internal.h and
+// messages_admin.h).
 #include "evpipe/broker/protocol/messages_admin.h"
 
-#include "evpipe/broker/protocol/api.h"
 #include "evpipe/broker/protocol/messages_internal.h"
 
 namespace evpipe::kafka_protocol {
 
 // ---- CreateTopics ----
 
-bool CreateTopicsRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kCreateTopics), v);
-  int32_t nt = r.ArrayLength(fx, 10);
-  for (int32_t i = 0; i < nt && r.ok(); ++i) {
-    Topic t;
-    t.name = r.String(fx);
-    t.num_partitions = r.Int32();
-    t.replication_factor = r.Int16();
-    int32_t na = r.ArrayLength(fx, 8);
-    for (int32_t j = 0; j < na && r.ok(); ++j) {
-      int32_t index = r.Int32();
-      t.assignments.emplace_back(index, Int32Array(r, fx));
-      Tags(r, fx);
-    }
-    int32_t nc = r.ArrayLength(fx, 4);
-    for (int32_t j = 0; j < nc && r.ok(); ++j) {
-      Config c;
-      c.name = r.String(fx);
-      c.value = r.NullableString(fx);
-      Tags(r, fx);
-      t.configs.push_back(std::move(c));
-    }
-    Tags(r, fx);
-    topics.push_back(std::move(t));
-  }
-  timeout_ms = r.Int32();
-  if (v >= 1) validate_only = r.Bool();
-  Tags(r, fx);
-  return r.ok();
+template <class Io>
+void Visit(Io& io, CreateTopicsRequest& m, int16_t v) {
+  io.Array(m.topics, 10, [&](CreateTopicsRequest::Topic& t) {
+    io.String(t.name);
+    io.Int32(t.num_partitions);
+    io.Int16(t.replication_factor);
+    io.Array(t.assignments, 8, [&](std::pair<int32_t, std::vector<int32_t>>& a) {
+      io.Int32(a.first);
+      io.Int32Array(a.second);
+      io.Tags();
+    });
+    io.Array(t.configs, 4, [&](CreateTopicsRequest::Config& c) {
+      io.String(c.name);
+      io.NullableString(c.value);
+      io.Tags();
+    });
+    io.Tags();
+  });
+  io.Int32(m.timeout_ms);
+  if (v >= 1) io.Bool(m.validate_only);
+  io.Tags();
 }
 
-void CreateTopicsRequest::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kCreateTopics), v);
-  w.ArrayLength(static_cast<int32_t>(topics.size()), fx);
-  for (const Topic& t : topics) {
-    w.String(t.name, fx);
-    w.Int32(t.num_partitions);
-    w.Int16(t.replication_factor);
-    w.ArrayLength(static_cast<int32_t>(t.assignments.size()), fx);
-    for (const auto& [index, brokers] : t.assignments) {
-      w.Int32(index);
-      Int32Array(w, brokers, fx);
-      Tags(w, fx);
-    }
-    w.ArrayLength(static_cast<int32_t>(t.configs.size()), fx);
-    for (const Config& c : t.configs) {
-      w.String(c.name, fx);
-      w.NullableString(c.value, fx);
-      Tags(w, fx);
-    }
-    Tags(w, fx);
-  }
-  w.Int32(timeout_ms);
-  if (v >= 1) w.Bool(validate_only);
-  Tags(w, fx);
-}
-
-void CreateTopicsResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kCreateTopics), v);
-  if (v >= 2) w.Int32(throttle_time_ms);
-  w.ArrayLength(static_cast<int32_t>(topics.size()), fx);
-  for (const Topic& t : topics) {
-    w.String(t.name, fx);
-    w.Int16(t.error_code);
-    if (v >= 1) w.NullableString(t.error_message, fx);
-    Tags(w, fx);
-  }
-  Tags(w, fx);
+template <class Io>
+void Visit(Io& io, CreateTopicsResponse& m, int16_t v) {
+  if (v >= 2) io.Int32(m.throttle_time_ms);
+  io.Array(m.topics, 3, [&](CreateTopicsResponse::Topic& t) {
+    io.String(t.name);
+    io.Int16(t.error_code);
+    if (v >= 1) io.NullableString(t.error_message);
+    io.Tags();
+  });
+  io.Tags();
 }
 
 // ---- DeleteTopics ----
 
-bool DeleteTopicsRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kDeleteTopics), v);
-  topic_names = StringArray(r, fx);
-  timeout_ms = r.Int32();
-  Tags(r, fx);
-  return r.ok();
+template <class Io>
+void Visit(Io& io, DeleteTopicsRequest& m, int16_t) {
+  io.StringArray(m.topic_names);
+  io.Int32(m.timeout_ms);
+  io.Tags();
 }
 
-void DeleteTopicsResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kDeleteTopics), v);
-  if (v >= 1) w.Int32(throttle_time_ms);
-  w.ArrayLength(static_cast<int32_t>(responses.size()), fx);
-  for (const Topic& t : responses) {
-    w.String(t.name, fx);
-    w.Int16(t.error_code);
-    Tags(w, fx);
-  }
-  Tags(w, fx);
+template <class Io>
+void Visit(Io& io, DeleteTopicsResponse& m, int16_t v) {
+  if (v >= 1) io.Int32(m.throttle_time_ms);
+  io.Array(m.responses, 4, [&](DeleteTopicsResponse::Topic& t) {
+    io.String(t.name);
+    io.Int16(t.error_code);
+    io.Tags();
+  });
+  io.Tags();
 }
 
 // ---- InitProducerId ----
 
-bool InitProducerIdRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kInitProducerId), v);
-  transactional_id = r.NullableString(fx);
-  transaction_timeout_ms = r.Int32();
-  Tags(r, fx);
-  return r.ok();
+template <class Io>
+void Visit(Io& io, InitProducerIdRequest& m, int16_t) {
+  io.NullableString(m.transactional_id);
+  io.Int32(m.transaction_timeout_ms);
+  io.Tags();
 }
 
-void InitProducerIdResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kInitProducerId), v);
-  w.Int32(throttle_time_ms);
-  w.Int16(error_code);
-  w.Int64(producer_id);
-  w.Int16(producer_epoch);
-  Tags(w, fx);
+template <class Io>
+void Visit(Io& io, InitProducerIdResponse& m, int16_t) {
+  io.Int32(m.throttle_time_ms);
+  io.Int16(m.error_code);
+  io.Int64(m.producer_id);
+  io.Int16(m.producer_epoch);
+  io.Tags();
 }
 
 // ---- DescribeConfigs ----
 
-bool DescribeConfigsRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kDescribeConfigs), v);
-  int32_t n = r.ArrayLength(fx, 7);
-  for (int32_t i = 0; i < n && r.ok(); ++i) {
-    Resource res;
-    res.resource_type = r.Int8();
-    res.resource_name = r.String(fx);
-    int32_t nk = r.ArrayLength(fx, 2);
-    if (nk >= 0) {
-      res.configuration_keys.emplace();
-      for (int32_t j = 0; j < nk && r.ok(); ++j) res.configuration_keys->push_back(r.String(fx));
-    }
-    Tags(r, fx);
-    resources.push_back(std::move(res));
-  }
-  if (v >= 1) include_synonyms = r.Bool();
-  if (v >= 3) include_documentation = r.Bool();
-  Tags(r, fx);
-  return r.ok();
+template <class Io>
+void Visit(Io& io, DescribeConfigsRequest& m, int16_t v) {
+  io.Array(m.resources, 7, [&](DescribeConfigsRequest::Resource& res) {
+    io.Int8(res.resource_type);
+    io.String(res.resource_name);
+    io.NullableArray(res.configuration_keys, 2, [&](std::string& key) { io.String(key); });
+    io.Tags();
+  });
+  if (v >= 1) io.Bool(m.include_synonyms);
+  if (v >= 3) io.Bool(m.include_documentation);
+  io.Tags();
 }
 
-void DescribeConfigsResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kDescribeConfigs), v);
-  w.Int32(throttle_time_ms);
-  w.ArrayLength(static_cast<int32_t>(results.size()), fx);
-  for (const Result& res : results) {
-    w.Int16(res.error_code);
-    w.NullableString(res.error_message, fx);
-    w.Int8(res.resource_type);
-    w.String(res.resource_name, fx);
-    w.ArrayLength(static_cast<int32_t>(res.configs.size()), fx);
-    for (const Config& c : res.configs) {
-      w.String(c.name, fx);
-      w.NullableString(c.value, fx);
-      w.Bool(c.read_only);
+template <class Io>
+void Visit(Io& io, DescribeConfigsResponse& m, int16_t v) {
+  struct Synonym {
+    std::string name;
+    std::optional<std::string> value;
+    int8_t source = 0;
+  };
+  io.Int32(m.throttle_time_ms);
+  io.Array(m.results, 7, [&](DescribeConfigsResponse::Result& res) {
+    io.Int16(res.error_code);
+    io.NullableString(res.error_message);
+    io.Int8(res.resource_type);
+    io.String(res.resource_name);
+    io.Array(res.configs, 5, [&](DescribeConfigsResponse::Config& c) {
+      io.String(c.name);
+      io.NullableString(c.value);
+      io.Bool(c.read_only);
       if (v == 0) {
-        w.Bool(c.is_default);
+        io.Bool(c.is_default);
       } else {
-        w.Int8(c.config_source);
+        io.Int8(c.config_source);
       }
-      w.Bool(c.is_sensitive);
-      if (v >= 1) w.ArrayLength(0, fx);  // synonyms
+      io.Bool(c.is_sensitive);
+      if (v >= 1) {
+        std::vector<Synonym> synonyms;  // never sent
+        io.Array(synonyms, 4, [&](Synonym& s) {
+          io.String(s.name);
+          io.NullableString(s.value);
+          io.Int8(s.source);
+          io.Tags();
+        });
+      }
       if (v >= 3) {
-        w.Int8(c.config_type);
-        w.NullableString(std::nullopt, fx);  // documentation
+        io.Int8(c.config_type);
+        std::optional<std::string> documentation;  // never sent
+        io.NullableString(documentation);
       }
-      Tags(w, fx);
-    }
-    Tags(w, fx);
-  }
-  Tags(w, fx);
+      io.Tags();
+    });
+    io.Tags();
+  });
+  io.Tags();
 }
+
+// ---- Decode and Encode, from the descriptions above ----
+
+EVPIPE_MESSAGE_CODEC(CreateTopicsRequest, ApiKey::kCreateTopics)
+EVPIPE_MESSAGE_CODEC(CreateTopicsResponse, ApiKey::kCreateTopics)
+EVPIPE_MESSAGE_CODEC(DeleteTopicsRequest, ApiKey::kDeleteTopics)
+EVPIPE_MESSAGE_CODEC(DeleteTopicsResponse, ApiKey::kDeleteTopics)
+EVPIPE_MESSAGE_CODEC(InitProducerIdRequest, ApiKey::kInitProducerId)
+EVPIPE_MESSAGE_CODEC(InitProducerIdResponse, ApiKey::kInitProducerId)
+EVPIPE_MESSAGE_CODEC(DescribeConfigsRequest, ApiKey::kDescribeConfigs)
+EVPIPE_MESSAGE_CODEC(DescribeConfigsResponse, ApiKey::kDescribeConfigs)
 
 }  // namespace evpipe::kafka_protocol

@@ -40,6 +40,7 @@ struct CreateTopicsResponse {
   };
   std::vector<Topic> topics;
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 // ---- DeleteTopics (20) ----
@@ -47,6 +48,7 @@ struct DeleteTopicsRequest {
   std::vector<std::string> topic_names;
   int32_t timeout_ms = 0;
   bool Decode(Reader& r, int16_t v);
+  void Encode(Writer& w, int16_t v) const;
 };
 struct DeleteTopicsResponse {
   int32_t throttle_time_ms = 0;  // v1+
@@ -56,6 +58,7 @@ struct DeleteTopicsResponse {
   };
   std::vector<Topic> responses;
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 // ---- InitProducerId (22) ----
@@ -63,6 +66,7 @@ struct InitProducerIdRequest {
   std::optional<std::string> transactional_id;
   int32_t transaction_timeout_ms = 0;
   bool Decode(Reader& r, int16_t v);
+  void Encode(Writer& w, int16_t v) const;
 };
 struct InitProducerIdResponse {
   int32_t throttle_time_ms = 0;
@@ -70,6 +74,7 @@ struct InitProducerIdResponse {
   int64_t producer_id = -1;
   int16_t producer_epoch = -1;
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 // ---- DescribeConfigs (32) ----
@@ -83,6 +88,7 @@ struct DescribeConfigsRequest {
   bool include_synonyms = false;       // v1+
   bool include_documentation = false;  // v3+
   bool Decode(Reader& r, int16_t v);
+  void Encode(Writer& w, int16_t v) const;
 };
 struct DescribeConfigsResponse {
   int32_t throttle_time_ms = 0;
@@ -104,6 +110,7 @@ struct DescribeConfigsResponse {
   };
   std::vector<Result> results;
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 }  // namespace evpipe::kafka_protocol

@@ -1,134 +1,103 @@
-// Encode/decode of the consumer-group APIs (see messages_groups.h).
+// The consumer-group APIs, each message described once (see
+// messages_internal.h and messages_groups.h).
 #include "evpipe/broker/protocol/messages_groups.h"
 
-#include "evpipe/broker/protocol/api.h"
 #include "evpipe/broker/protocol/messages_internal.h"
 
 namespace evpipe::kafka_protocol {
 
 // ---- FindCoordinator ----
 
-bool FindCoordinatorRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kFindCoordinator), v);
-  key = r.String(fx);
-  if (v >= 1) key_type = r.Int8();
-  Tags(r, fx);
-  return r.ok();
+template <class Io>
+void Visit(Io& io, FindCoordinatorRequest& m, int16_t v) {
+  io.String(m.key);
+  if (v >= 1) io.Int8(m.key_type);
+  io.Tags();
 }
 
-void FindCoordinatorRequest::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kFindCoordinator), v);
-  w.String(key, fx);
-  if (v >= 1) w.Int8(key_type);
-  Tags(w, fx);
-}
-
-void FindCoordinatorResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kFindCoordinator), v);
-  if (v >= 1) w.Int32(throttle_time_ms);
-  w.Int16(error_code);
-  if (v >= 1) w.NullableString(error_message, fx);
-  w.Int32(node_id);
-  w.String(host, fx);
-  w.Int32(port);
-  Tags(w, fx);
+template <class Io>
+void Visit(Io& io, FindCoordinatorResponse& m, int16_t v) {
+  if (v >= 1) io.Int32(m.throttle_time_ms);
+  io.Int16(m.error_code);
+  if (v >= 1) io.NullableString(m.error_message);
+  io.Int32(m.node_id);
+  io.String(m.host);
+  io.Int32(m.port);
+  io.Tags();
 }
 
 // ---- JoinGroup ----
 
-bool JoinGroupRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kJoinGroup), v);
-  group_id = r.String(fx);
-  session_timeout_ms = r.Int32();
-  rebalance_timeout_ms = v >= 1 ? r.Int32() : session_timeout_ms;
-  member_id = r.String(fx);
-  if (v >= 5) group_instance_id = r.NullableString(fx);
-  protocol_type = r.String(fx);
-  int32_t n = r.ArrayLength(fx, 6);
-  for (int32_t i = 0; i < n && r.ok(); ++i) {
-    Protocol p;
-    p.name = r.String(fx);
-    p.metadata = std::string(r.Bytes(fx));
-    Tags(r, fx);
-    protocols.push_back(std::move(p));
+template <class Io>
+void Visit(Io& io, JoinGroupRequest& m, int16_t v) {
+  io.String(m.group_id);
+  io.Int32(m.session_timeout_ms);
+  if (v >= 1) {
+    io.Int32(m.rebalance_timeout_ms);
+  } else if (Io::kDecoding) {
+    m.rebalance_timeout_ms = m.session_timeout_ms;  // v0 has one timeout for both
   }
-  Tags(r, fx);
-  return r.ok();
+  io.String(m.member_id);
+  if (v >= 5) io.NullableString(m.group_instance_id);
+  io.String(m.protocol_type);
+  io.Array(m.protocols, 6, [&](JoinGroupRequest::Protocol& p) {
+    io.String(p.name);
+    io.Bytes(p.metadata);
+    io.Tags();
+  });
+  io.Tags();
 }
 
-void JoinGroupRequest::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kJoinGroup), v);
-  w.String(group_id, fx);
-  w.Int32(session_timeout_ms);
-  if (v >= 1) w.Int32(rebalance_timeout_ms);
-  w.String(member_id, fx);
-  if (v >= 5) w.NullableString(group_instance_id, fx);
-  w.String(protocol_type, fx);
-  w.ArrayLength(static_cast<int32_t>(protocols.size()), fx);
-  for (const Protocol& p : protocols) {
-    w.String(p.name, fx);
-    w.Bytes(p.metadata, fx);
-    Tags(w, fx);
-  }
-  Tags(w, fx);
-}
-
-void JoinGroupResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kJoinGroup), v);
-  if (v >= 2) w.Int32(throttle_time_ms);
-  w.Int16(error_code);
-  w.Int32(generation_id);
-  w.String(protocol_name, fx);
-  w.String(leader, fx);
-  w.String(member_id, fx);
-  w.ArrayLength(static_cast<int32_t>(members.size()), fx);
-  for (const Member& m : members) {
-    w.String(m.member_id, fx);
-    if (v >= 5) w.NullableString(m.group_instance_id, fx);
-    w.Bytes(m.metadata, fx);
-    Tags(w, fx);
-  }
-  Tags(w, fx);
+template <class Io>
+void Visit(Io& io, JoinGroupResponse& m, int16_t v) {
+  if (v >= 2) io.Int32(m.throttle_time_ms);
+  io.Int16(m.error_code);
+  io.Int32(m.generation_id);
+  io.String(m.protocol_name);
+  io.String(m.leader);
+  io.String(m.member_id);
+  io.Array(m.members, 3, [&](JoinGroupResponse::Member& mem) {
+    io.String(mem.member_id);
+    if (v >= 5) io.NullableString(mem.group_instance_id);
+    io.Bytes(mem.metadata);
+    io.Tags();
+  });
+  io.Tags();
 }
 
 // ---- SyncGroup ----
 
-bool SyncGroupRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kSyncGroup), v);
-  group_id = r.String(fx);
-  generation_id = r.Int32();
-  member_id = r.String(fx);
-  if (v >= 3) group_instance_id = r.NullableString(fx);
-  int32_t n = r.ArrayLength(fx, 6);
-  for (int32_t i = 0; i < n && r.ok(); ++i) {
-    Assignment a;
-    a.member_id = r.String(fx);
-    a.assignment = std::string(r.Bytes(fx));
-    Tags(r, fx);
-    assignments.push_back(std::move(a));
-  }
-  Tags(r, fx);
-  return r.ok();
+template <class Io>
+void Visit(Io& io, SyncGroupRequest& m, int16_t v) {
+  io.String(m.group_id);
+  io.Int32(m.generation_id);
+  io.String(m.member_id);
+  if (v >= 3) io.NullableString(m.group_instance_id);
+  io.Array(m.assignments, 6, [&](SyncGroupRequest::Assignment& a) {
+    io.String(a.member_id);
+    io.Bytes(a.assignment);
+    io.Tags();
+  });
+  io.Tags();
 }
 
-void SyncGroupResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kSyncGroup), v);
-  if (v >= 1) w.Int32(throttle_time_ms);
-  w.Int16(error_code);
-  w.Bytes(assignment, fx);
-  Tags(w, fx);
+template <class Io>
+void Visit(Io& io, SyncGroupResponse& m, int16_t v) {
+  if (v >= 1) io.Int32(m.throttle_time_ms);
+  io.Int16(m.error_code);
+  io.Bytes(m.assignment);
+  io.Tags();
 }
 
 // ---- Heartbeat ----
 
-bool HeartbeatRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kHeartbeat), v);
-  group_id = r.String(fx);
-  generation_id = r.Int32();
-  member_id = r.String(fx);
-  if (v >= 3) group_instance_id = r.NullableString(fx);
-  Tags(r, fx);
-  return r.ok();
+template <class Io>
+void Visit(Io& io, HeartbeatRequest& m, int16_t v) {
+  io.String(m.group_id);
+  io.Int32(m.generation_id);
+  io.String(m.member_id);
+  if (v >= 3) io.NullableString(m.group_instance_id);
+  io.Tags();
 }
 
 void SimpleErrorResponse::Encode(Writer& w, int16_t v, int16_t throttle_from_version) const {
@@ -138,225 +107,196 @@ void SimpleErrorResponse::Encode(Writer& w, int16_t v, int16_t throttle_from_ver
 
 // ---- LeaveGroup ----
 
-bool LeaveGroupRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kLeaveGroup), v);
-  group_id = r.String(fx);
-  if (v <= 2) {
-    members.push_back({r.String(fx), std::nullopt});
+template <class Io>
+void Visit(Io& io, LeaveGroupRequest& m, int16_t v) {
+  io.String(m.group_id);
+  if (v <= 2) {  // one member, by id
+    if (Io::kDecoding) m.members.assign(1, {});
+    std::string none;
+    io.String(m.members.empty() ? none : m.members[0].member_id);
   } else {
-    int32_t n = r.ArrayLength(fx, 4);
-    for (int32_t i = 0; i < n && r.ok(); ++i) {
-      Member m;
-      m.member_id = r.String(fx);
-      m.group_instance_id = r.NullableString(fx);
-      Tags(r, fx);
-      members.push_back(std::move(m));
-    }
+    io.Array(m.members, 4, [&](LeaveGroupRequest::Member& mem) {
+      io.String(mem.member_id);
+      io.NullableString(mem.group_instance_id);
+      io.Tags();
+    });
   }
-  Tags(r, fx);
-  return r.ok();
+  io.Tags();
 }
 
-void LeaveGroupResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kLeaveGroup), v);
-  if (v >= 1) w.Int32(throttle_time_ms);
-  w.Int16(error_code);
+template <class Io>
+void Visit(Io& io, LeaveGroupResponse& m, int16_t v) {
+  if (v >= 1) io.Int32(m.throttle_time_ms);
+  io.Int16(m.error_code);
   if (v >= 3) {
-    w.ArrayLength(static_cast<int32_t>(members.size()), fx);
-    for (const Member& m : members) {
-      w.String(m.member_id, fx);
-      w.NullableString(m.group_instance_id, fx);
-      w.Int16(m.error_code);
-      Tags(w, fx);
-    }
+    io.Array(m.members, 4, [&](LeaveGroupResponse::Member& mem) {
+      io.String(mem.member_id);
+      io.NullableString(mem.group_instance_id);
+      io.Int16(mem.error_code);
+      io.Tags();
+    });
   }
-  Tags(w, fx);
+  io.Tags();
 }
 
 // ---- OffsetCommit ----
 
-bool OffsetCommitRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kOffsetCommit), v);
-  group_id = r.String(fx);
+template <class Io>
+void Visit(Io& io, OffsetCommitRequest& m, int16_t v) {
+  io.String(m.group_id);
   if (v >= 1) {
-    generation_id = r.Int32();
-    member_id = r.String(fx);
+    io.Int32(m.generation_id);
+    io.String(m.member_id);
   }
-  if (v >= 7) group_instance_id = r.NullableString(fx);
-  if (v >= 2 && v <= 4) retention_time_ms = r.Int64();
-  int32_t nt = r.ArrayLength(fx, 6);
-  for (int32_t i = 0; i < nt && r.ok(); ++i) {
-    Topic t;
-    t.name = r.String(fx);
-    int32_t np = r.ArrayLength(fx, 14);
-    for (int32_t j = 0; j < np && r.ok(); ++j) {
-      Partition p;
-      p.partition_index = r.Int32();
-      p.committed_offset = r.Int64();
-      if (v >= 6) p.committed_leader_epoch = r.Int32();
-      if (v == 1) p.commit_timestamp = r.Int64();
-      p.committed_metadata = r.NullableString(fx);
-      Tags(r, fx);
-      t.partitions.push_back(std::move(p));
-    }
-    Tags(r, fx);
-    topics.push_back(std::move(t));
-  }
-  Tags(r, fx);
-  return r.ok();
+  if (v >= 7) io.NullableString(m.group_instance_id);
+  if (v >= 2 && v <= 4) io.Int64(m.retention_time_ms);
+  io.Array(m.topics, 6, [&](OffsetCommitRequest::Topic& t) {
+    io.String(t.name);
+    io.Array(t.partitions, 14, [&](OffsetCommitRequest::Partition& p) {
+      io.Int32(p.partition_index);
+      io.Int64(p.committed_offset);
+      if (v >= 6) io.Int32(p.committed_leader_epoch);
+      if (v == 1) io.Int64(p.commit_timestamp);
+      io.NullableString(p.committed_metadata);
+      io.Tags();
+    });
+    io.Tags();
+  });
+  io.Tags();
 }
 
-void OffsetCommitResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kOffsetCommit), v);
-  if (v >= 3) w.Int32(throttle_time_ms);
-  w.ArrayLength(static_cast<int32_t>(topics.size()), fx);
-  for (const Topic& t : topics) {
-    w.String(t.name, fx);
-    w.ArrayLength(static_cast<int32_t>(t.partitions.size()), fx);
-    for (const Partition& p : t.partitions) {
-      w.Int32(p.partition_index);
-      w.Int16(p.error_code);
-      Tags(w, fx);
-    }
-    Tags(w, fx);
-  }
-  Tags(w, fx);
+template <class Io>
+void Visit(Io& io, OffsetCommitResponse& m, int16_t v) {
+  if (v >= 3) io.Int32(m.throttle_time_ms);
+  io.Array(m.topics, 3, [&](OffsetCommitResponse::Topic& t) {
+    io.String(t.name);
+    io.Array(t.partitions, 6, [&](OffsetCommitResponse::Partition& p) {
+      io.Int32(p.partition_index);
+      io.Int16(p.error_code);
+      io.Tags();
+    });
+    io.Tags();
+  });
+  io.Tags();
 }
 
 // ---- OffsetFetch ----
 
-bool OffsetFetchRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kOffsetFetch), v);
-  group_id = r.String(fx);
-  int32_t nt = r.ArrayLength(fx, 6);
-  if (nt >= 0) {
-    topics.emplace();
-    for (int32_t i = 0; i < nt && r.ok(); ++i) {
-      Topic t;
-      t.name = r.String(fx);
-      t.partition_indexes = Int32Array(r, fx);
-      Tags(r, fx);
-      topics->push_back(std::move(t));
-    }
-  }
-  Tags(r, fx);
-  return r.ok();
+template <class Io>
+void Visit(Io& io, OffsetFetchRequest& m, int16_t) {
+  io.String(m.group_id);
+  io.NullableArray(m.topics, 6, [&](OffsetFetchRequest::Topic& t) {  // null (v2+): all
+    io.String(t.name);
+    io.Int32Array(t.partition_indexes);
+    io.Tags();
+  });
+  io.Tags();
 }
 
-void OffsetFetchResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kOffsetFetch), v);
-  if (v >= 3) w.Int32(throttle_time_ms);
-  w.ArrayLength(static_cast<int32_t>(topics.size()), fx);
-  for (const Topic& t : topics) {
-    w.String(t.name, fx);
-    w.ArrayLength(static_cast<int32_t>(t.partitions.size()), fx);
-    for (const Partition& p : t.partitions) {
-      w.Int32(p.partition_index);
-      w.Int64(p.committed_offset);
-      if (v >= 5) w.Int32(p.committed_leader_epoch);
-      w.NullableString(p.metadata, fx);
-      w.Int16(p.error_code);
-      Tags(w, fx);
-    }
-    Tags(w, fx);
-  }
-  if (v >= 2) w.Int16(error_code);
-  Tags(w, fx);
+template <class Io>
+void Visit(Io& io, OffsetFetchResponse& m, int16_t v) {
+  if (v >= 3) io.Int32(m.throttle_time_ms);
+  io.Array(m.topics, 3, [&](OffsetFetchResponse::Topic& t) {
+    io.String(t.name);
+    io.Array(t.partitions, 14, [&](OffsetFetchResponse::Partition& p) {
+      io.Int32(p.partition_index);
+      io.Int64(p.committed_offset);
+      if (v >= 5) io.Int32(p.committed_leader_epoch);
+      io.NullableString(p.metadata);
+      io.Int16(p.error_code);
+      io.Tags();
+    });
+    io.Tags();
+  });
+  if (v >= 2) io.Int16(m.error_code);
+  io.Tags();
 }
 
 // ---- ListGroups ----
 
-void ListGroupsResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kListGroups), v);
-  if (v >= 1) w.Int32(throttle_time_ms);
-  w.Int16(error_code);
-  w.ArrayLength(static_cast<int32_t>(groups.size()), fx);
-  for (const Group& g : groups) {
-    w.String(g.group_id, fx);
-    w.String(g.protocol_type, fx);
-    Tags(w, fx);
-  }
-  Tags(w, fx);
+template <class Io>
+void Visit(Io& io, ListGroupsResponse& m, int16_t v) {
+  if (v >= 1) io.Int32(m.throttle_time_ms);
+  io.Int16(m.error_code);
+  io.Array(m.groups, 3, [&](ListGroupsResponse::Group& g) {
+    io.String(g.group_id);
+    io.String(g.protocol_type);
+    io.Tags();
+  });
+  io.Tags();
 }
 
 // ---- DescribeGroups ----
 
-bool DescribeGroupsRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kDescribeGroups), v);
-  groups = StringArray(r, fx);
-  if (v >= 3) include_authorized_operations = r.Bool();
-  Tags(r, fx);
-  return r.ok();
+template <class Io>
+void Visit(Io& io, DescribeGroupsRequest& m, int16_t v) {
+  io.StringArray(m.groups);
+  if (v >= 3) io.Bool(m.include_authorized_operations);
+  io.Tags();
 }
 
-void DescribeGroupsResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kDescribeGroups), v);
-  if (v >= 1) w.Int32(throttle_time_ms);
-  w.ArrayLength(static_cast<int32_t>(groups.size()), fx);
-  for (const Group& g : groups) {
-    w.Int16(g.error_code);
-    w.String(g.group_id, fx);
-    w.String(g.group_state, fx);
-    w.String(g.protocol_type, fx);
-    w.String(g.protocol_data, fx);
-    w.ArrayLength(static_cast<int32_t>(g.members.size()), fx);
-    for (const Member& m : g.members) {
-      w.String(m.member_id, fx);
-      if (v >= 4) w.NullableString(m.group_instance_id, fx);
-      w.String(m.client_id, fx);
-      w.String(m.client_host, fx);
-      w.Bytes(m.member_metadata, fx);
-      w.Bytes(m.member_assignment, fx);
-      Tags(w, fx);
-    }
-    if (v >= 3) w.Int32(g.authorized_operations);
-    Tags(w, fx);
-  }
-  Tags(w, fx);
+template <class Io>
+void Visit(Io& io, DescribeGroupsResponse& m, int16_t v) {
+  if (v >= 1) io.Int32(m.throttle_time_ms);
+  io.Array(m.groups, 8, [&](DescribeGroupsResponse::Group& g) {
+    io.Int16(g.error_code);
+    io.String(g.group_id);
+    io.String(g.group_state);
+    io.String(g.protocol_type);
+    io.String(g.protocol_data);
+    io.Array(g.members, 5, [&](DescribeGroupsResponse::Member& mem) {
+      io.String(mem.member_id);
+      if (v >= 4) io.NullableString(mem.group_instance_id);
+      io.String(mem.client_id);
+      io.String(mem.client_host);
+      io.Bytes(mem.member_metadata);
+      io.Bytes(mem.member_assignment);
+      io.Tags();
+    });
+    if (v >= 3) io.Int32(g.authorized_operations);
+    io.Tags();
+  });
+  io.Tags();
 }
 
 // ---- DeleteGroups ----
 
-bool DeleteGroupsRequest::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kDeleteGroups), v);
-  groups_names = StringArray(r, fx);
-  Tags(r, fx);
-  return r.ok();
+template <class Io>
+void Visit(Io& io, DeleteGroupsRequest& m, int16_t) {
+  io.StringArray(m.groups_names);
+  io.Tags();
 }
 
-void DeleteGroupsRequest::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kDeleteGroups), v);
-  w.ArrayLength(static_cast<int32_t>(groups_names.size()), fx);
-  for (const std::string& g : groups_names) w.String(g, fx);
-  Tags(w, fx);
+template <class Io>
+void Visit(Io& io, DeleteGroupsResponse& m, int16_t) {
+  io.Int32(m.throttle_time_ms);
+  io.Array(m.results, 4, [&](DeleteGroupsResponse::Result& res) {
+    io.String(res.group_id);
+    io.Int16(res.error_code);
+    io.Tags();
+  });
+  io.Tags();
 }
 
-void DeleteGroupsResponse::Encode(Writer& w, int16_t v) const {
-  bool fx = IsFlexible(K(ApiKey::kDeleteGroups), v);
-  w.Int32(throttle_time_ms);
-  w.ArrayLength(static_cast<int32_t>(results.size()), fx);
-  for (const Result& r : results) {
-    w.String(r.group_id, fx);
-    w.Int16(r.error_code);
-    Tags(w, fx);
-  }
-  Tags(w, fx);
-}
+// ---- Decode and Encode, from the descriptions above ----
 
-bool DeleteGroupsResponse::Decode(Reader& r, int16_t v) {
-  bool fx = IsFlexible(K(ApiKey::kDeleteGroups), v);
-  throttle_time_ms = r.Int32();
-  int32_t n = r.ArrayLength(fx, 4);
-  results.clear();
-  for (int32_t i = 0; i < n && r.ok(); ++i) {
-    Result res;
-    res.group_id = r.String(fx);
-    res.error_code = r.Int16();
-    Tags(r, fx);
-    results.push_back(std::move(res));
-  }
-  Tags(r, fx);
-  return r.ok();
-}
+EVPIPE_MESSAGE_CODEC(FindCoordinatorRequest, ApiKey::kFindCoordinator)
+EVPIPE_MESSAGE_CODEC(FindCoordinatorResponse, ApiKey::kFindCoordinator)
+EVPIPE_MESSAGE_CODEC(JoinGroupRequest, ApiKey::kJoinGroup)
+EVPIPE_MESSAGE_CODEC(JoinGroupResponse, ApiKey::kJoinGroup)
+EVPIPE_MESSAGE_CODEC(SyncGroupRequest, ApiKey::kSyncGroup)
+EVPIPE_MESSAGE_CODEC(SyncGroupResponse, ApiKey::kSyncGroup)
+EVPIPE_MESSAGE_CODEC(HeartbeatRequest, ApiKey::kHeartbeat)
+EVPIPE_MESSAGE_CODEC(LeaveGroupRequest, ApiKey::kLeaveGroup)
+EVPIPE_MESSAGE_CODEC(LeaveGroupResponse, ApiKey::kLeaveGroup)
+EVPIPE_MESSAGE_CODEC(OffsetCommitRequest, ApiKey::kOffsetCommit)
+EVPIPE_MESSAGE_CODEC(OffsetCommitResponse, ApiKey::kOffsetCommit)
+EVPIPE_MESSAGE_CODEC(OffsetFetchRequest, ApiKey::kOffsetFetch)
+EVPIPE_MESSAGE_CODEC(OffsetFetchResponse, ApiKey::kOffsetFetch)
+EVPIPE_MESSAGE_CODEC(ListGroupsResponse, ApiKey::kListGroups)
+EVPIPE_MESSAGE_CODEC(DescribeGroupsRequest, ApiKey::kDescribeGroups)
+EVPIPE_MESSAGE_CODEC(DescribeGroupsResponse, ApiKey::kDescribeGroups)
+EVPIPE_MESSAGE_CODEC(DeleteGroupsRequest, ApiKey::kDeleteGroups)
+EVPIPE_MESSAGE_CODEC(DeleteGroupsResponse, ApiKey::kDeleteGroups)
 
 }  // namespace evpipe::kafka_protocol

@@ -28,6 +28,7 @@ struct FindCoordinatorResponse {
   std::string host;
   int32_t port = 0;
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 // ---- JoinGroup (11) ----
@@ -60,6 +61,7 @@ struct JoinGroupResponse {
   };
   std::vector<Member> members;
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 // ---- SyncGroup (14) ----
@@ -74,12 +76,14 @@ struct SyncGroupRequest {
   };
   std::vector<Assignment> assignments;
   bool Decode(Reader& r, int16_t v);
+  void Encode(Writer& w, int16_t v) const;
 };
 struct SyncGroupResponse {
   int32_t throttle_time_ms = 0;
   int16_t error_code = 0;
   std::string assignment;
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 // ---- Heartbeat (12) ----
@@ -89,6 +93,7 @@ struct HeartbeatRequest {
   std::string member_id;
   std::optional<std::string> group_instance_id;  // v3+
   bool Decode(Reader& r, int16_t v);
+  void Encode(Writer& w, int16_t v) const;
 };
 struct SimpleErrorResponse {  // Heartbeat and others whose body is throttle + error
   int32_t throttle_time_ms = 0;
@@ -105,6 +110,7 @@ struct LeaveGroupRequest {
   };
   std::vector<Member> members;  // v0-2: exactly one (member_id)
   bool Decode(Reader& r, int16_t v);
+  void Encode(Writer& w, int16_t v) const;
 };
 struct LeaveGroupResponse {
   int32_t throttle_time_ms = 0;
@@ -116,6 +122,7 @@ struct LeaveGroupResponse {
   };
   std::vector<Member> members;  // v3+
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 // ---- OffsetCommit (8) ----
@@ -138,6 +145,7 @@ struct OffsetCommitRequest {
   };
   std::vector<Topic> topics;
   bool Decode(Reader& r, int16_t v);
+  void Encode(Writer& w, int16_t v) const;
 };
 struct OffsetCommitResponse {
   int32_t throttle_time_ms = 0;  // v3+
@@ -151,6 +159,7 @@ struct OffsetCommitResponse {
   };
   std::vector<Topic> topics;
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 // ---- OffsetFetch (9) ----
@@ -162,6 +171,7 @@ struct OffsetFetchRequest {
   };
   std::optional<std::vector<Topic>> topics;  // null (v2+) = all committed
   bool Decode(Reader& r, int16_t v);
+  void Encode(Writer& w, int16_t v) const;
 };
 struct OffsetFetchResponse {
   int32_t throttle_time_ms = 0;  // v3+
@@ -179,6 +189,7 @@ struct OffsetFetchResponse {
   std::vector<Topic> topics;
   int16_t error_code = 0;  // v2+
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 // ---- ListGroups (16) ----
@@ -191,6 +202,7 @@ struct ListGroupsResponse {
   };
   std::vector<Group> groups;
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 // ---- DescribeGroups (15) ----
@@ -198,6 +210,7 @@ struct DescribeGroupsRequest {
   std::vector<std::string> groups;
   bool include_authorized_operations = false;  // v3+
   bool Decode(Reader& r, int16_t v);
+  void Encode(Writer& w, int16_t v) const;
 };
 struct DescribeGroupsResponse {
   int32_t throttle_time_ms = 0;  // v1+
@@ -220,6 +233,7 @@ struct DescribeGroupsResponse {
   };
   std::vector<Group> groups;
   void Encode(Writer& w, int16_t v) const;
+  bool Decode(Reader& r, int16_t v);
 };
 
 // ---- DeleteGroups (42) ----

@@ -181,6 +181,8 @@ class PartitionLog {
   Result<BatchAppend> AppendOneLocked(std::string_view bytes, batch::BatchHeader h) EVPIPE_REQUIRES(mu_);
   // partition_log_recovery.cc
   Status Recover() EVPIPE_EXCLUDES(mu_);
+  // Writes a gap batch over lost offsets that have no batch after them.
+  Status BridgeTrailingGapLocked(int64_t now_ms) EVPIPE_REQUIRES(mu_);
   Status RollLocked(int64_t now_ms) EVPIPE_REQUIRES(mu_);
   Status CheckpointLocked() EVPIPE_REQUIRES(mu_);
   Status WriteIndexLocked(Segment& seg) EVPIPE_REQUIRES(mu_);

@@ -13,6 +13,12 @@
 //   are. When the cut lost offsets (damage in a sealed segment), the log has a
 //   gap, logged as an error; consumers skip it as they skip compacted offsets,
 //   and no offset is ever handed out twice.
+// - A gap with no batch after it (the newest segment is empty) is bridged by
+//   a gap batch: a record batch with no records covering the lost offsets, in
+//   a segment of its own. Without it a fetch there would answer nothing while
+//   the high watermark is above it, and a consumer would wait for ever.
+// - A sealed segment's batches end below the next segment's base; batches that
+//   reach it (a hand-made or damaged directory) are cut like damage.
 #include <algorithm>
 #include <limits>
 
@@ -40,7 +46,70 @@ bool ParseSegmentName(std::string_view name, int64_t* base) {
   return true;
 }
 
+// Gap batches bridge at most this many segments of lost offsets (each up to
+// kMaxRelativeOffset + 1 offsets); a larger gap can only come from hand-made
+// file names and is left to the next append (a fetch then skips to it).
+constexpr int kMaxGapSegments = 4;
+
+// A v2 record batch with no records covering offsets [base, last]: what Kafka's
+// log cleaner leaves for a batch whose records are all gone. Consumers move past
+// it to last + 1 (librdkafka and the Java client follow LastOffsetDelta).
+std::string GapBatch(int64_t base, int64_t last, int64_t now_ms) {
+  std::string b(batch::kBatchHeaderBytes, '\0');
+  batch::SetBaseOffset(b.data(), base);
+  batch::StoreBe32(&b[batch::kBatchLengthPos], static_cast<int32_t>(b.size() - batch::kBatchLogOverhead));
+  batch::StoreBe32(&b[batch::kPartitionLeaderEpochPos], 0);
+  b[batch::kMagicPos] = 2;
+  batch::StoreBe32(&b[batch::kLastOffsetDeltaPos], static_cast<int32_t>(last - base));
+  batch::StoreBe64(&b[batch::kBaseTimestampPos], now_ms);  // ages out with retention.ms like any batch
+  batch::StoreBe64(&b[batch::kMaxTimestampPos], now_ms);
+  batch::StoreBe64(&b[batch::kProducerIdPos], -1);
+  batch::StoreBe16(&b[batch::kProducerEpochPos], -1);
+  batch::StoreBe32(&b[batch::kBaseSequencePos], -1);
+  batch::StoreBe32(&b[batch::kRecordCountPos], 0);
+  batch::StoreBeU32(&b[batch::kCrcPos], batch::ComputeBatchCrc(b));
+  return b;
+}
+
 }  // namespace
+
+Status PartitionLog::BridgeTrailingGapLocked(int64_t now_ms) {
+  if (segments_.size() < 2) return Status::Ok();
+  const Segment& active = *segments_.rbegin()->second;
+  if (!active.empty()) return Status::Ok();  // a fetch in a gap gets the next batch
+  const int64_t end = active.base_offset;
+  int64_t from = std::next(segments_.rbegin())->second->last_offset + 1;  // sealed segments are never empty here
+  if (from >= end) return Status::Ok();
+  log::Error("recovery: partition {}: no batch after the lost offsets {}..{}; a gap batch marks them so that "
+             "consumers move past them",
+             name_, from, end - 1);
+  for (int i = 0; i < kMaxGapSegments && from < end; ++i) {
+    const int64_t last = std::min(end - 1, from + kMaxRelativeOffset);
+    auto seg = std::make_unique<Segment>();
+    seg->base_offset = from;
+    seg->log_path = io::JoinPath(dir_, SegmentFileName(from, kLogSuffix));
+    seg->index_path = io::JoinPath(dir_, SegmentFileName(from, kIndexSuffix));
+    seg->created_ms = now_ms;
+    const std::string gap = GapBatch(from, last, now_ms);
+    EVPIPE_ASSIGN_OR_RETURN(auto w, fs_.NewWritableFile(seg->log_path));
+    EVPIPE_RETURN_IF_ERROR(w->AppendAndFlush(gap, {}));
+    EVPIPE_RETURN_IF_ERROR(w->Sync());
+    EVPIPE_RETURN_IF_ERROR(w->Close());
+    EVPIPE_RETURN_IF_ERROR(fs_.SyncDir(dir_));
+    EVPIPE_ASSIGN_OR_RETURN(auto r, fs_.NewRandomAccessFile(seg->log_path));
+    seg->reader = std::move(r);
+    seg->Add(batch::DecodeBatchHeader(gap.data()), 0, options_.index_interval_bytes);
+    size_bytes_ += seg->size;
+    segments_.emplace(from, std::move(seg));
+    from = last + 1;
+  }
+  if (from < end) {
+    log::Error("recovery: partition {}: offsets {}..{} stay a gap without a batch; a fetch there answers nothing "
+               "until the next append",
+               name_, from, end - 1);
+  }
+  return Status::Ok();
+}
 
 Status PartitionLog::Recover() {
   MutexLock lock(mu_);
@@ -120,7 +189,8 @@ Status PartitionLog::Recover() {
     const bool last = i + 1 == bases.size();
     auto index_data = last ? Result<std::string>(Status::NotFound(seg->index_path)) : fs_.ReadFile(seg->index_path);
     const bool trusted = !last && index_data.ok() && seg->DecodeIndex(*index_data) &&
-                         seg->size <= static_cast<int64_t>(file_size) && seg->last_offset < rp;
+                         seg->size <= static_cast<int64_t>(file_size) && seg->last_offset < rp &&
+                         seg->last_offset < bases[i + 1];
     if (trusted) {
       seg->verified = false;  // CRC-checked on read
       if (seg->size < static_cast<int64_t>(file_size)) {
@@ -147,7 +217,8 @@ Status PartitionLog::Recover() {
           ScanBatches(*seg->reader, 0, static_cast<int64_t>(file_size), /*verify=*/true, max_batch,
                       [&](int64_t pos, const batch::BatchHeader& h, std::string_view) {
                         if (h.base_offset != expected || h.last_offset_delta < 0 ||
-                            h.last_offset() - sp->base_offset > kMaxRelativeOffset) {
+                            h.last_offset() - sp->base_offset > kMaxRelativeOffset ||
+                            (!last && h.last_offset() >= bases[i + 1])) {
                           offset_gap = true;
                           return false;
                         }
@@ -200,6 +271,7 @@ Status PartitionLog::Recover() {
     rp = 0;
   }
 
+  EVPIPE_RETURN_IF_ERROR(BridgeTrailingGapLocked(now));
   Segment& active = *segments_.rbegin()->second;
   high_watermark_ = active.last_offset >= 0 ? active.last_offset + 1 : active.base_offset;
   log_start_offset_ = segments_.begin()->first;

@@ -43,18 +43,28 @@ AppendResult MustAppend(PartitionLog& log, const std::string& batch) {
   return *r;
 }
 
-// Reads every record from `from` to the high watermark, fetch by fetch.
+// Reads every record from `from` to the high watermark, fetch by fetch, moving
+// on as a consumer does: past the last offset of each batch (a batch may hold
+// fewer records than offsets, or none: a gap batch).
 std::vector<DecodedRecord> ReadAll(PartitionLog& log, int64_t from = -1, int32_t max_bytes = 1 << 20) {
   std::vector<DecodedRecord> out;
   int64_t next = from < 0 ? log.log_start_offset() : from;
   while (next < log.high_watermark()) {
     auto data = log.Read(next, max_bytes);
     EXPECT_TRUE(data.ok()) << data.status().ToString();
+    EXPECT_FALSE(data.ok() && data->empty()) << "offset " << next << " below the high watermark "
+                                             << log.high_watermark() << " reads nothing";
     if (!data.ok() || data->empty()) break;
     for (DecodedRecord& r : DecodeRecordBatches(*data)) {
       if (r.offset >= next) out.push_back(std::move(r));
     }
-    next = out.empty() ? next : out.back().offset + 1;
+    int64_t after = next;
+    for (std::string_view b : batch::SplitBatches(*data)) {
+      after = std::max(after, batch::DecodeBatchHeader(b.data()).last_offset() + 1);
+    }
+    EXPECT_GT(after, next) << "a read at " << next << " did not move the consumer on";
+    if (after <= next) break;
+    next = after;
   }
   return out;
 }
@@ -276,6 +286,83 @@ TEST(PartitionLogTest, CorruptTailInEarlierSegmentKeepsLaterSegmentsWithAGap) {
   EXPECT_EQ(static_cast<int64_t>(recs.size()), 80 - (bases[2] - bases[1] - 2));
   EXPECT_EQ(recs.back().offset, 79);
   EXPECT_EQ(MustAppend(*log, batch).base_offset, 80);
+}
+
+// Found by fuzz/segment_recovery_fuzzer (its crash inputs are now in its
+// corpus): a segment rolled at offset 10 and nothing written to the new one yet,
+// then damage cuts the older segment at offset 5. Offsets 5..9 are lost with no
+// batch after them; a read there answered nothing while the high watermark
+// said 10, so a consumer at 5 waited for ever. A gap batch now covers them.
+TEST(PartitionLogTest, SegmentRecoveryFuzz_LostOffsetsBeforeAnEmptyNewestSegmentAreSkippable) {
+  testing::TempDir tmp;
+  std::string dir = tmp.path() + "/p";
+  std::string batch = BuildSimpleBatch(1, "v");
+  {
+    auto log = OpenLog(dir);
+    for (int i = 0; i < 10; ++i) MustAppend(*log, batch);
+  }
+  { std::ofstream(SegmentPath(dir, 10)); }  // the roll: an empty newest segment
+  {
+    std::fstream f(SegmentPath(dir, 0), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(6 * batch.size() - 1));  // the last byte of the batch at offset 5
+    f.put('\x7f');
+  }
+  ::testing::internal::CaptureStderr();
+  auto log = OpenLog(dir);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_NE(log, nullptr);
+  EXPECT_NE(err.find("offsets 5..9 lost"), std::string::npos) << err;
+  EXPECT_NE(err.find("a gap batch marks them"), std::string::npos) << err;
+  ASSERT_EQ(log->high_watermark(), 10);
+  auto gap = log->Read(5, 1 << 20);
+  ASSERT_TRUE(gap.ok()) << gap.status().ToString();
+  ASSERT_FALSE(gap->empty()) << "offset 5 is below the high watermark 10 and reads nothing";
+  std::vector<std::string_view> batches = batch::SplitBatches(*gap);
+  ASSERT_EQ(batches.size(), 1u);
+  batch::BatchHeader h = batch::DecodeBatchHeader(batches[0].data());
+  EXPECT_EQ(h.base_offset, 5);
+  EXPECT_EQ(h.last_offset(), 9);
+  EXPECT_EQ(h.record_count, 0);
+  EXPECT_EQ(batch::CheckFrame(batches[0], 1 << 20, /*verify_crc=*/true, nullptr), batch::FrameCheck::kOk);
+  EXPECT_EQ(MustAppend(*log, batch).base_offset, 10);
+  auto recs = ReadAll(*log);
+  ASSERT_EQ(recs.size(), 6u);
+  EXPECT_EQ(recs[4].offset, 4);
+  EXPECT_EQ(recs[5].offset, 10);
+  // A restart keeps the gap batch and hands out no offset twice.
+  log.reset();
+  log = OpenLog(dir);
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->high_watermark(), 11);
+  EXPECT_EQ(ReadAll(*log).size(), 6u);
+}
+
+// A sealed segment whose batches reach the next segment's base (a hand-made
+// or damaged directory) is cut there: no offset is served from two segments.
+TEST(PartitionLogTest, SegmentRecoveryFuzz_BatchesOverlappingTheNextSegmentAreCut) {
+  testing::TempDir tmp;
+  std::string dir = tmp.path() + "/p";
+  std::string batch = BuildSimpleBatch(1, "v");
+  {
+    auto log = OpenLog(dir);
+    for (int i = 0; i < 6; ++i) MustAppend(*log, batch);
+  }
+  // A second segment claiming offsets from 3 on, holding one batch at 3.
+  {
+    std::string b = batch;
+    batch::SetBaseOffset(b.data(), 3);
+    std::ofstream(SegmentPath(dir, 3), std::ios::binary) << b;
+  }
+  fs::remove(dir + "/checkpoint");
+  ::testing::internal::CaptureStderr();
+  auto log = OpenLog(dir);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_NE(log, nullptr);
+  EXPECT_NE(err.find("offsets out of sequence"), std::string::npos) << err;
+  EXPECT_EQ(log->high_watermark(), 4);
+  auto recs = ReadAll(*log);
+  ASSERT_EQ(recs.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(recs[i].offset, i);
 }
 
 TEST(PartitionLogTest, BadBatchesAreRefusedAndNothingAppended) {

@@ -1,0 +1,21 @@
+// Private to jobs: which of a date's rows raw-to-parquet keeps, and in what
+// order it writes them (docs/formats/raw_to_parquet.md, "Deduplication" and
+// "Order"). Deterministic for the same input, whatever the thread count.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "evpipe/jobs/raw_rows_internal.h"
+
+namespace evpipe::jobs::internal {
+
+// Keeps one row per event_id: the earliest ingest_time, then the earliest
+// position (file by name, then line). The kept rows stay in their order.
+// Returns how many rows were dropped.
+int64_t DeduplicateRows(const RowTable& table, std::vector<RowRef>* rows);
+
+// Orders unique rows by (event_time, event_id).
+void SortForOutput(const RowTable& table, std::vector<RowRef>* rows);
+
+}  // namespace evpipe::jobs::internal
