@@ -7,11 +7,8 @@ request (log.flush.interval.* unset; it relies on replication), ours fsyncs
 before every acks=all answer (group commit). Without the Kafka jars (`make
 deps`) the rows are a one-line error, never a silent skip."""
 import atexit
-import glob
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,51 +17,20 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests", "support"))
+from brokers import start_evpipe_broker  # noqa: E402
+from inputs import gen_ndjson  # noqa: E402
 from run import Case  # noqa: E402
 
 KAFKA_NAME = "Apache Kafka 4.1 (no per-request fsync)"
 LATENCY_NAME = "vs Kafka: produce-to-consume latency"  # run.py's --only matches this
 OURS_NOTE = "ours: fsync before every acks=all answer; Kafka: default flush (page cache)"
-_procs = []
 _kafka = []
 _bootstraps = {}
 
 
-def _stop_all():
-    for p in _procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+def _stop_kafka():
     for k in _kafka:
         k.stop()
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _our_broker(ctx):
-    d = os.path.join(ctx.work, "vs-kafka-evpipe")
-    os.makedirs(d, exist_ok=True)
-    ready = os.path.join(d, "ready")
-    port = _free_port()
-    p = subprocess.Popen([ctx.evpipe, "broker", "--data-dir", os.path.join(d, "data"), "--listen",
-                          f"127.0.0.1:{port}", "--admin-listen", "127.0.0.1:0", "--ready-file", ready],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _procs.append(p)
-    for _ in range(300):
-        if os.path.exists(ready) and os.path.getsize(ready) > 0:
-            return f"127.0.0.1:{port}"
-        if p.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError("evpipe broker did not start")
 
 
 def _start(ctx):
@@ -74,12 +40,12 @@ def _start(ctx):
     ok, why = kafka_peer.available()
     if not ok:
         raise RuntimeError(why)
-    atexit.register(_stop_all)
+    atexit.register(_stop_kafka)
     node = kafka_peer.KafkaNode(os.path.join(ctx.work, "vs-kafka-kafka"))
     _kafka.append(node)
     node.start()
     _bootstraps["kafka"] = node.bootstrap
-    _bootstraps["ours"] = _our_broker(ctx)
+    _bootstraps["ours"] = start_evpipe_broker(ctx, "vs-kafka-evpipe")
     return _bootstraps
 
 
@@ -91,16 +57,7 @@ def _topic(ctx, bootstrap, name):
 def cases(ctx):
     b = _start(ctx)
     orders = 1000 if ctx.quick else 20000
-    gen = os.path.join(ctx.work, "vs-kafka-gen")
-    subprocess.run([ctx.evpipe, "gen", "--orders", str(orders), "--seed", "7", "--gen-dir", gen],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, **ctx.env))
-    data = os.path.join(ctx.work, "vs-kafka-data.ndjson")
-    with open(data, "wb") as out:
-        for p in sorted(glob.glob(os.path.join(gen, "*", "ingest_date=*", "*.ndjson"))):
-            with open(p, "rb") as f:
-                out.write(f.read())
-    size = os.path.getsize(data)
-    records = sum(1 for _ in open(data, "rb"))
+    data, size, records = gen_ndjson(ctx, "vs-kafka", orders, 7)
     for side in ("ours", "kafka"):
         _topic(ctx, b[side], "vs-produce")
         _topic(ctx, b[side], "vs-fetch")

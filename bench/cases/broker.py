@@ -1,59 +1,19 @@
 """evpipe broker against librdkafka's in-memory mock cluster, kcat as the
 client on both: produce (acks=all; ours fsyncs before the ack, the mock keeps
 memory only) and fetch, on data that fits the mock's 5 MiB per partition."""
-import atexit
-import glob
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from brokers import start_evpipe_broker, track  # noqa: E402
+from inputs import gen_ndjson  # noqa: E402
 from run import Case  # noqa: E402
-
-_procs = []
-
-
-def _stop_all():
-    for p in _procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _our_broker(ctx, name):
-    d = os.path.join(ctx.work, name)
-    os.makedirs(d, exist_ok=True)
-    ready = os.path.join(d, "ready")
-    port = _free_port()
-    p = subprocess.Popen([ctx.evpipe, "broker", "--data-dir", os.path.join(d, "data"), "--listen",
-                          f"127.0.0.1:{port}", "--admin-listen", "127.0.0.1:0", "--ready-file", ready],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _procs.append(p)
-    for _ in range(300):
-        if os.path.exists(ready) and os.path.getsize(ready) > 0:
-            return f"127.0.0.1:{port}"
-        if p.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError("evpipe broker did not start")
 
 
 def _mock(ctx, topic):
     exe = os.path.join(ctx.build_dir, "broker_mock_cluster")
-    p = subprocess.Popen([exe, topic, "3"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    _procs.append(p)
+    p = track(subprocess.Popen([exe, topic, "3"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
     line = p.stdout.readline().strip()
     if not line:
         raise RuntimeError("broker_mock_cluster did not start")
@@ -61,20 +21,10 @@ def _mock(ctx, topic):
 
 
 def cases(ctx):
-    atexit.register(_stop_all)
     orders = 500 if ctx.quick else 3000
-    gen = os.path.join(ctx.work, "broker-gen")
-    subprocess.run([ctx.evpipe, "gen", "--orders", str(orders), "--seed", "5", "--gen-dir", gen],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, **ctx.env))
-    data = os.path.join(ctx.work, "broker-data.ndjson")
-    with open(data, "wb") as out:
-        for p in sorted(glob.glob(os.path.join(gen, "*", "ingest_date=*", "*.ndjson"))):
-            with open(p, "rb") as f:
-                out.write(f.read())
-    size = os.path.getsize(data)
-    records = sum(1 for _ in open(data, "rb"))
+    data, size, records = gen_ndjson(ctx, "broker", orders, 5)
 
-    ours = _our_broker(ctx, "broker-bench")
+    ours = start_evpipe_broker(ctx, "broker-bench")
     subprocess.run([ctx.evpipe, "topic", "create", "-b", ours, "-t", "bench", "-p", "3"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run([ctx.evpipe, "topic", "create", "-b", ours, "-t", "fetch", "-p", "3"], check=True,

@@ -1,27 +1,18 @@
 """Kafka tools side by side with kcat on the same `evpipe broker`, same run:
 produce from a file, produce straight from the simulator, consume to a file."""
-import atexit
 import glob
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from brokers import start_evpipe_broker  # noqa: E402
 from run import Case  # noqa: E402
 
 _broker = {}
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _events_file(path, n, seed=42):
@@ -44,34 +35,9 @@ def _events_file(path, n, seed=42):
 
 
 def _start_broker(ctx):
-    if _broker:
-        return _broker["bootstrap"]
-    d = os.path.join(ctx.work, "kafka-broker")
-    os.makedirs(d, exist_ok=True)
-    ready = os.path.join(d, "ready")
-    port = _free_port()
-    proc = subprocess.Popen([ctx.evpipe, "broker", "--data-dir", os.path.join(d, "data"),
-                             "--listen", f"127.0.0.1:{port}", "--admin-listen", "127.0.0.1:0",
-                             "--ready-file", ready], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        if os.path.exists(ready) and os.path.getsize(ready) > 0:
-            break
-        if proc.poll() is not None:
-            raise RuntimeError("evpipe broker did not start")
-        time.sleep(0.05)
-    _broker.update(proc=proc, bootstrap=f"127.0.0.1:{port}")
-    atexit.register(_stop_broker)
+    if not _broker:
+        _broker["bootstrap"] = start_evpipe_broker(ctx, "kafka-broker")
     return _broker["bootstrap"]
-
-
-def _stop_broker():
-    proc = _broker.get("proc")
-    if proc and proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def cases(ctx):

@@ -73,6 +73,14 @@ class RawConn {
     }
     return false;
   }
+  // True when the next thing the peer does within timeout_ms is to close the
+  // connection (EOF or reset): no response byte comes first.
+  bool ClosesWithoutAnswer(int timeout_ms = 10000) {
+    char c;
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0) return false;
+    return recv(fd_, &c, 1, 0) <= 0;
+  }
   std::string ReadAll(int timeout_ms) {  // until EOF or timeout
     std::string out;
     auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);

@@ -2,8 +2,6 @@
 // them to a topic, counting every delivery report.
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <fmt/core.h>
@@ -24,6 +23,7 @@
 #include "evpipe/core/logging.h"
 #include "evpipe/core/progress.h"
 #include "evpipe/io/file_system.h"
+#include "evpipe/io/mapped_file.h"
 #include "evpipe/jobs/reconcile.h"
 #include "evpipe/event/event.h"
 #include "evpipe/kafka/producer.h"
@@ -193,51 +193,27 @@ Status ForEachLine(const std::string& from, F&& on_line) {
 }
 
 // A regular file mapped read-only, so that produce can hand librdkafka the
-// lines in place. Must outlive the producer's Flush.
-class MappedFile {
- public:
-  MappedFile() = default;
-  ~MappedFile() {
-    if (data_ != nullptr) ::munmap(data_, size_);
-  }
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
+// lines in place (the map must outlive the producer's Flush). False (and
+// nothing mapped) for stdin, a pipe, an empty file, or when mapping fails: then
+// the input is read in chunks.
+bool MapInput(const std::string& path, io::MappedFile* mapped) {
+  if (path == "-") return false;
+  auto m = io::MappedFile::Open(path, io::MapOptions{.populate = true});
+  if (!m.ok() || m->size() == 0) return false;
+  *mapped = std::move(*m);
+  return true;
+}
 
-  // False (and nothing mapped) for stdin, a pipe, an empty file, or when mmap fails.
-  bool Map(const std::string& path) {
-    if (path == "-") return false;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    struct stat st{};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-      ::close(fd);
-      return false;
-    }
-    void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    ::close(fd);
-    if (p == MAP_FAILED) return false;
-    ::madvise(p, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
-    data_ = p;
-    size_ = static_cast<size_t>(st.st_size);
-    return true;
-  }
-  std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
-
- private:
-  void* data_ = nullptr;
-  size_t size_ = 0;
-};
-
-Status ProduceFromInput(const ProduceFlags& f, kafka::Producer& producer, Counts& counts, MappedFile& mapped) {
+Status ProduceFromInput(const ProduceFlags& f, kafka::Producer& producer, Counts& counts, io::MappedFile& mapped) {
   Progress progress("produce: records", 0, "records");
   LineProducer lines(f, producer, counts);
   kafka::JsonRecordReader reader;
   kafka::JsonRecord record;
   std::vector<kafka::Header> headers;
   bool json = f.format == "json";
-  if (!json && mapped.Map(f.from)) {
+  if (!json && MapInput(f.from, &mapped)) {
     // Lines go to librdkafka in place: no read buffer, no per-record copy.
-    std::string_view all = mapped.bytes();
+    std::string_view all = mapped.data();
     uint64_t line_no = 0;
     size_t start = 0;
     while (start < all.size() && !g_stop) {
@@ -304,7 +280,7 @@ Status Run(const ProduceFlags& f) {
 
   int64_t start_us = MonotonicMicros();
   Counts counts;
-  MappedFile mapped;  // declared before the flush below, destroyed after it
+  io::MappedFile mapped;  // declared before the flush below, destroyed after it
   Status produced =
       f.from.empty() ? ProduceSimulated(f, *producer, counts) : ProduceFromInput(f, *producer, counts, mapped);
   // Whatever happened, wait for the reports of what was enqueued: they decide what was delivered.

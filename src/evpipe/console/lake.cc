@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <charconv>
 #include <set>
-#include <unordered_set>
 
 #include <simdjson.h>
 
@@ -13,40 +12,17 @@
 #include "evpipe/io/date_partition.h"
 #include "evpipe/io/quarantine.h"
 #include "evpipe/jobs/event_table.h"
-#include "evpipe/jobs/raw_input.h"
-#include "evpipe/parquet/footer.h"
+#include "evpipe/jobs/lake_scan.h"
 
 namespace evpipe::console {
 namespace {
 
 constexpr std::string_view kUnknownDate = "unknown";
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// Complete files with `suffix` directly under dir (hidden ones are being written).
-std::vector<io::DirEntry> VisibleFiles(io::FileSystem& fs, const std::string& dir, std::string_view suffix) {
-  std::vector<io::DirEntry> out;
-  auto entries = fs.ListDir(dir);
-  if (!entries.ok()) return out;
-  for (auto& e : *entries) {
-    if (e.is_dir || e.name.empty() || e.name[0] == '.' || !EndsWith(e.name, suffix)) continue;
-    out.push_back(std::move(e));
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  return out;
-}
-
-// "D" for every ingest_date=D folder under dir ("unknown" included).
+// "D" for every ingest_date=D folder under dir whose D is a date or "unknown".
 std::vector<std::string> DateDirs(io::FileSystem& fs, const std::string& dir) {
   std::vector<std::string> out;
-  auto entries = fs.ListDir(dir);
-  if (!entries.ok()) return out;
-  for (const auto& e : *entries) {
-    std::optional<std::string_view> name_date = io::DateOfPartitionName(e.name);
-    if (!e.is_dir || !name_date) continue;
-    std::string date(*name_date);
+  for (std::string& date : jobs::PartitionDates(fs, dir)) {
     if (event::ParseDate(date).ok() || date == kUnknownDate) out.push_back(std::move(date));
   }
   return out;
@@ -62,29 +38,14 @@ std::string_view NextLine(std::string_view data, size_t* pos) {
 
 Status ScanRaw(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topic,
                std::map<std::string, LakeDate>& dates) {
-  event::LineParser parser;
-  event::EventView view;
-  const std::string root = io::JoinPath(dirs.raw_dir, topic);
-  for (const std::string& date : DateDirs(fs, root)) {
+  for (const std::string& date : DateDirs(fs, io::JoinPath(dirs.raw_dir, topic))) {
     LakeDate& d = dates[date];
-    std::unordered_set<std::string> ids;
-    int64_t valid = 0;
-    const std::string dir = io::DatePartitionDir(dirs.raw_dir, topic, date);
-    for (const io::DirEntry& f : VisibleFiles(fs, dir, ".ndjson")) {
-      EVPIPE_ASSIGN_OR_RETURN(std::string data, fs.ReadFile(io::JoinPath(dir, f.name)));
-      ++d.raw_files;
-      d.raw_bytes += static_cast<int64_t>(data.size());
-      size_t pos = 0;
-      while (pos < data.size()) {
-        std::string_view line = NextLine(data, &pos);
-        ++d.raw_lines;
-        if (!parser.Parse(line, &view)) {
-          ++valid;
-          ids.emplace(view.event_id);
-        }
-      }
-    }
-    d.duplicates_removed = valid - static_cast<int64_t>(ids.size());
+    EVPIPE_ASSIGN_OR_RETURN(jobs::RawDateCounts raw,
+                            jobs::CountRawDate(fs, io::DatePartitionDir(dirs.raw_dir, topic, date)));
+    d.raw_files += raw.files;
+    d.raw_bytes += raw.bytes;
+    d.raw_lines += raw.lines;
+    d.duplicates_removed = raw.duplicates_removed;
   }
   return Status::Ok();
 }
@@ -112,7 +73,7 @@ Status ScanQuarantine(io::FileSystem& fs, const LakeDirs& dirs, const std::strin
     if (!stage.is_dir || stage.name.empty() || stage.name[0] == '.') continue;
     for (const std::string& date : DateDirs(fs, io::JoinPath(root, stage.name))) {
       const std::string dir = io::QuarantineDir(dirs.quarantine_dir, topic, stage.name, date);
-      for (const io::DirEntry& f : VisibleFiles(fs, dir, ".ndjson")) {
+      for (const io::DirEntry& f : jobs::VisibleFiles(fs, dir, ".ndjson")) {
         EVPIPE_ASSIGN_OR_RETURN(std::string data, fs.ReadFile(io::JoinPath(dir, f.name)));
         LakeDate& d = dates[date];
         size_t pos = 0;
@@ -131,17 +92,13 @@ Status ScanQuarantine(io::FileSystem& fs, const LakeDirs& dirs, const std::strin
 
 Status ScanParquet(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topic,
                    std::map<std::string, LakeDate>& dates) {
-  const std::string root = io::JoinPath(dirs.parquet_dir, topic);
-  for (const std::string& date : DateDirs(fs, root)) {
+  for (const std::string& date : DateDirs(fs, io::JoinPath(dirs.parquet_dir, topic))) {
     LakeDate& d = dates[date];
-    const std::string dir = io::DatePartitionDir(dirs.parquet_dir, topic, date);
-    for (const io::DirEntry& f : VisibleFiles(fs, dir, ".parquet")) {
-      const std::string path = io::JoinPath(dir, f.name);
-      EVPIPE_ASSIGN_OR_RETURN(int64_t rows, parquet::ReadRowCount(fs, path));
-      ++d.parquet_files;
-      d.parquet_rows += rows;
-      d.parquet_bytes += static_cast<int64_t>(f.size);
-    }
+    EVPIPE_ASSIGN_OR_RETURN(jobs::ParquetDateCounts pq,
+                            jobs::CountParquetDate(fs, io::DatePartitionDir(dirs.parquet_dir, topic, date)));
+    d.parquet_files += pq.files;
+    d.parquet_rows += pq.rows;
+    d.parquet_bytes += pq.bytes;
   }
   return Status::Ok();
 }

@@ -1,6 +1,7 @@
 // Text helpers.
 #include "evpipe/core/text.h"
 
+#include <array>
 #include <cstdint>
 
 namespace evpipe {
@@ -42,9 +43,8 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-void AppendJsonString(std::string_view s, std::string* out) {
+void AppendJsonEscaped(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
   size_t run = 0;  // start of the current run of bytes copied as they are
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -64,30 +64,74 @@ void AppendJsonString(std::string_view s, std::string* out) {
     }
   }
   out->append(s.data() + run, s.size() - run);
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  AppendJsonEscaped(s, out);
   out->push_back('"');
 }
 
-std::string Base64Encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+namespace {
+
+constexpr char kBase64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}  // namespace
+
+void AppendBase64(std::string_view bytes, std::string* out) {
   size_t i = 0;
   const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
   for (; i + 2 < bytes.size(); i += 3) {
     uint32_t v = (uint32_t{b[i]} << 16) | (uint32_t{b[i + 1]} << 8) | b[i + 2];
-    out.push_back(kAlphabet[v >> 18]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out.push_back(kAlphabet[v & 63]);
+    out->push_back(kBase64Alphabet[v >> 18]);
+    out->push_back(kBase64Alphabet[(v >> 12) & 63]);
+    out->push_back(kBase64Alphabet[(v >> 6) & 63]);
+    out->push_back(kBase64Alphabet[v & 63]);
   }
   if (i < bytes.size()) {
     uint32_t v = uint32_t{b[i]} << 16;
     if (i + 1 < bytes.size()) v |= uint32_t{b[i + 1]} << 8;
-    out.push_back(kAlphabet[v >> 18]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=');
-    out.push_back('=');
+    out->push_back(kBase64Alphabet[v >> 18]);
+    out->push_back(kBase64Alphabet[(v >> 12) & 63]);
+    out->push_back(i + 1 < bytes.size() ? kBase64Alphabet[(v >> 6) & 63] : '=');
+    out->push_back('=');
+  }
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  AppendBase64(bytes, &out);
+  return out;
+}
+
+Result<std::string> DecodeBase64(std::string_view text) {
+  if (text.size() % 4 != 0) return Status::InvalidArgument("base64: length is not a multiple of 4");
+  static const std::array<int8_t, 256> kValue = [] {
+    std::array<int8_t, 256> v;
+    v.fill(-1);
+    for (int i = 0; i < 64; ++i) v[static_cast<uint8_t>(kBase64Alphabet[i])] = static_cast<int8_t>(i);
+    return v;
+  }();
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (size_t i = 0; i < text.size(); i += 4) {
+    int pad = 0;
+    uint32_t v = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      const char c = text[i + k];
+      if (c == '=' && i + 4 == text.size() && k >= 2) {  // padding: only in the last group's last two places
+        ++pad;
+        v <<= 6;
+        continue;
+      }
+      const int8_t d = kValue[static_cast<uint8_t>(c)];
+      if (d < 0 || pad > 0) return Status::InvalidArgument("base64: bad character");
+      v = v << 6 | static_cast<uint32_t>(d);
+    }
+    out.push_back(static_cast<char>(v >> 16 & 0xff));
+    if (pad < 2) out.push_back(static_cast<char>(v >> 8 & 0xff));
+    if (pad < 1) out.push_back(static_cast<char>(v & 0xff));
   }
   return out;
 }

@@ -1,6 +1,9 @@
 // Tests of the text helpers.
 #include "evpipe/core/text.h"
 
+#include <string>
+#include <utility>
+
 #include <gtest/gtest.h>
 
 namespace evpipe {
@@ -27,12 +30,55 @@ TEST(JsonStringTest, EscapesWhatJsonRequires) {
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"");
 }
 
+TEST(JsonStringTest, EscapedIsTheBodyWithoutQuotes) {
+  std::string body;
+  AppendJsonEscaped("a\"b\\c\n\r\t\x01\x1f\xc3\xa9", &body);
+  EXPECT_EQ(body, "a\\\"b\\\\c\\n\\r\\t\\u0001\\u001f\xc3\xa9");
+  std::string quoted;
+  AppendJsonString("a\"b\\c\n\r\t\x01\x1f\xc3\xa9", &quoted);
+  EXPECT_EQ(quoted, "\"" + body + "\"");
+}
+
+// RFC 4648, section 10 (test vectors), both ways.
 TEST(Base64Test, KnownVectors) {
   EXPECT_EQ(Base64Encode(""), "");
   EXPECT_EQ(Base64Encode("f"), "Zg==");
   EXPECT_EQ(Base64Encode("fo"), "Zm8=");
   EXPECT_EQ(Base64Encode("foo"), "Zm9v");
   EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  const std::pair<std::string, std::string> cases[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
+                                                       {"foo", "Zm9v"},   {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+                                                       {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : cases) {
+    std::string out = "x";
+    AppendBase64(plain, &out);
+    EXPECT_EQ(out, "x" + encoded);  // appends
+    EXPECT_EQ(Base64Encode(plain), encoded);
+    auto back = DecodeBase64(encoded);
+    ASSERT_TRUE(back.ok()) << encoded;
+    EXPECT_EQ(*back, plain);
+  }
+}
+
+TEST(Base64Test, EveryByteRoundTrips) {
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  const std::string encoded = Base64Encode(all);
+  EXPECT_NE(encoded.find('+'), std::string::npos);  // the standard alphabet, not the URL-safe one
+  EXPECT_NE(encoded.find('/'), std::string::npos);
+  auto back = DecodeBase64(encoded);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, all);
+}
+
+TEST(Base64Test, RejectsBadText) {
+  EXPECT_FALSE(DecodeBase64("Zm9").ok());   // length
+  EXPECT_FALSE(DecodeBase64("Zm9*").ok());  // outside the alphabet
+  EXPECT_FALSE(DecodeBase64("Z=9v").ok());  // padding inside
+  EXPECT_FALSE(DecodeBase64("Zm=v").ok());  // a character after padding
+  EXPECT_FALSE(DecodeBase64("Zg==Zm9v").ok());  // padding before the last group
+  EXPECT_FALSE(DecodeBase64("Zm9-").ok());  // URL-safe alphabet
+  EXPECT_EQ(DecodeBase64("Zm9").status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

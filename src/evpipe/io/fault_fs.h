@@ -43,6 +43,9 @@ class FaultInjectingFileSystem final : public FileSystem {
   bool Exists(const std::string& path) override { return base_.Exists(path); }
   Result<uint64_t> FileSize(const std::string& path) override { return base_.FileSize(path); }
   Status Truncate(const std::string& path, uint64_t size) override;
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path, LockMode mode) override {
+    return base_.LockFile(path, mode);
+  }
 
  private:
   FileSystem& base_;

@@ -55,6 +55,19 @@ class RandomAccessFile {
   virtual Status Sync() { return Status::Internal("sync not supported: " + path()); }
 };
 
+// An exclusive advisory lock on a file (flock(2)), held until destroyed. The
+// kernel drops it when the process dies, so a crash never leaves it stuck.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+  virtual const std::string& path() const = 0;
+};
+
+enum class LockMode {
+  kWait,  // block until the lock is free
+  kTry,   // Unavailable at once when another holder has it
+};
+
 struct DirEntry {
   std::string name;
   bool is_dir = false;
@@ -92,6 +105,11 @@ class FileSystem {
   virtual bool Exists(const std::string& path) = 0;
   virtual Result<uint64_t> FileSize(const std::string& path) = 0;
   virtual Status Truncate(const std::string& path, uint64_t size) = 0;
+  // Creates `path` (mode 0644) when it is missing and takes an exclusive lock
+  // on it; two FileLocks on one path exclude each other, in one process or
+  // two. Errors name the path ("open <path>: ...", "flock <path>: ..."); with
+  // kTry a lock held elsewhere is Unavailable.
+  virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path, LockMode mode) = 0;
 };
 
 // Directory part of a path ("a/b/c" -> "a/b", "c" -> ".").

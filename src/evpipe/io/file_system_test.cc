@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "evpipe/io/fault_fs.h"
 #include "support/temp_dir.h"
@@ -53,6 +56,48 @@ TEST(FileSystemTest, ListDirAndSizes) {
   ASSERT_EQ(entries->size(), 2u);
   EXPECT_EQ(*fs.FileSize(dir.path() + "/a/f"), 5u);
   EXPECT_EQ(fs.ListDir(dir.path() + "/nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST(FileLockTest, ExcludesAnotherHolderUntilReleased) {
+  testing::TempDir dir;
+  FileSystem& fs = FileSystem::Default();
+  const std::string path = JoinPath(dir.path(), ".lock");
+  auto first = fs.LockFile(path, LockMode::kTry);  // creates the file
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(fs.Exists(path));
+  EXPECT_EQ((*first)->path(), path);
+  auto second = fs.LockFile(path, LockMode::kTry);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find(path), std::string::npos);
+  first->reset();
+  EXPECT_TRUE(fs.LockFile(path, LockMode::kTry).ok());
+}
+
+TEST(FileLockTest, WaitBlocksUntilTheHolderReleases) {
+  testing::TempDir dir;
+  FaultInjectingFileSystem fs(FileSystem::Default());  // the wrapper forwards locks
+  const std::string path = JoinPath(dir.path(), ".lock");
+  auto held = fs.LockFile(path, LockMode::kWait);
+  ASSERT_TRUE(held.ok());
+  std::atomic<bool> got{false};
+  std::thread waiter([&] {
+    auto lock = fs.LockFile(path, LockMode::kWait);
+    got = lock.ok();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(got.load());  // still waiting
+  held->reset();
+  waiter.join();  // returns once the lock is free
+  EXPECT_TRUE(got.load());
+}
+
+TEST(FileLockTest, MissingDirectoryIsAnError) {
+  testing::TempDir dir;
+  const std::string path = JoinPath(JoinPath(dir.path(), "missing"), ".lock");
+  auto lock = FileSystem::Default().LockFile(path, LockMode::kTry);
+  ASSERT_FALSE(lock.ok());
+  EXPECT_NE(lock.status().message().find("open " + path), std::string::npos);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// The raw side of raw-to-parquet: which dates and files exist, and read-only
-// memory maps of complete raw files (docs/formats/raw_to_parquet.md).
+// The raw side of raw-to-parquet: which dates and files exist
+// (docs/formats/raw_to_parquet.md).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include "evpipe/core/status.h"
 #include "evpipe/io/date_partition.h"
 #include "evpipe/io/file_system.h"
+#include "evpipe/io/mapped_file.h"
 
 namespace evpipe::jobs {
 
@@ -37,30 +38,8 @@ Result<std::vector<RawFile>> ListRawFiles(io::FileSystem& fs, const std::string&
 Result<std::vector<std::string>> ListRawDates(io::FileSystem& fs, std::string_view raw_root,
                                               std::string_view topic);
 
-// A read-only, private memory map of a whole file. Owned by one job; data() may
-// be read from any thread. Release() drops pages from this process's resident
-// set (they stay in the page cache and are read back on the next access): the
-// job calls it behind itself so that peak memory stays far below the input size.
-class MappedFile {
- public:
-  MappedFile() = default;
-  ~MappedFile();
-  MappedFile(MappedFile&& other) noexcept;
-  MappedFile& operator=(MappedFile&& other) noexcept;
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-
-  static Result<MappedFile> Open(const std::string& path);
-
-  std::string_view data() const { return {data_, size_}; }
-  uint64_t size() const { return size_; }
-  // Drops the whole pages inside [begin, end) from memory (a hint; no-op on error).
-  void Release(uint64_t begin, uint64_t end) const;
-  void ReleaseAll() const { Release(0, size_); }
-
- private:
-  const char* data_ = nullptr;
-  uint64_t size_ = 0;
-};
+// Raw files are read through io::MappedFile (the one mapped-file type; the job
+// calls Release() behind itself so that peak memory stays far below the input).
+using MappedFile = io::MappedFile;
 
 }  // namespace evpipe::jobs

@@ -1,4 +1,4 @@
-// Tests of date checks, raw file listing and memory maps.
+// Tests of date checks and raw file listing (the memory map: io/mapped_file_test.cc).
 #include "evpipe/jobs/raw_input.h"
 
 #include <gtest/gtest.h>
@@ -38,28 +38,6 @@ TEST(RawInputTest, ListsDates) {
   ASSERT_TRUE(dates.ok());
   EXPECT_EQ(*dates, (std::vector<std::string>{"2026-02-05", "2026-02-06"}));
   EXPECT_EQ(ListRawDates(fs, tmp.path(), "other").status().code(), StatusCode::kNotFound);
-}
-
-TEST(RawInputTest, MapsAndReleases) {
-  testing::TempDir tmp;
-  io::FileSystem& fs = io::FileSystem::Default();
-  std::string data(3 * 4096 + 17, 'a');
-  data[5000] = '\n';
-  const std::string path = io::JoinPath(tmp.path(), "f");
-  ASSERT_TRUE(io::WriteFileAtomically(fs, path, data).ok());
-  auto m = MappedFile::Open(path);
-  ASSERT_TRUE(m.ok());
-  EXPECT_EQ(m->data(), data);
-  m->Release(100, 9000);
-  m->ReleaseAll();
-  EXPECT_EQ(m->data(), data);  // released pages read back the same bytes
-  MappedFile moved = std::move(*m);
-  EXPECT_EQ(moved.size(), data.size());
-  const std::string empty = io::JoinPath(tmp.path(), "empty");
-  ASSERT_TRUE(io::WriteFileAtomically(fs, empty, "").ok());
-  auto e = MappedFile::Open(empty);
-  ASSERT_TRUE(e.ok());
-  EXPECT_EQ(e->size(), 0u);
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_set>
 
 #include <fmt/core.h>
 #include <simdjson.h>
@@ -11,8 +10,8 @@
 #include "evpipe/core/json_writer.h"
 #include "evpipe/event/event.h"
 #include "evpipe/io/date_partition.h"
+#include "evpipe/jobs/lake_scan.h"
 #include "evpipe/kafka/consumer.h"
-#include "evpipe/parquet/footer.h"
 
 namespace evpipe::jobs {
 namespace {
@@ -24,33 +23,6 @@ using Rows = std::map<std::string, DateCounts>;
 std::string PipelineDate(std::string_view line) {
   std::optional<int64_t> t = event::ExtractIngestTime(line);
   return t ? event::IngestDate(*t) : std::string(kUnknownDate);
-}
-
-// Complete (non-hidden) files with `suffix` directly under dir.
-std::vector<io::DirEntry> VisibleFiles(io::FileSystem& fs, const std::string& dir, std::string_view suffix) {
-  std::vector<io::DirEntry> out;
-  auto entries = fs.ListDir(dir);
-  if (!entries.ok()) return out;
-  for (auto& e : *entries) {
-    if (e.is_dir || e.name.empty() || e.name[0] == '.') continue;
-    if (e.name.size() < suffix.size() || e.name.compare(e.name.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
-    out.push_back(std::move(e));
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  return out;
-}
-
-// Dates present as ingest_date=D folders under dir.
-std::vector<std::string> DateDirs(io::FileSystem& fs, const std::string& dir) {
-  std::vector<std::string> out;
-  auto entries = fs.ListDir(dir);
-  if (!entries.ok()) return out;
-  for (const auto& e : *entries) {
-    std::optional<std::string_view> date = io::DateOfPartitionName(e.name);
-    if (e.is_dir && date) out.emplace_back(*date);
-  }
-  return out;
 }
 
 Status CountMade(const ReconcileOptions& o, Rows& rows) {
@@ -93,30 +65,11 @@ Status CountTopic(const ReconcileOptions& o, Rows& rows) {
 
 // Raw lines per date, and duplicates: valid lines minus their distinct event_ids.
 Status CountRaw(io::FileSystem& fs, const ReconcileOptions& o, Rows& rows) {
-  const std::string root = io::JoinPath(o.raw_dir, o.topic);
-  event::LineParser parser;
-  event::EventView view;
-  for (const std::string& date : DateDirs(fs, root)) {
+  for (const std::string& date : PartitionDates(fs, io::JoinPath(o.raw_dir, o.topic))) {
     DateCounts& c = rows[date];
-    std::unordered_set<std::string> ids;
-    int64_t valid = 0;
-    const std::string dir = io::JoinPath(root, io::DatePartitionName(date));
-    for (const auto& f : VisibleFiles(fs, dir, ".ndjson")) {
-      EVPIPE_ASSIGN_OR_RETURN(std::string data, fs.ReadFile(io::JoinPath(dir, f.name)));
-      size_t pos = 0;
-      while (pos < data.size()) {
-        size_t nl = data.find('\n', pos);
-        if (nl == std::string::npos) nl = data.size();
-        std::string_view line(data.data() + pos, nl - pos);
-        pos = nl + 1;
-        ++c.raw_lines;
-        if (!parser.Parse(line, &view)) {
-          ++valid;
-          ids.emplace(view.event_id);
-        }
-      }
-    }
-    c.duplicates_removed = valid - static_cast<int64_t>(ids.size());
+    EVPIPE_ASSIGN_OR_RETURN(RawDateCounts raw, CountRawDate(fs, io::DatePartitionDir(o.raw_dir, o.topic, date)));
+    c.raw_lines += raw.lines;
+    c.duplicates_removed = raw.duplicates_removed;
   }
   return Status::Ok();
 }
@@ -130,7 +83,7 @@ Status CountQuarantine(io::FileSystem& fs, const ReconcileOptions& o, Rows& rows
   for (const auto& stage : *stages) {
     if (!stage.is_dir) continue;
     const std::string stage_dir = io::JoinPath(root, stage.name);
-    for (const std::string& date : DateDirs(fs, stage_dir)) {
+    for (const std::string& date : PartitionDates(fs, stage_dir)) {
       const std::string dir = io::JoinPath(stage_dir, io::DatePartitionName(date));
       for (const auto& f : VisibleFiles(fs, dir, ".ndjson")) {
         EVPIPE_ASSIGN_OR_RETURN(std::string data, fs.ReadFile(io::JoinPath(dir, f.name)));
@@ -142,17 +95,13 @@ Status CountQuarantine(io::FileSystem& fs, const ReconcileOptions& o, Rows& rows
 }
 
 Status CountParquet(io::FileSystem& fs, const ReconcileOptions& o, Rows& rows) {
-  const std::string root = io::JoinPath(o.parquet_dir, o.topic);
-  for (const std::string& date : DateDirs(fs, root)) {
+  for (const std::string& date : PartitionDates(fs, io::JoinPath(o.parquet_dir, o.topic))) {
     DateCounts& c = rows[date];
-    const std::string dir = io::JoinPath(root, io::DatePartitionName(date));
-    for (const auto& f : VisibleFiles(fs, dir, ".parquet")) {
-      const std::string path = io::JoinPath(dir, f.name);
-      EVPIPE_ASSIGN_OR_RETURN(int64_t n, parquet::ReadRowCount(fs, path));
-      c.parquet_rows += n;
-      ++c.parquet_files;
-      c.parquet_bytes += static_cast<int64_t>(f.size);
-    }
+    EVPIPE_ASSIGN_OR_RETURN(ParquetDateCounts pq,
+                            CountParquetDate(fs, io::DatePartitionDir(o.parquet_dir, o.topic, date)));
+    c.parquet_rows += pq.rows;
+    c.parquet_files += pq.files;
+    c.parquet_bytes += pq.bytes;
   }
   return Status::Ok();
 }

@@ -1,27 +1,17 @@
 // The JSON record encoding (see record_json.h).
 #include "evpipe/kafka/record_json.h"
 
-#include <array>
 #include <cstring>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "evpipe/core/text.h"
+
 namespace evpipe::kafka {
 namespace {
 
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// 1 for the bytes that JSON strings must escape.
-constexpr std::array<uint8_t, 256> MakeEscapeTable() {
-  std::array<uint8_t, 256> t{};
-  for (int c = 0; c < 0x20; ++c) t[c] = 1;
-  t['"'] = 1;
-  t['\\'] = 1;
-  return t;
-}
-constexpr std::array<uint8_t, 256> kNeedsEscape = MakeEscapeTable();
-
+// The rule of core's IsValidUtf8, checked with SIMD (consume runs it on every record).
 bool IsUtf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }
 
 // "name":"text" or "name_b64":"base64", or "name":null.
@@ -43,80 +33,6 @@ void AppendBytesField(std::string_view name, const std::optional<std::string_vie
 }
 
 }  // namespace
-
-void AppendJsonEscaped(std::string_view bytes, std::string* out) {
-  const char* p = bytes.data();
-  const char* end = p + bytes.size();
-  const char* run = p;
-  for (; p < end; ++p) {
-    auto c = static_cast<uint8_t>(*p);
-    if (kNeedsEscape[c] == 0) continue;
-    out->append(run, p);
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default: fmt::format_to(std::back_inserter(*out), "\\u{:04x}", c); break;
-    }
-    run = p + 1;
-  }
-  out->append(run, end);
-}
-
-void AppendBase64(std::string_view bytes, std::string* out) {
-  size_t i = 0;
-  auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(bytes[k])); };
-  for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t v = b(i) << 16 | b(i + 1) << 8 | b(i + 2);
-    out->push_back(kBase64[v >> 18 & 63]);
-    out->push_back(kBase64[v >> 12 & 63]);
-    out->push_back(kBase64[v >> 6 & 63]);
-    out->push_back(kBase64[v & 63]);
-  }
-  size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    uint32_t v = b(i) << 16;
-    out->push_back(kBase64[v >> 18 & 63]);
-    out->push_back(kBase64[v >> 12 & 63]);
-    out->append("==");
-  } else if (rest == 2) {
-    uint32_t v = b(i) << 16 | b(i + 1) << 8;
-    out->push_back(kBase64[v >> 18 & 63]);
-    out->push_back(kBase64[v >> 12 & 63]);
-    out->push_back(kBase64[v >> 6 & 63]);
-    out->push_back('=');
-  }
-}
-
-Result<std::string> DecodeBase64(std::string_view text) {
-  if (text.size() % 4 != 0) return Status::InvalidArgument("base64: length is not a multiple of 4");
-  std::array<int8_t, 256> rev;
-  rev.fill(-1);
-  for (int i = 0; i < 64; ++i) rev[static_cast<uint8_t>(kBase64[i])] = static_cast<int8_t>(i);
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    int pad = 0;
-    uint32_t v = 0;
-    for (size_t k = 0; k < 4; ++k) {
-      char c = text[i + k];
-      if (c == '=' && i + 4 == text.size() && k >= 2) {
-        ++pad;
-        v <<= 6;
-        continue;
-      }
-      int8_t d = rev[static_cast<uint8_t>(c)];
-      if (d < 0 || pad > 0) return Status::InvalidArgument("base64: bad character");
-      v = v << 6 | static_cast<uint32_t>(d);
-    }
-    out.push_back(static_cast<char>(v >> 16 & 0xff));
-    if (pad < 2) out.push_back(static_cast<char>(v >> 8 & 0xff));
-    if (pad < 1) out.push_back(static_cast<char>(v & 0xff));
-  }
-  return out;
-}
 
 void AppendRecordJson(const RecordView& record, std::string* out) {
   out->append("{\"topic\":\"");

@@ -42,12 +42,6 @@ struct RecordView {
 // Appends the record as one JSON line, '\n' included.
 void AppendRecordJson(const RecordView& record, std::string* out);
 
-// Appends `bytes` as a JSON string body (no quotes), escaping what JSON requires.
-void AppendJsonEscaped(std::string_view bytes, std::string* out);
-void AppendBase64(std::string_view bytes, std::string* out);
-// Fails on characters outside the alphabet or a bad length.
-Result<std::string> DecodeBase64(std::string_view text);
-
 // A record read back from a JSON line; owns its bytes.
 struct JsonRecord {
   std::optional<std::string> key;

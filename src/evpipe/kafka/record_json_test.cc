@@ -9,21 +9,7 @@
 namespace evpipe::kafka {
 namespace {
 
-TEST(Base64Test, KnownVectors) {
-  const std::pair<std::string, std::string> cases[] = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"foobar", "Zm9vYmFy"}};
-  for (const auto& [plain, encoded] : cases) {
-    std::string out;
-    AppendBase64(plain, &out);
-    EXPECT_EQ(out, encoded);
-    auto back = DecodeBase64(encoded);
-    ASSERT_TRUE(back.ok());
-    EXPECT_EQ(*back, plain);
-  }
-  EXPECT_FALSE(DecodeBase64("Zm9").ok());
-  EXPECT_FALSE(DecodeBase64("Zm9*").ok());
-  EXPECT_FALSE(DecodeBase64("Z=9v").ok());
-}
+// The base64 and JSON escaping vectors are in core/text_test.cc (one encoder).
 
 TEST(RecordJsonTest, Utf8StaysReadable) {
   RecordView r;

@@ -2,11 +2,7 @@
 // sizes, unknown API keys and versions, huge lengths, corrupt record batches
 // and seeded random garbage. Each gets an error response or a closed
 // connection; the broker keeps serving and never crashes.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,80 +16,14 @@
 #include "evpipe/broker/batch/byte_order.h"
 #include "evpipe/broker/batch/record_batch.h"
 #include "support/broker_process.h"
+#include "support/raw_client.h"
 
 namespace {
 
 namespace kp = evpipe::kafka_protocol;
 using evpipe::testing::BrokerProcess;
-
-// A blocking TCP connection with a receive timeout.
-class Conn {
- public:
-  explicit Conn(const std::string& hostport) {
-    auto colon = hostport.rfind(':');
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(hostport.substr(colon + 1))));
-    inet_pton(AF_INET, hostport.substr(0, colon).c_str(), &addr.sin_addr);
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~Conn() {
-    if (fd_ >= 0) close(fd_);
-  }
-  bool ok() const { return fd_ >= 0; }
-  bool Send(const std::string& bytes) {
-    size_t off = 0;
-    while (off < bytes.size()) {
-      ssize_t n = send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      off += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  // Reads one response frame; "" when the connection closed (or 10 s passed).
-  std::string ReadFrame(int timeout_ms = 10000) {
-    std::string size = ReadN(4, timeout_ms);
-    if (size.size() != 4) return "";
-    uint32_t n = kp::LoadBE32(size.data());
-    return ReadN(n, timeout_ms);
-  }
-  // True when the peer closed the connection (EOF) within 10 s.
-  bool ClosedByPeer() {
-    char c;
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, 10000) <= 0) return false;
-    return recv(fd_, &c, 1, 0) <= 0;
-  }
-
- private:
-  std::string ReadN(size_t n, int timeout_ms) {
-    std::string out;
-    while (out.size() < n) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, timeout_ms) <= 0) return "";
-      char buf[65536];
-      ssize_t r = recv(fd_, buf, std::min(sizeof(buf), n - out.size()), 0);
-      if (r <= 0) return "";
-      out.append(buf, static_cast<size_t>(r));
-    }
-    return out;
-  }
-  int fd_ = -1;
-};
-
-std::string Frame(int16_t key, int16_t version, int32_t correlation, const std::string& body) {
-  kp::Writer w;
-  w.Int32(0);
-  kp::RequestHeader h{key, version, correlation, std::string("bad-input-test")};
-  h.Encode(w);
-  w.Raw(body);
-  w.PatchInt32(0, static_cast<int32_t>(w.size() - 4));
-  return w.Release();
-}
+using evpipe::testing::RawConn;
+using evpipe::testing::RequestFrame;
 
 std::string Raw(int32_t size, const std::string& rest) {
   kp::Writer w;
@@ -104,9 +34,9 @@ std::string Raw(int32_t size, const std::string& rest) {
 
 // ApiVersions v0 on a fresh connection: the broker is alive and answering.
 void ExpectAlive(const BrokerProcess& broker) {
-  Conn c(broker.bootstrap());
+  RawConn c(broker.bootstrap());
   ASSERT_TRUE(c.ok()) << "cannot connect: broker down?";
-  ASSERT_TRUE(c.Send(Frame(18, 0, 7, "")));
+  ASSERT_TRUE(c.Send(RequestFrame(18, 0, 7, "")));
   std::string resp = c.ReadFrame();
   ASSERT_GE(resp.size(), 6u) << "no ApiVersions response";
   kp::Reader r(resp);
@@ -125,25 +55,25 @@ class BrokerBadInputTest : public ::testing::Test {
 
 TEST_F(BrokerBadInputTest, NegativeAndTinyAndHugeSizesCloseTheConnection) {
   for (int32_t size : {-1, 0, 3, INT32_MAX, 100 * 1024 * 1024 + 1}) {
-    Conn c(broker_.bootstrap());
+    RawConn c(broker_.bootstrap());
     ASSERT_TRUE(c.ok());
     ASSERT_TRUE(c.Send(Raw(size, std::string(16, 'x'))));
-    EXPECT_TRUE(c.ClosedByPeer()) << "size " << size;
+    EXPECT_TRUE(c.ClosesWithoutAnswer()) << "size " << size;
   }
 }
 
 TEST_F(BrokerBadInputTest, UnknownApiKeyClosesAfterEarlierResponses) {
-  Conn c(broker_.bootstrap());
-  ASSERT_TRUE(c.Send(Frame(18, 0, 1, "") + Frame(999, 0, 2, "") + Frame(18, 0, 3, "")));
+  RawConn c(broker_.bootstrap());
+  ASSERT_TRUE(c.Send(RequestFrame(18, 0, 1, "") + RequestFrame(999, 0, 2, "") + RequestFrame(18, 0, 3, "")));
   std::string first = c.ReadFrame();
   ASSERT_GE(first.size(), 4u);
   EXPECT_EQ(kp::Reader(first).Int32(), 1);  // answered in order before the close
-  EXPECT_TRUE(c.ClosedByPeer());
+  EXPECT_TRUE(c.ClosesWithoutAnswer());
 }
 
 TEST_F(BrokerBadInputTest, UnsupportedApiVersionsVersionGetsV0ErrorWithRanges) {
-  Conn c(broker_.bootstrap());
-  ASSERT_TRUE(c.Send(Frame(18, 99, 5, std::string(3, '\0'))));
+  RawConn c(broker_.bootstrap());
+  ASSERT_TRUE(c.Send(RequestFrame(18, 99, 5, std::string(3, '\0'))));
   std::string resp = c.ReadFrame();
   kp::Reader r(resp);
   EXPECT_EQ(r.Int32(), 5);
@@ -154,23 +84,23 @@ TEST_F(BrokerBadInputTest, UnsupportedApiVersionsVersionGetsV0ErrorWithRanges) {
 }
 
 TEST_F(BrokerBadInputTest, UnsupportedVersionOfAKnownApiCloses) {
-  Conn c(broker_.bootstrap());
-  ASSERT_TRUE(c.Send(Frame(0, 99, 1, "")));  // Produce v99
-  EXPECT_TRUE(c.ClosedByPeer());
+  RawConn c(broker_.bootstrap());
+  ASSERT_TRUE(c.Send(RequestFrame(0, 99, 1, "")));  // Produce v99
+  EXPECT_TRUE(c.ClosesWithoutAnswer());
 }
 
 TEST_F(BrokerBadInputTest, TruncatedAndOversizedArraysClose) {
   {
     kp::Writer body;
     body.Int32(INT32_MAX);  // Metadata topics array length
-    Conn c(broker_.bootstrap());
-    ASSERT_TRUE(c.Send(Frame(3, 4, 1, body.Release())));
-    EXPECT_TRUE(c.ClosedByPeer());
+    RawConn c(broker_.bootstrap());
+    ASSERT_TRUE(c.Send(RequestFrame(3, 4, 1, body.Release())));
+    EXPECT_TRUE(c.ClosesWithoutAnswer());
   }
   {
-    Conn c(broker_.bootstrap());
-    ASSERT_TRUE(c.Send(Frame(0, 7, 1, std::string(5, '\x01'))));  // Produce, cut short
-    EXPECT_TRUE(c.ClosedByPeer());
+    RawConn c(broker_.bootstrap());
+    ASSERT_TRUE(c.Send(RequestFrame(0, 7, 1, std::string(5, '\x01'))));  // Produce, cut short
+    EXPECT_TRUE(c.ClosesWithoutAnswer());
   }
 }
 
@@ -181,14 +111,14 @@ TEST_F(BrokerBadInputTest, CorruptRecordBatchGetsCorruptMessage) {
   rb::StoreBeU32(batch.data() + rb::kBatchLengthPos, static_cast<uint32_t>(batch.size() - 12));
   batch[rb::kMagicPos] = 2;
   rb::StoreBeU32(batch.data() + rb::kCrcPos, 12345);
-  Conn c(broker_.bootstrap());
+  RawConn c(broker_.bootstrap());
   // Produce never creates a topic (as in Kafka): Metadata does.
   kp::MetadataRequest md;
   md.topics = std::vector<std::string>{"bad-input"};
   md.allow_auto_topic_creation = true;
   kp::Writer md_body;
   md.Encode(md_body, 4);
-  ASSERT_TRUE(c.Send(Frame(3, 4, 8, md_body.Release())));
+  ASSERT_TRUE(c.Send(RequestFrame(3, 4, 8, md_body.Release())));
   c.ReadFrame();
   kp::ProduceRequest req;
   req.acks = 1;
@@ -196,7 +126,7 @@ TEST_F(BrokerBadInputTest, CorruptRecordBatchGetsCorruptMessage) {
   req.topics.push_back({"bad-input", {{0, std::string_view(batch)}}});
   kp::Writer body;
   req.Encode(body, 7);
-  ASSERT_TRUE(c.Send(Frame(0, 7, 9, body.Release())));
+  ASSERT_TRUE(c.Send(RequestFrame(0, 7, 9, body.Release())));
   std::string resp = c.ReadFrame();
   kp::Reader r(resp);
   EXPECT_EQ(r.Int32(), 9);
@@ -215,13 +145,13 @@ TEST_F(BrokerBadInputTest, SeededRandomFramesNeverCrashTheBroker) {
   std::vector<int16_t> keys;
   for (const auto& a : kp::SupportedApis()) keys.push_back(static_cast<int16_t>(a.key));
   for (int i = 0; i < 300; ++i) {
-    Conn c(broker_.bootstrap());
+    RawConn c(broker_.bootstrap());
     ASSERT_TRUE(c.ok()) << "broker stopped accepting after " << i << " frames (seed " << seed << ")";
     const auto* api = kp::FindApi(keys[rng() % keys.size()]);
     int16_t version = static_cast<int16_t>(api->min_version + rng() % (api->max_version - api->min_version + 1));
     std::string body(rng() % 200, '\0');
     for (char& ch : body) ch = static_cast<char>(rng() % 4 == 0 ? 0xff : rng() % 8);
-    c.Send(Frame(static_cast<int16_t>(api->key), version, i, body));
+    c.Send(RequestFrame(static_cast<int16_t>(api->key), version, i, body));
     c.ReadFrame(500);  // a response, a close or a parked long poll: all fine
   }
 }

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "support/broker_process.h"
+#include "support/delivery_log.h"
 
 namespace {
 
@@ -38,44 +39,12 @@ constexpr int kPartitions = 3;
 const char* const kTopic = "soak";
 const char* const kGroup = "soak-group";
 
-struct Delivery {
-  std::mutex mu;
-  std::map<uint64_t, std::pair<int32_t, int64_t>> acked;  // record number -> (partition, offset)
-  uint64_t failed = 0;
-  std::string fatal;
-};
-
-void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-  auto* st = static_cast<Delivery*>(opaque);
-  auto n = reinterpret_cast<uintptr_t>(m->_private);
-  std::lock_guard lock(st->mu);
-  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    st->acked[n] = {m->partition, m->offset};
-  } else {
-    ++st->failed;
-  }
-}
-
-void OnError(rd_kafka_t* rk, int err, const char*, void* opaque) {
-  if (err != RD_KAFKA_RESP_ERR__FATAL) return;
-  auto* st = static_cast<Delivery*>(opaque);
-  char buf[512];
-  rd_kafka_fatal_error(rk, buf, sizeof(buf));
-  std::lock_guard lock(st->mu);
-  st->fatal = buf;
-}
-
-rd_kafka_conf_t* Conf(const std::string& bootstrap, std::vector<std::pair<std::string, std::string>> extra) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char err[512];
-  extra.emplace_back("bootstrap.servers", bootstrap);
+// Every client reconnects fast while the broker restarts, and keeps quiet.
+rd_kafka_conf_t* Conf(const std::string& bootstrap, evpipe::testing::KafkaSettings extra) {
   extra.emplace_back("reconnect.backoff.ms", "20");
   extra.emplace_back("reconnect.backoff.max.ms", "200");
   extra.emplace_back("log_level", "0");
-  for (const auto& [k, v] : extra) {
-    EXPECT_EQ(rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)), RD_KAFKA_CONF_OK) << k << ": " << err;
-  }
-  return conf;
+  return evpipe::testing::KafkaConf(bootstrap, std::move(extra));
 }
 
 rd_kafka_t* GroupConsumer(const std::string& bootstrap) {
@@ -132,15 +101,13 @@ TEST(BrokerSoak, AckedRecordsExactlyOnceUnderManySigkills) {
                                                "--segment-bytes", "65536"}});
   ASSERT_TRUE(broker.running()) << broker.ReadLog();
 
-  Delivery delivery;
+  evpipe::testing::DeliveryLog delivery;
   rd_kafka_conf_t* pconf = Conf(broker.bootstrap(), {{"enable.idempotence", "true"},
                                                      {"acks", "all"},
                                                      {"linger.ms", "2"},
                                                      {"message.timeout.ms", "120000"},
                                                      {"retry.backoff.ms", "20"}});
-  rd_kafka_conf_set_dr_msg_cb(pconf, OnDelivery);
-  rd_kafka_conf_set_error_cb(pconf, OnError);
-  rd_kafka_conf_set_opaque(pconf, &delivery);
+  delivery.Watch(pconf);
   char err[512];
   rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof(err));
   ASSERT_NE(producer, nullptr) << err;
@@ -160,12 +127,7 @@ TEST(BrokerSoak, AckedRecordsExactlyOnceUnderManySigkills) {
     auto end = Clock::now() + d;
     while (Clock::now() < end) {
       for (int i = 0; i < 20; ++i) {
-        std::string key = "k" + std::to_string(produced % 97);
-        std::string value = "record-" + std::to_string(produced);
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            producer, RD_KAFKA_V_TOPIC(kTopic), RD_KAFKA_V_KEY(key.data(), key.size()),
-            RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(produced))), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e = evpipe::testing::ProduceNumbered(producer, kTopic, produced);
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
         ASSERT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(e);
         ++produced;
@@ -224,35 +186,19 @@ TEST(BrokerSoak, AckedRecordsExactlyOnceUnderManySigkills) {
   EXPECT_EQ(missing_in_group, 0u) << "acknowledged records the group never read";
   size_t replayed = consumed.size() + rest.size() - group_seen.size();
 
-  rd_kafka_conf_t* rconf = Conf(broker.bootstrap(), {{"group.id", "soak-reader"}, {"enable.auto.commit", "false"},
-                                                     {"enable.partition.eof", "true"}});
-  rd_kafka_t* reader = rd_kafka_new(RD_KAFKA_CONSUMER, rconf, err, sizeof(err));
-  ASSERT_NE(reader, nullptr) << err;
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(kPartitions);
-  for (int p = 0; p < kPartitions; ++p) rd_kafka_topic_partition_list_add(list, kTopic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_assign(reader, list);
-  rd_kafka_topic_partition_list_destroy(list);
+  const evpipe::testing::StoredRecords log = evpipe::testing::ReadWholeTopic(
+      broker.bootstrap(), kTopic, kPartitions, "soak-reader", std::chrono::seconds(60),
+      {{"reconnect.backoff.ms", "20"}, {"reconnect.backoff.max.ms", "200"}, {"log_level", "0"}});
   std::map<std::string, std::pair<int32_t, int64_t>> stored;
-  std::map<int32_t, int64_t> next_offset;
   size_t duplicates = 0, gaps = 0;
-  int eofs = 0;
-  auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (eofs < kPartitions && Clock::now() < deadline) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(reader, 200);
-    if (m == nullptr) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      ++eofs;
-    } else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (m->offset != next_offset[m->partition]) ++gaps;
-      next_offset[m->partition] = m->offset + 1;
-      std::string v(static_cast<const char*>(m->payload), m->len);
-      if (!stored.emplace(v, std::make_pair(m->partition, m->offset)).second) ++duplicates;
+  for (const auto& [partition, records] : log) {
+    int64_t next_offset = 0;
+    for (const auto& [offset, value] : records) {
+      if (offset != next_offset) ++gaps;
+      next_offset = offset + 1;
+      if (!stored.emplace(value, std::make_pair(partition, offset)).second) ++duplicates;
     }
-    rd_kafka_message_destroy(m);
   }
-  rd_kafka_consumer_close(reader);
-  rd_kafka_destroy(reader);
-  EXPECT_EQ(eofs, kPartitions) << "did not reach the end of every partition";
   EXPECT_EQ(duplicates, 0u) << "records stored twice";
   EXPECT_EQ(gaps, 0u) << "offsets not contiguous";
   size_t wrong_place = 0, lost = 0;

@@ -107,16 +107,20 @@ Status PartitionLog::SyncLocked() {
   if (durable_offset_.load() >= target) return Status::Ok();
   int64_t start = MonotonicMicros();
   Status s = active_writer_->Sync();
-  if (!s.ok()) {
-    poisoned_ = Status(s.code(), "partition " + name_ + ": an fsync failed, appends refused until restart: " +
-                                     s.message());
-    log::Error("{}", poisoned_.message());
-    return s.WithContext("partition " + name_);
-  }
+  if (!s.ok()) return FsyncFailedLocked(s);
   counters_.fsyncs++;
   counters_.fsync_micros += MonotonicMicros() - start;
   durable_offset_.store(target, std::memory_order_release);
   return Status::Ok();
+}
+
+Status PartitionLog::FsyncFailedLocked(const Status& s) {
+  if (poisoned_.ok()) {
+    poisoned_ = Status(s.code(), "partition " + name_ + ": an fsync failed, appends refused until restart: " +
+                                     s.message());
+    log::Error("{}", poisoned_.message());
+  }
+  return s.WithContext("partition " + name_);
 }
 
 Status PartitionLog::Sync() {
@@ -137,14 +141,7 @@ Status PartitionLog::Sync() {
   int64_t start = MonotonicMicros();
   Status s = file->Sync();
   MutexLock lock(mu_);
-  if (!s.ok()) {
-    if (poisoned_.ok()) {
-      poisoned_ = Status(s.code(), "partition " + name_ + ": an fsync failed, appends refused until restart: " +
-                                       s.message());
-      log::Error("{}", poisoned_.message());
-    }
-    return s.WithContext("partition " + name_);
-  }
+  if (!s.ok()) return FsyncFailedLocked(s);
   counters_.fsyncs++;
   counters_.fsync_micros += MonotonicMicros() - start;
   if (durable_offset_.load() < target) durable_offset_.store(target, std::memory_order_release);

@@ -187,6 +187,9 @@ class PartitionLog {
   Status CheckpointLocked() EVPIPE_REQUIRES(mu_);
   Status WriteIndexLocked(Segment& seg) EVPIPE_REQUIRES(mu_);
   Status SyncLocked() EVPIPE_REQUIRES(mu_);
+  // After a failed fsync `s`: appends are refused until restart (the first
+  // failure is the one kept and logged); returns `s` naming the partition.
+  Status FsyncFailedLocked(const Status& s) EVPIPE_REQUIRES(mu_);
   Result<FileSlice> SliceLocked(int64_t offset, int32_t max_bytes) EVPIPE_REQUIRES(mu_);
   Status UsableLocked() const EVPIPE_REQUIRES(mu_);
 
