@@ -49,6 +49,8 @@ class Case:
     teardown: Optional[Callable[[], None]] = None
     before_each: Optional[Callable[[str], None]] = None  # arg: "ours" or "baseline"
     target_ratio: Optional[float] = None
+    # An absolute target for our rate, in `unit` (e.g. 2e6 events/s for gen).
+    target_rate: Optional[float] = None
     note: str = ""
     # Targets beside the ratio: called with the finished row (peaks, note, and
     # whatever teardown put in `extra`), returns [(label, met)], e.g.
@@ -179,6 +181,8 @@ def targets_of(row, case):
     out = []
     if case.target_ratio:
         out.append((f"≥ {case.target_ratio:g}x", row["ratio"] >= case.target_ratio))
+    if case.target_rate:
+        out.append((f"≥ {fmt_rate(case.target_rate)}{case.unit}", row["ours_rate"] >= case.target_rate))
     if case.checks:
         out.extend(case.checks(row))
     return out

@@ -86,13 +86,13 @@ def cases(ctx):
         name="kafka produce --from FILE", unit="records/s", items=n,
         ours=f"{ctx.evpipe} produce -b {b} -t bench-produce-evpipe --from {events}",
         baseline=f"kcat -P -b {b} -t bench-produce-kcat -l {events}", baseline_name="kcat -P",
-        setup=setup_file, target_ratio=1.5,
+        setup=setup_file, target_ratio=1.3,
         note="evpipe: idempotent, acks=all, lz4, every delivery report counted; kcat: librdkafka defaults")
     produce_sim = Case(
         name="kafka produce (simulator)", unit="records/s", items=0,
         ours=f"{ctx.evpipe} produce -b {b} -t bench-sim-evpipe --orders {orders} --seed 42",
         baseline=f"kcat -P -b {b} -t bench-sim-kcat -l {sim_file}", baseline_name="kcat -P of gen's file",
-        setup=setup_sim, target_ratio=1.5,
+        setup=setup_sim, target_ratio=1.3,
         note="ours simulates as it produces; kcat reads the same events from a file")
     consume = Case(
         name="kafka consume --exit-at-end", unit="records/s", items=n,

@@ -18,8 +18,6 @@ using kp::ApiKey;
 using kp::Code;
 using kp::ErrorCode;
 
-constexpr int16_t K(ApiKey k) { return static_cast<int16_t>(k); }
-
 }  // namespace
 
 kp::ApiVersionsResponse HandleApiVersions(HandlerContext& ctx, int16_t version, bool decoded) {
@@ -32,7 +30,7 @@ kp::ApiVersionsResponse HandleApiVersions(HandlerContext& ctx, int16_t version, 
   } else if (!decoded) {
     resp.error_code = Code(ErrorCode::kInvalidRequest);
   }
-  if (resp.error_code != 0) ctx.metrics->CountError(K(ApiKey::kApiVersions));
+  if (resp.error_code != 0) ctx.CountError(ApiKey::kApiVersions);
   return resp;
 }
 
@@ -70,7 +68,7 @@ kp::CreateTopicsResponse HandleCreateTopics(HandlerContext& ctx, const kp::Creat
         for (int32_t p = 0; p < partitions; ++p) ctx.metrics->SetHighWatermark(t.name, p, 0);
       }
     }
-    if (rt.error_code != 0) ctx.metrics->CountError(K(ApiKey::kCreateTopics));
+    if (rt.error_code != 0) ctx.CountError(ApiKey::kCreateTopics);
     resp.topics.push_back(std::move(rt));
   }
   return resp;
@@ -94,7 +92,7 @@ kp::DeleteTopicsResponse HandleDeleteTopics(HandlerContext& ctx, const kp::Delet
         ctx.metrics->RemoveTopic(t);
       }
     }
-    if (rt.error_code != 0) ctx.metrics->CountError(K(ApiKey::kDeleteTopics));
+    if (rt.error_code != 0) ctx.CountError(ApiKey::kDeleteTopics);
     resp.responses.push_back(std::move(rt));
   }
   return resp;
@@ -114,7 +112,7 @@ kp::InitProducerIdResponse HandleInitProducerId(HandlerContext& ctx, const kp::I
       resp.error_code = Code(ErrorCode::kCoordinatorNotAvailable);
     }
   }
-  if (resp.error_code != 0) ctx.metrics->CountError(K(ApiKey::kInitProducerId));
+  if (resp.error_code != 0) ctx.CountError(ApiKey::kInitProducerId);
   return resp;
 }
 
@@ -163,7 +161,7 @@ kp::DescribeConfigsResponse HandleDescribeConfigs(HandlerContext& ctx, const kp:
       cfg.config_source = res.resource_type == 2 ? (topic_set.contains(name) ? 1 : 5) : 4;
       out.configs.push_back(std::move(cfg));
     }
-    if (out.error_code != 0) ctx.metrics->CountError(K(ApiKey::kDescribeConfigs));
+    if (out.error_code != 0) ctx.CountError(ApiKey::kDescribeConfigs);
     resp.results.push_back(std::move(out));
   }
   return resp;

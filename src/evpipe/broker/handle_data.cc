@@ -18,8 +18,6 @@ using kp::ApiKey;
 using kp::Code;
 using kp::ErrorCode;
 
-constexpr int16_t K(ApiKey k) { return static_cast<int16_t>(k); }
-
 // The record bytes a fetch may return: the client's max_bytes, capped by the broker's.
 size_t FetchBudget(const kp::FetchRequest& req, int32_t broker_max) {
   return static_cast<size_t>(std::clamp(req.max_bytes, 0, broker_max));
@@ -94,7 +92,7 @@ kp::MetadataResponse HandleMetadata(HandlerContext& ctx, const kp::MetadataReque
       part.isr_nodes = {kNodeId};
       t.partitions.push_back(std::move(part));
     }
-    if (t.error_code != 0) ctx.metrics->CountError(K(ApiKey::kMetadata));
+    if (t.error_code != 0) ctx.CountError(ApiKey::kMetadata);
     resp.topics.push_back(std::move(t));
   }
   return resp;
@@ -142,7 +140,7 @@ ProduceResult HandleProduce(HandlerContext& ctx, const kp::ProduceRequest& req, 
           rp.log_append_time_ms = -1;
         }
       }
-      if (rp.error_code != 0) ctx.metrics->CountError(K(ApiKey::kProduce));
+      if (rp.error_code != 0) ctx.CountError(ApiKey::kProduce);
       rt.partitions.push_back(std::move(rp));
     }
     resp->topics.push_back(std::move(rt));
@@ -160,7 +158,7 @@ void FailUnsynced(HandlerContext& ctx, kp::ProduceResponse& resp, const Status& 
       if (p.error_code == 0) {
         p.error_code = kKafkaStorageError;
         p.error_message = sync_status.message();
-        ctx.metrics->CountError(K(ApiKey::kProduce));
+        ctx.CountError(ApiKey::kProduce);
       }
     }
   }
@@ -211,7 +209,7 @@ kp::FetchResponse HandleFetch(HandlerContext& ctx, const kp::FetchRequest& req) 
   uint64_t records = 0;
   for (const auto& t : resp.topics) {
     for (const auto& p : t.partitions) {
-      if (p.error_code != 0) ctx.metrics->CountError(K(ApiKey::kFetch));
+      if (p.error_code != 0) ctx.CountError(ApiKey::kFetch);
       for (std::string_view b : batch::SplitBatches(p.records)) {
         records += static_cast<uint64_t>(batch::DecodeBatchHeader(b.data()).record_count);
       }
@@ -276,7 +274,7 @@ kp::ListOffsetsResponse HandleListOffsets(HandlerContext& ctx, const kp::ListOff
         }
       }
       if (log != nullptr) rp.leader_epoch = 0;
-      if (rp.error_code != 0) ctx.metrics->CountError(K(ApiKey::kListOffsets));
+      if (rp.error_code != 0) ctx.CountError(ApiKey::kListOffsets);
       rt.partitions.push_back(rp);
     }
     resp.topics.push_back(std::move(rt));

@@ -17,8 +17,6 @@ using kp::ApiKey;
 using kp::Code;
 using kp::ErrorCode;
 
-constexpr int16_t K(ApiKey k) { return static_cast<int16_t>(k); }
-
 }  // namespace
 
 kp::FindCoordinatorResponse HandleFindCoordinator(HandlerContext& ctx, const kp::FindCoordinatorRequest& req) {
@@ -28,7 +26,7 @@ kp::FindCoordinatorResponse HandleFindCoordinator(HandlerContext& ctx, const kp:
     resp.error_message = "transactions are not supported";
     resp.node_id = -1;
     resp.port = -1;
-    ctx.metrics->CountError(K(ApiKey::kFindCoordinator));
+    ctx.CountError(ApiKey::kFindCoordinator);
   } else {
     resp.node_id = kNodeId;
     resp.host = ctx.host;
@@ -72,7 +70,7 @@ kp::OffsetCommitResponse HandleOffsetCommit(HandlerContext& ctx, const GroupCoor
   }
   for (auto& t : resp.topics) {
     for (auto& p : t.partitions) {
-      if (p.error_code != 0) ctx.metrics->CountError(K(ApiKey::kOffsetCommit));
+      if (p.error_code != 0) ctx.CountError(ApiKey::kOffsetCommit);
     }
   }
   return resp;
@@ -160,7 +158,7 @@ kp::DeleteGroupsResponse HandleDeleteGroups(HandlerContext& ctx, GroupCoordinato
       ctx.metrics->RemoveGroup(g);
       log::Info("group={} deleted", g);
     } else {
-      ctx.metrics->CountError(K(ApiKey::kDeleteGroups));
+      ctx.CountError(ApiKey::kDeleteGroups);
     }
     resp.results.push_back(std::move(out));
   }

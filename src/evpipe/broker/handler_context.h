@@ -12,6 +12,7 @@
 #include "evpipe/broker/broker.h"
 #include "evpipe/broker/log_store.h"
 #include "evpipe/broker/metrics.h"
+#include "evpipe/broker/protocol/api.h"
 
 namespace evpipe::broker {
 
@@ -32,6 +33,9 @@ struct HandlerContext {
   BrokerOptions options;
   std::string host;  // advertised in Metadata and FindCoordinator
   int32_t port = 0;
+
+  // Counts an error answer of `api` in the metrics.
+  void CountError(kafka_protocol::ApiKey api) const { metrics->CountError(static_cast<int16_t>(api)); }
 };
 
 // Kafka's topic-name rule (core/names.h: [a-zA-Z0-9._-], 1 to 249 characters, not "." or "..").

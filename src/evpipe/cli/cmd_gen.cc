@@ -1,7 +1,18 @@
 // `evpipe gen`: simulate orders into NDJSON files in the raw layout (no broker).
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <string_view>
+#include <thread>
 
 #include <fmt/core.h>
 
@@ -11,6 +22,7 @@
 #include "evpipe/core/format.h"
 #include "evpipe/core/names.h"
 #include "evpipe/core/progress.h"
+#include "evpipe/event/event.h"
 #include "evpipe/io/date_partition.h"
 #include "evpipe/jobs/reconcile.h"
 #include "evpipe/io/file_system.h"
@@ -21,6 +33,7 @@ namespace evpipe::cli {
 namespace {
 
 constexpr const char* kPartName = "part-00000.ndjson";
+constexpr int64_t kDayUs = 24LL * 3600 * 1000000;
 
 struct GenArgs {
   SimulatorFlags sim;
@@ -58,76 +71,171 @@ Status Publish(io::FileSystem& fs, PendingFile& p) {
   return fs.SyncDir(io::DirName(p.final_path));
 }
 
-// Streams the simulator into the chosen sink. Date files stay open until the end
-// (a run has a few dozen dates) because duplicates can trail across midnight.
+// Publishes finished date files on a thread of its own, in the order given, so
+// that the disk syncs one date while the simulator still renders the next.
+class Publisher {
+ public:
+  explicit Publisher(io::FileSystem& fs) : fs_(fs), thread_([this] { Main(); }) {}
+  ~Publisher() { (void)Finish(); }
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  void Submit(std::string date, PendingFile file) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back({std::move(date), std::move(file)});
+    }
+    cv_.notify_one();
+  }
+
+  // Waits until everything submitted is published (or one failed); the first failure.
+  Status Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+ private:
+  struct Item {
+    std::string date;
+    PendingFile file;
+  };
+
+  void Main() {
+    while (true) {
+      Item item;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // done_ and drained
+        item = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      // After a failure the rest stay under their hidden names, as when gen stops.
+      if (status_.ok()) status_ = Publish(fs_, item.file).WithContext("date=" + item.date);
+    }
+  }
+
+  io::FileSystem& fs_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // (mu_)
+  bool done_ = false;       // (mu_)
+  Status status_;           // the publisher thread's until it is joined
+  std::thread thread_;      // last: starts once the members above exist
+};
+
+// --out naming an existing file that is not a regular file (/dev/null, a FIFO,
+// a terminal) is written as a stream: a hidden file renamed over it would
+// replace the device.
+bool IsStream(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+Status WriteStream(std::FILE* stream, std::string_view text, const std::string& name) {
+  if (std::fwrite(text.data(), 1, text.size(), stream) != text.size()) return Status::IoError("write to " + name + " failed");
+  return Status::Ok();
+}
+
+// Streams the simulator into the chosen sink. The render threads join each
+// batch's lines by date (RecordStream::Runs), so this thread only writes. A
+// date's file is published (fsync, rename, fsync of its directory, on the
+// Publisher's thread) as soon as no later record can belong to that date
+// (sim::kMaxDuplicateDelayUs), the last ones at the end.
 Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
   io::FileSystem& fs = io::FileSystem::Default();
-  sim::RecordStream stream(args.sim.options, args.threads);
+  sim::RecordStream stream(args.sim.options, args.threads, /*join_lines=*/true);
   Progress progress("gen", static_cast<uint64_t>(args.sim.options.orders), "orders");
 
-  std::map<std::string, PendingFile> by_date;
+  struct OpenDate {
+    PendingFile file;
+    int64_t midnight_us;  // of the date
+  };
+  std::map<std::string, OpenDate, std::less<>> open;
+  std::set<std::string, std::less<>> published;
+  Publisher publisher(fs);
   PendingFile single;
-  std::string stdout_buffer;
-  const bool to_stdout = args.out == "-";
-  if (!args.out.empty() && !to_stdout) {
+  const bool layout = args.out.empty();
+  const std::string stream_name = args.out == "-" ? "stdout" : args.out;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> opened(nullptr, std::fclose);
+  std::FILE* out_stream = nullptr;  // stdout, or --out when it is a device or FIFO
+  if (args.out == "-") {
+    out_stream = stdout;
+  } else if (!layout && IsStream(args.out)) {
+    opened.reset(std::fopen(args.out.c_str(), "w"));
+    if (opened == nullptr) return Status::FromErrno("--out " + args.out, errno);
+    out_stream = opened.get();
+  } else if (!layout) {
     EVPIPE_ASSIGN_OR_RETURN(single, OpenHidden(fs, args.out));
   }
   const std::string topic_dir = io::JoinPath(args.gen_dir, args.topic);
-  // The last date's file, to skip the map look-up for the common case.
-  std::string last_date;
-  io::WritableFile* last_file = nullptr;
+  int64_t newest_ingest_us = INT64_MIN;  // of every record written so far
 
   for (std::span<sim::Record> batch = stream.NextBatch(); !batch.empty(); batch = stream.NextBatch()) {
-   for (sim::Record& record : batch) {
-    switch (record.kind) {
-      case sim::Kind::kEvent: ++totals->events; break;
-      case sim::Kind::kDuplicate: ++totals->duplicates; break;
-      case sim::Kind::kPoison: ++totals->poison; break;
-    }
-    record.line.push_back('\n');
-    totals->bytes += record.line.size();
-    if (to_stdout) {
-      stdout_buffer.append(record.line);
-      if (stdout_buffer.size() >= (1u << 20)) {
-        if (std::fwrite(stdout_buffer.data(), 1, stdout_buffer.size(), stdout) != stdout_buffer.size()) {
-          return Status::IoError("write to stdout failed");
-        }
-        stdout_buffer.clear();
+    for (const sim::Record& record : batch) {
+      switch (record.kind) {
+        case sim::Kind::kEvent: ++totals->events; break;
+        case sim::Kind::kDuplicate: ++totals->duplicates; break;
+        case sim::Kind::kPoison: ++totals->poison; break;
       }
-    } else if (single.file) {
-      EVPIPE_RETURN_IF_ERROR(single.file->Append(record.line));
-    } else {
-      if (last_file == nullptr || record.ingest_date != last_date) {
-        auto it = by_date.find(record.ingest_date);
-        if (it == by_date.end()) {
-          const std::string path =
-              io::JoinPath(io::JoinPath(topic_dir, io::DatePartitionName(record.ingest_date)), kPartName);
-          EVPIPE_ASSIGN_OR_RETURN(PendingFile p, OpenHidden(fs, path));
-          it = by_date.emplace(record.ingest_date, std::move(p)).first;
-        }
-        last_date = record.ingest_date;
-        last_file = it->second.file.get();
-      }
-      EVPIPE_RETURN_IF_ERROR(last_file->Append(record.line));
+      newest_ingest_us = std::max(newest_ingest_us, record.ingest_time_us);
     }
-   }
+    for (const sim::RecordStream::LineRun& run : stream.Runs()) {
+      totals->bytes += run.text.size();
+      if (out_stream != nullptr) {
+        EVPIPE_RETURN_IF_ERROR(WriteStream(out_stream, run.text, stream_name));
+        continue;
+      }
+      if (!layout) {
+        EVPIPE_RETURN_IF_ERROR(single.file->Append(run.text));
+        continue;
+      }
+      auto it = open.find(run.ingest_date);
+      if (it == open.end()) {
+        if (published.contains(run.ingest_date)) {
+          return Status::Internal(fmt::format("a record for {} came after its file was published", run.ingest_date));
+        }
+        EVPIPE_ASSIGN_OR_RETURN(int64_t midnight_us, event::ParseDate(run.ingest_date));
+        const std::string path =
+            io::JoinPath(io::JoinPath(topic_dir, io::DatePartitionName(std::string(run.ingest_date))), kPartName);
+        EVPIPE_ASSIGN_OR_RETURN(PendingFile p, OpenHidden(fs, path));
+        it = open.emplace(std::string(run.ingest_date), OpenDate{std::move(p), midnight_us}).first;
+        ++*dates;
+      }
+      EVPIPE_RETURN_IF_ERROR(it->second.file.file->Append(run.text));
+    }
+    // Dates no later record can belong to are complete.
+    for (auto it = open.begin(); it != open.end();) {
+      if (it->second.midnight_us + kDayUs + sim::kMaxDuplicateDelayUs > newest_ingest_us) {
+        ++it;
+        continue;
+      }
+      published.insert(it->first);
+      publisher.Submit(it->first, std::move(it->second.file));
+      it = open.erase(it);
+    }
     progress.Update(static_cast<uint64_t>(stream.orders_started()));
   }
   if (std::string error = stream.error(); !error.empty()) return Status::Internal("simulator: " + error);
   progress.Finish();
 
-  if (to_stdout) {
-    if (std::fwrite(stdout_buffer.data(), 1, stdout_buffer.size(), stdout) != stdout_buffer.size() ||
-        std::fflush(stdout) != 0) {
-      return Status::IoError("write to stdout failed");
+  if (out_stream != nullptr) {
+    if (std::fflush(out_stream) != 0) return Status::IoError("write to " + stream_name + " failed");
+    if (opened != nullptr && std::fclose(opened.release()) != 0) {
+      return Status::IoError("closing " + stream_name + " failed");
     }
-  } else if (single.file) {
+  } else if (!layout) {
     EVPIPE_RETURN_IF_ERROR(Publish(fs, single));
   } else {
-    for (auto& [date, p] : by_date) EVPIPE_RETURN_IF_ERROR(Publish(fs, p).WithContext("date=" + date));
+    for (auto& [date, d] : open) publisher.Submit(date, std::move(d.file));
+    open.clear();
   }
-  *dates = static_cast<int64_t>(by_date.size());
-  return Status::Ok();
+  return publisher.Finish();
 }
 
 int RunGen(GenArgs& args) {

@@ -2,14 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/hex.h"
+
 namespace evpipe::iceberg::avro {
 namespace {
 
-std::string Hex(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) out += "0123456789abcdef"[c >> 4], out += "0123456789abcdef"[c & 15];
-  return out;
-}
+std::string Hex(const std::string& s) { return testing::HexBytes(s); }
 
 TEST(Avro, LongsAreZigzagVarints) {
   // The examples of the Avro specification, "Binary Encoding".

@@ -48,6 +48,7 @@ void OnLog(const rd_kafka_t*, int level, const char* fac, const char* buf) noexc
 
 void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) noexcept {
   auto* state = static_cast<ClientState*>(opaque);
+  if (msg->_private != nullptr) static_cast<ValueOwner*>(msg->_private)->Release();
   if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     state->delivered.fetch_add(1, std::memory_order_relaxed);
     return;

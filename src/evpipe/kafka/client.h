@@ -46,6 +46,17 @@ struct ClusterMetadata {
   std::vector<TopicMetadata> topics;  // sorted by name; internal topics (names starting "__") left out
 };
 
+// Producers: keeps a record's value bytes alive until its delivery report
+// (OutRecord::owner in producer.h). Release is called once per record that was
+// enqueued, delivered or failed, on the thread that serves delivery reports.
+class ValueOwner {
+ public:
+  virtual void Release() = 0;
+
+ protected:
+  ~ValueOwner() = default;
+};
+
 // What librdkafka's callbacks report back. Written from librdkafka threads
 // (errors, logs) and from the thread that polls (delivery reports).
 struct ClientState {

@@ -66,7 +66,8 @@ Status Producer::Produce(const OutRecord& record) {
         rk, RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_PARTITION(record.partition),
         RD_KAFKA_V_MSGFLAGS(record.copy ? RD_KAFKA_MSG_F_COPY : 0),
         RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_VALUE(value, value_size),
-        RD_KAFKA_V_TIMESTAMP(record.timestamp_ms), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+        RD_KAFKA_V_TIMESTAMP(record.timestamp_ms), RD_KAFKA_V_HEADERS(headers),
+        RD_KAFKA_V_OPAQUE(record.copy ? nullptr : record.owner), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       ++enqueued_;
       return Status::Ok();

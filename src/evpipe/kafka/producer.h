@@ -26,7 +26,13 @@ inline constexpr const char* kDefaultLingerMs = "20";
 inline constexpr const char* kDefaultBatchBytes = "1000000";
 inline constexpr const char* kDefaultBatchRecords = "100000";
 inline constexpr const char* kDefaultQueueRecords = "1000000";
-inline constexpr const char* kDefaultQueueKbytes = "1048576";
+// At most 4 MiB enqueued and not yet acknowledged (a few batches per partition).
+// With idempotence librdkafka keeps at most 5 requests in flight per partition,
+// and while a full batch waits behind them its broker thread polls without
+// sleeping (76k poll(2) calls for 300k records against 250 with this window);
+// the window keeps batches from piling up behind the in-flight ones, and
+// bounds memory.
+inline constexpr const char* kDefaultQueueKbytes = "4096";
 // Java's default partitioner, so that evpipe, kafka-python and Java clients
 // put a key in the same partition.
 inline constexpr const char* kDefaultPartitioner = "murmur2_random";
@@ -48,9 +54,11 @@ struct OutRecord {
   int64_t timestamp_ms = 0;                   // 0: now
   const std::vector<Header>* headers = nullptr;
   // false: the value bytes stay valid and unchanged until the delivery
-  // report (e.g. a mapped file kept until Flush), so librdkafka need not copy
-  // them. (Keys and headers are always copied.)
+  // report, so librdkafka need not copy them. (Keys and headers are always copied.)
   bool copy = true;
+  // With copy false: what keeps the value alive; Released at the record's
+  // delivery report (delivered or failed), not when Produce fails.
+  ValueOwner* owner = nullptr;
 };
 
 // Owned and used by one thread: Produce, Poll and Flush serve delivery reports

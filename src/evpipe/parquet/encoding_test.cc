@@ -5,19 +5,12 @@
 
 #include <vector>
 
+#include "support/hex.h"
+
 namespace evpipe::parquet {
 namespace {
 
-std::string Hex(const std::string& s) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    if (!out.empty()) out.push_back(' ');
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
-}
+std::string Hex(const std::string& s) { return testing::HexBytes(s, " "); }
 
 std::string Rle(std::vector<uint32_t> v, int bw) {
   std::string out;

@@ -3,19 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/hex.h"
+
 namespace evpipe::parquet {
 namespace {
 
-std::string Hex(const std::string& s) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    if (!out.empty()) out.push_back(' ');
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
-}
+std::string Hex(const std::string& s) { return testing::HexBytes(s, " "); }
 
 TEST(ThriftCompact, Varint) {
   for (auto [v, want] : std::vector<std::pair<uint64_t, std::string>>{

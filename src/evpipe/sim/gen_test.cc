@@ -1,6 +1,7 @@
 // Tests for `evpipe gen` (the real binary from EVPIPE_BIN, in a temp dir): file layout, contents, re-runs, bad flags.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -140,6 +141,24 @@ TEST(Gen, OneFileWithOut) {
   const std::vector<std::string> lines = Lines(ReadAll(path));
   EXPECT_GT(lines.size(), 150u);
   EXPECT_EQ(Tree(tmp.path()), std::vector<std::string>{"sub/all.ndjson"});
+}
+
+// --out naming a FIFO (or /dev/null) writes into it; it is not replaced by a
+// regular file renamed over it.
+TEST(Gen, OutIntoAFifoKeepsTheFifo) {
+  testing::TempDir tmp;
+  const std::string fifo = tmp.path() + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string copy = tmp.path() + "/copy.ndjson";
+  // The reader ends with the writer; timeout bounds it if gen never opens the FIFO.
+  RunResult r = RunEvpipe("gen --orders 50 --seed 3 --out '" + fifo + "' & timeout 20 cat '" + fifo + "' > '" + copy +
+                          "'; wait $!");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  RunResult out = RunEvpipe("gen --orders 50 --seed 3 --out -", /*keep_stderr=*/false);
+  ASSERT_EQ(out.exit_code, 0);
+  EXPECT_FALSE(out.out.empty());
+  EXPECT_TRUE(ReadAll(copy) == out.out);
 }
 
 TEST(Gen, BadArgumentsExitTwoWithOneLine) {

@@ -138,7 +138,7 @@ void Planner::StartOrder(int64_t k) {
     if (rng.Chance(options_.duplicate_rate)) {
       Planned d = p;
       d.kind = Kind::kDuplicate;
-      d.emit_us = d.ingest_time_us + rng.Between(1000, 5 * kSecond);
+      d.emit_us = d.ingest_time_us + rng.Between(1000, kMaxDuplicateDelayUs);
       Push(d);
     }
     if (rng.Chance(options_.poison_rate)) {

@@ -22,6 +22,9 @@ struct Slot {
   std::vector<Record> records;  // kept between uses: their strings keep their capacity
   size_t size = 0;
   bool rendered = false;
+  std::string text;                            // join_lines: every line and its '\n'
+  std::vector<RecordStream::LineRun> runs;     // join_lines: views into text and records
+  std::vector<size_t> run_ends;                // join_lines: where each run's text ends
 };
 
 }  // namespace
@@ -31,11 +34,13 @@ struct RecordStream::Impl {
   internal::Planner planner;
   internal::Renderer inline_renderer;  // threads <= 1
   int threads;
+  bool join_lines;
   bool planner_done = false;
   uint64_t planned_seq = 0;   // slots planned so far (caller thread only)
   uint64_t consumed_seq = 0;  // slots handed back to the caller so far (caller thread only)
   bool holding = false;       // the caller holds slot consumed_seq
   std::vector<Slot> slots;
+  const Slot* current = nullptr;  // the slot NextBatch last returned (caller thread only)
 
   std::mutex mu;
   std::condition_variable work_cv;  // workers wait for planned slots
@@ -45,9 +50,12 @@ struct RecordStream::Impl {
   std::string error;                // first worker failure (mu)
   std::vector<std::thread> workers;
 
-  Impl(const Options& o, int t) : options(o), planner(o), inline_renderer(o), threads(t) {
+  Impl(const Options& o, int t, bool join) : options(o), planner(o), inline_renderer(o), threads(t), join_lines(join) {
     slots.resize(threads <= 1 ? 1 : static_cast<size_t>(2 * threads + 2));
-    for (Slot& s : slots) s.planned.reserve(kBatchRecords);
+    for (Slot& s : slots) {
+      s.planned.reserve(kBatchRecords);
+      if (join_lines) s.text.reserve(static_cast<size_t>(kBatchRecords) * 1024);
+    }
     for (int i = 0; threads > 1 && i < threads; ++i) workers.emplace_back([this] { WorkerMain(); });
   }
 
@@ -60,10 +68,33 @@ struct RecordStream::Impl {
     for (std::thread& w : workers) w.join();
   }
 
-  static void RenderSlot(internal::Renderer& renderer, Slot& s) {
+  void RenderSlot(internal::Renderer& renderer, Slot& s) const {
     if (s.records.size() < s.planned.size()) s.records.resize(s.planned.size());
-    for (size_t i = 0; i < s.planned.size(); ++i) renderer.Render(s.planned[i], &s.records[i]);
     s.size = s.planned.size();
+    if (!join_lines) {
+      for (size_t i = 0; i < s.size; ++i) renderer.Render(s.planned[i], &s.records[i]);
+      return;
+    }
+    // Lines go straight into the slot's text; runs split it where ingest_date changes.
+    s.text.clear();
+    s.runs.clear();
+    std::vector<size_t>& ends = s.run_ends;  // the views are made once text stops growing
+    ends.clear();
+    for (size_t i = 0; i < s.size; ++i) {
+      const size_t at = s.text.size();
+      renderer.Render(s.planned[i], &s.records[i], &s.text);
+      const Record& r = s.records[i];
+      if (s.runs.empty() || s.runs.back().ingest_date != r.ingest_date) {
+        if (!s.runs.empty()) ends.push_back(at);
+        s.runs.push_back({r.ingest_date, {}});
+      }
+    }
+    if (!s.runs.empty()) ends.push_back(s.text.size());
+    size_t begin = 0;
+    for (size_t k = 0; k < s.runs.size(); ++k) {
+      s.runs[k].text = std::string_view(s.text).substr(begin, ends[k] - begin);
+      begin = ends[k];
+    }
   }
 
   // A thread entry point: never lets an exception out.
@@ -116,10 +147,12 @@ struct RecordStream::Impl {
       return {};
     }
     RenderSlot(inline_renderer, s);
+    current = &s;
     return {s.records.data(), s.size};
   }
 
   std::span<Record> Next() {
+    current = nullptr;
     if (threads <= 1) return NextInline();
     if (holding) {  // the caller is done with its slot: free it
       holding = false;
@@ -146,18 +179,24 @@ struct RecordStream::Impl {
     done_cv.wait(lock, [&] { return s.rendered || !error.empty(); });
     if (!error.empty()) return {};
     holding = true;
+    current = &s;
     return {s.records.data(), s.size};
   }
 };
 
-RecordStream::RecordStream(const Options& options, int threads) {
+RecordStream::RecordStream(const Options& options, int threads, bool join_lines) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  impl_ = std::make_unique<Impl>(options, threads);
+  impl_ = std::make_unique<Impl>(options, threads, join_lines);
 }
 
 RecordStream::~RecordStream() = default;
 
 std::span<Record> RecordStream::NextBatch() { return impl_->Next(); }
+
+std::span<const RecordStream::LineRun> RecordStream::Runs() const {
+  if (impl_->current == nullptr) return {};
+  return impl_->current->runs;
+}
 
 std::string RecordStream::error() const {
   std::lock_guard<std::mutex> lock(impl_->mu);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "evpipe/sim/simulator.h"
 
@@ -19,8 +20,16 @@ class RecordStream {
  public:
   static constexpr int kBatchRecords = 2048;
 
-  // threads: render threads; 0 picks one per hardware thread.
-  explicit RecordStream(const Options& options, int threads = 0);
+  // Consecutive records of a batch with the same ingest_date, their lines each
+  // followed by '\n', in order (joined by the render threads, for writers).
+  struct LineRun {
+    std::string_view ingest_date;
+    std::string_view text;
+  };
+
+  // threads: render threads; 0 picks one per hardware thread. join_lines: the
+  // lines go to Runs() instead of the records (whose line is left empty).
+  explicit RecordStream(const Options& options, int threads = 0, bool join_lines = false);
   ~RecordStream();  // stops and joins the workers
   RecordStream(const RecordStream&) = delete;
   RecordStream& operator=(const RecordStream&) = delete;
@@ -29,6 +38,9 @@ class RecordStream {
   // failure (then error() says why). The records stay valid, and may be
   // modified, until the next call.
   std::span<Record> NextBatch();
+  // The batch NextBatch last returned as runs of joined lines (join_lines only;
+  // else empty). Valid until the next NextBatch; ingest_date views the record's.
+  std::span<const LineRun> Runs() const;
   // Empty unless a render thread failed (for example out of memory).
   std::string error() const;
   // Orders planned so far (for progress).

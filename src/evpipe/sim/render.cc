@@ -98,7 +98,7 @@ void Renderer::BuildPayload(const Planned& p, const OrderInfo& info, Rng& rng, s
   out->push_back('}');
 }
 
-void Renderer::Render(const Planned& p, Record* out) {
+void Renderer::Render(const Planned& p, Record* out, std::string* joined) {
   const OrderInfo info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, p.order);
   Rng rng(StreamSeed(options_.seed, p.order, kSaltEvent, p.step));
   ev::Event& e = event_;
@@ -146,12 +146,17 @@ void Renderer::Render(const Planned& p, Record* out) {
 
   out->line.clear();
   if (p.kind == Kind::kPoison) {
-    RenderPoison(static_cast<Poison>(p.poison), &out->line);
+    RenderPoison(static_cast<Poison>(p.poison), &out->line);  // edits a line of its own
     out->poison_reason.assign(kPoisonReasons[p.poison]);
+    if (joined != nullptr) {
+      joined->append(out->line);
+      out->line.clear();
+    }
   } else {
-    ev::EncodeLine(e, &out->line);
+    ev::EncodeLine(e, joined != nullptr ? joined : &out->line);  // EncodeLine appends
     out->poison_reason.clear();
   }
+  if (joined != nullptr) joined->push_back('\n');
   out->key.clear();
   AppendOrderId(p.order, &out->key);
   out->ingest_date.resize(ev::kDateLength);

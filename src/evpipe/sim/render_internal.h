@@ -16,8 +16,10 @@ class Renderer {
  public:
   explicit Renderer(const Options& options);
 
-  // Fills *out (reusing its buffers) with the record `p` describes.
-  void Render(const Planned& p, Record* out);
+  // Fills *out (reusing its buffers) with the record `p` describes. With
+  // `joined`, the line and a '\n' are appended there instead and out->line is
+  // left empty.
+  void Render(const Planned& p, Record* out, std::string* joined = nullptr);
 
  private:
   void BuildPayload(const Planned& p, const OrderInfo& info, Rng& rng, std::string* out) const;

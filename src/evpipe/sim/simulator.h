@@ -18,6 +18,12 @@ inline constexpr double kDefaultLateRate = 0.03;
 inline constexpr int64_t kDefaultMaxLatenessUs = 36LL * 3600 * 1000000;  // 36 h
 inline constexpr double kDefaultPoisonRate = 0.0;
 inline constexpr const char* kDefaultEnvironment = "local";
+// A duplicate is delivered at most this long after its original's ingest_time;
+// every other record is delivered at its ingest_time, and records come out in
+// delivery order. So once a record with ingest_time T has come out, no later
+// record has an ingest_time before T - kMaxDuplicateDelayUs (gen closes a date's
+// file on that rule).
+inline constexpr int64_t kMaxDuplicateDelayUs = 5 * 1000000LL;
 
 struct Options {
   int64_t orders = 5000;

@@ -252,6 +252,51 @@ TEST(RecordStream, SameRecordsAsSimulatorForAnyThreadCount) {
   }
 }
 
+// With join_lines, Runs() holds each batch's lines with their '\n', split where
+// ingest_date changes, for any thread count (gen writes these).
+TEST(RecordStream, RunsJoinEachBatchByDate) {
+  Options o = Small(99);
+  o.orders = 6000;
+  o.poison_rate = 0.02;  // poison lines are rendered apart, then joined too
+  std::string want;
+  std::vector<std::string> want_dates;  // one per run boundary of the whole stream
+  Simulator s(o);
+  Record r;
+  while (s.Next(&r)) {
+    want += r.line + "\n";
+    if (want_dates.empty() || want_dates.back() != r.ingest_date) want_dates.push_back(r.ingest_date);
+  }
+  ASSERT_GT(want_dates.size(), 2u);
+  for (int threads : {1, 2, 3, 5}) {
+    RecordStream stream(o, threads, /*join_lines=*/true);
+    std::string got;
+    std::vector<std::string> got_dates;
+    for (std::span<Record> batch = stream.NextBatch(); !batch.empty(); batch = stream.NextBatch()) {
+      size_t lines = 0;
+      std::string_view previous;
+      for (const RecordStream::LineRun& run : stream.Runs()) {
+        EXPECT_NE(run.ingest_date, previous) << "threads=" << threads;  // a run ends where the date changes
+        previous = run.ingest_date;
+        ASSERT_FALSE(run.text.empty());
+        EXPECT_EQ(run.text.back(), '\n');
+        for (size_t at = 0; at < run.text.size(); at = run.text.find('\n', at) + 1) {
+          EXPECT_EQ(batch[lines].ingest_date, run.ingest_date) << "threads=" << threads;
+          EXPECT_TRUE(batch[lines].line.empty());  // the line is in the run only
+          ++lines;
+        }
+        got += run.text;
+        if (got_dates.empty() || got_dates.back() != run.ingest_date) got_dates.emplace_back(run.ingest_date);
+      }
+      EXPECT_EQ(lines, batch.size()) << "threads=" << threads;
+    }
+    EXPECT_TRUE(got == want) << "threads=" << threads;
+    EXPECT_EQ(got_dates, want_dates) << "threads=" << threads;
+  }
+  RecordStream plain(o, 2);
+  ASSERT_FALSE(plain.NextBatch().empty());
+  EXPECT_TRUE(plain.Runs().empty());  // only with join_lines
+}
+
 // Destroying a stream mid-way stops its workers (no hang, no leak under ASan).
 TEST(RecordStream, StopsEarly) {
   Options o = Small(5);

@@ -18,21 +18,14 @@
 #include "evpipe/broker/protocol/api.h"
 #include "evpipe/broker/protocol/messages.h"
 #include "evpipe/broker/protocol/wire.h"
+#include "support/hex.h"
 
 namespace evpipe::kafka_protocol {
 namespace {
 
 constexpr const char* kGoldenPath = "src/evpipe/broker/protocol/testdata/messages_golden.txt";
 
-std::string Hex(std::string_view b) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : b) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
-}
+std::string Hex(std::string_view b) { return evpipe::testing::HexBytes(b); }
 
 std::pair<int16_t, int16_t> Range(ApiKey k) {
   const ApiSupport* a = FindApi(static_cast<int16_t>(k));
@@ -439,6 +432,28 @@ TEST(MessagesGoldenTest, DecodersReadTheRecordedBytesBackAndRefuseTruncations) {
       EXPECT_FALSE(c.roundtrip(std::string_view(bytes).substr(0, cut)).has_value()) << c.name << " cut " << cut;
     }
   }
+}
+
+TEST(MessagesGoldenTest, DecodersHonourTheEntryLimit) {
+  // The sample Produce request has 2 topics and 2 + 0 partitions: 4 array entries.
+  Writer w;
+  SampleProduceRequest().Encode(w, 7);
+  for (size_t limit : {3, 4}) {
+    Reader r(w.buffer());
+    r.SetEntryLimit(limit);
+    ProduceRequest m;
+    EXPECT_EQ(m.Decode(r, 7), limit >= 4) << limit;
+  }
+  // A length far past the bytes left fails before anything is allocated.
+  Writer huge;
+  huge.NullableString(std::nullopt, false);
+  huge.Int16(-1);
+  huge.Int32(1000);
+  huge.Int32(0x7fffffff);  // topics
+  Reader r(huge.buffer());
+  ProduceRequest m;
+  EXPECT_FALSE(m.Decode(r, 3));
+  EXPECT_TRUE(m.topics.empty());
 }
 
 // ---- requests the broker only decodes: bytes laid out from the message definitions ----
