@@ -12,6 +12,7 @@ PARQUET_DIR      ?= ./data/parquet
 CONSUMER_GROUP   ?= raw-sink
 ROLL_MAX_MB      ?= 64
 ROLL_MAX_SECONDS ?= 60
+SINK_VALIDATE    ?= route
 ROWS_PER_FILE    ?= 250000
 DATE             ?=
 SEED             ?= 42
@@ -124,7 +125,7 @@ consume-latest: build ## print only new records
 # ---- landing and compaction -------------------------------------------------------
 sink-raw: build ## land the topic as raw NDJSON (EXIT_AT_END=1 stops when caught up)
 	@$(EVPIPE) sink-raw $(KAFKA) --topic $(TOPIC) --group $(CONSUMER_GROUP) --raw-dir $(RAW_DIR) \
-	  --roll-max-mb $(ROLL_MAX_MB) --roll-max-seconds $(ROLL_MAX_SECONDS) $(EXIT_FLAG)
+	  --roll-max-mb $(ROLL_MAX_MB) --roll-max-seconds $(ROLL_MAX_SECONDS) --validate $(SINK_VALIDATE) $(EXIT_FLAG)
 raw-to-parquet: build ## convert one DATE=YYYY-MM-DD to Parquet
 	@test -n "$(DATE)" || { echo "make raw-to-parquet: set DATE=YYYY-MM-DD" >&2; exit 2; }
 	$(RAW_NOTE)

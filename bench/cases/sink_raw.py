@@ -3,8 +3,9 @@
 Same broker (`evpipe broker`; librdkafka's mock cluster process while the broker
 is not built, with data kept under its 5 MiB-per-partition limit), same data.
 Ours: `evpipe sink-raw --exit-at-end` into a fresh RAW_DIR with a fresh group
-(group join, event validation, per-date files, fsync, rename, state record,
-commit: every guarantee on). Baseline: `kcat -G <group> -c N` (issue 14): a
+(group join, the ingest_time each record is routed by (`--validate route`, the
+default: raw-to-parquet validates the rest), per-date files, fsync, rename,
+state record, commit: every guarantee on). Baseline: `kcat -G <group> -c N` (issue 14): a
 consumer group member of its own that stops after the N records and writes the
 values to one file: no parsing, no fsync, no commit. Data: `evpipe gen` of
 100k orders (~540k events) on the durable broker (8k orders in --quick or on

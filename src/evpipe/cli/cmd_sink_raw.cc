@@ -35,6 +35,7 @@ struct SinkRawArgs {
   int status_interval = static_cast<int>(sink::kDefaultStatusIntervalSeconds);
   int connect_timeout_ms = kafka::kDefaultConnectTimeoutMs;
   double topic_wait_s = sink::kDefaultTopicWaitMs / 1000.0;
+  std::string validate = std::string(sink::ValidationName(sink::kDefaultValidation));
   std::vector<std::string> properties;
 };
 
@@ -101,7 +102,12 @@ int RunSinkRaw(const SinkRawArgs& a) {
 
   io::FaultInjectingFileSystem fault_fs(io::FileSystem::Default());
   io::FileSystem& fs = ArmFaultFromEnv(fault_fs) ? static_cast<io::FileSystem&>(fault_fs) : io::FileSystem::Default();
-  std::unique_ptr<sink::RecordClassifier> classifier = sink::NewEventClassifier();
+  Result<sink::Validation> validation = sink::ParseValidation(a.validate);
+  if (!validation.ok()) {
+    std::fprintf(stderr, "evpipe sink-raw: %s\n", validation.status().message().c_str());
+    return kExitUsage;
+  }
+  std::unique_ptr<sink::RecordClassifier> classifier = sink::NewEventClassifier(*validation);
   sink::Sink s(std::move(o), fs, *classifier);
   Status st = s.Run(g_stop);
   if (!st.ok()) {
@@ -137,6 +143,10 @@ void RegisterSinkRaw(CLI::App& root, Context& ctx) {
   sub->add_option("--topic-wait", args->topic_wait_s,
                   "With --exit-at-end: seconds to wait for a missing topic before failing")
       ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+  sub->add_option("--validate", args->validate,
+                  "route: check only the ingest_time routing needs (raw-to-parquet validates the rest); "
+                  "full: quarantine every invalid event here")
+      ->check(CLI::IsMember({"route", "full"}))->capture_default_str();
   AddKafkaProperties(sub, args->properties);
   sub->callback([&ctx, args] { ctx.exit_code = RunSinkRaw(*args); });
 }

@@ -22,6 +22,7 @@ class FaultyFile final : public WritableFile {
     if (fs_.ShouldFail(FaultOp::kSync)) return Status::FromErrno("fsync " + path(), fs_.error_number());
     return base_->Sync();
   }
+  Status StartWriteback() override { return base_->StartWriteback(); }
   Status Close() override { return base_->Close(); }
   uint64_t Size() const override { return base_->Size(); }
   const std::string& path() const override { return base_->path(); }

@@ -76,7 +76,9 @@ class PosixWritableFile final : public WritableFile {
   Status Append(std::string_view data) override {
     size_ += data.size();
     if (buffer_.size() + data.size() > kWriteBufferBytes) {
-      EVPIPE_RETURN_IF_ERROR(Flush());
+      // Written out but kept: a file appended past the buffer fills it again
+      // (growing it anew each time cost a copy of every byte). Flush() releases it.
+      EVPIPE_RETURN_IF_ERROR(WriteBuffered());
       if (data.size() >= kWriteBufferBytes) return WriteAll(fd_, data.data(), data.size(), path_);
     }
     buffer_.append(data);
@@ -84,9 +86,7 @@ class PosixWritableFile final : public WritableFile {
   }
 
   Status Flush() override {
-    if (buffer_.empty()) return Status::Ok();
-    Status s = WriteAll(fd_, buffer_.data(), buffer_.size(), path_);
-    buffer_.clear();
+    Status s = WriteBuffered();
     if (buffer_.capacity() > kWriteBufferKeepBytes) std::string().swap(buffer_);
     return s;
   }
@@ -113,6 +113,18 @@ class PosixWritableFile final : public WritableFile {
     return Status::Ok();
   }
 
+  Status StartWriteback() override {
+    if (fd_ < 0) return Status::Ok();
+    EVPIPE_RETURN_IF_ERROR(WriteBuffered());  // keeps the buffer: the file is still being written
+    if (size_ <= writeback_from_) return Status::Ok();
+    if (::sync_file_range(fd_, static_cast<off_t>(writeback_from_), static_cast<off_t>(size_ - writeback_from_),
+                          SYNC_FILE_RANGE_WRITE) != 0) {
+      return ErrnoStatus("sync_file_range", path_, errno);
+    }
+    writeback_from_ = size_;
+    return Status::Ok();
+  }
+
   Status Close() override {
     if (fd_ < 0) return Status::Ok();
     Status s = Flush();
@@ -125,9 +137,18 @@ class PosixWritableFile final : public WritableFile {
   const std::string& path() const override { return path_; }
 
  private:
+  // Hands the buffered bytes to the kernel; the buffer keeps its capacity.
+  Status WriteBuffered() {
+    if (buffer_.empty()) return Status::Ok();
+    Status s = WriteAll(fd_, buffer_.data(), buffer_.size(), path_);
+    buffer_.clear();
+    return s;
+  }
+
   int fd_;
   std::string path_;
   uint64_t size_;
+  uint64_t writeback_from_ = 0;  // StartWriteback covered the bytes before this
   std::string buffer_;
 };
 

@@ -27,6 +27,13 @@ class WritableFile {
   virtual Status AppendAndFlush(std::string_view a, std::string_view b);
   // Flushes and fsyncs (fdatasync is not enough for a new file's size).
   virtual Status Sync() = 0;
+  // Hands buffered bytes to the kernel (keeping the buffer, unlike Flush),
+  // then starts writing the file's bytes to the device and returns
+  // without waiting for them (Linux: sync_file_range with
+  // SYNC_FILE_RANGE_WRITE only, which leaves write errors for Sync to report).
+  // A hint that makes a later Sync() shorter; it makes nothing durable. The
+  // default does nothing.
+  virtual Status StartWriteback() { return Status::Ok(); }
   virtual Status Close() = 0;
   virtual uint64_t Size() const = 0;
   virtual const std::string& path() const = 0;

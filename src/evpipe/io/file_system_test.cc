@@ -100,5 +100,34 @@ TEST(FileLockTest, MissingDirectoryIsAnError) {
   EXPECT_NE(lock.status().message().find("open " + path), std::string::npos);
 }
 
+TEST(FileSystemTest, StartWritebackHandsTheBufferToTheKernelAndAppendsGoOn) {
+  testing::TempDir dir;
+  FileSystem& fs = FileSystem::Default();
+  std::string path = dir.path() + "/w.txt";
+  auto file = fs.NewWritableFile(path);
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE((*file)->Append("abc").ok());
+  EXPECT_EQ(*fs.FileSize(path), 0u);  // still buffered
+  ASSERT_TRUE((*file)->StartWriteback().ok());
+  EXPECT_EQ(*fs.FileSize(path), 3u);
+  ASSERT_TRUE((*file)->StartWriteback().ok());  // nothing new: fine
+  // Past the 1 MiB buffer, more than once: every byte arrives, in order.
+  std::string big(700 << 10, 'x');
+  for (int i = 0; i < 4; ++i) {
+    big[0] = static_cast<char>('0' + i);
+    ASSERT_TRUE((*file)->Append(big).ok());
+  }
+  ASSERT_TRUE((*file)->StartWriteback().ok());
+  ASSERT_TRUE((*file)->Sync().ok());
+  ASSERT_TRUE((*file)->Close().ok());
+  std::string want = "abc";
+  for (int i = 0; i < 4; ++i) {
+    big[0] = static_cast<char>('0' + i);
+    want += big;
+  }
+  EXPECT_EQ((*file)->Size(), want.size());
+  EXPECT_EQ(*fs.ReadFile(path), want);
+}
+
 }  // namespace
 }  // namespace evpipe::io

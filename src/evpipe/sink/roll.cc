@@ -7,23 +7,48 @@
 
 namespace evpipe::sink {
 
-Status EnsureDurableDir(io::FileSystem& fs, const std::string& dir, const std::string& stop_at) {
-  static std::mutex mu;
+namespace {
+
+// Bytes appended to one file between two starts of its writeback.
+constexpr uint64_t kWritebackBytes = 2 << 20;
+
+// The folders known durable in their parents, for the whole process.
+std::mutex known_mu;
+std::unordered_set<std::string>& KnownDurable() {
   static std::unordered_set<std::string> known;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    if (known.count(dir) > 0) return Status::Ok();
-  }
+  return known;
+}
+
+bool IsKnownDurable(const std::string& dir) {
+  std::lock_guard<std::mutex> lock(known_mu);
+  return KnownDurable().count(dir) > 0;
+}
+
+}  // namespace
+
+Status DurableDirs::Add(io::FileSystem& fs, const std::string& dir, const std::string& stop_at) {
+  if (IsKnownDurable(dir)) return Status::Ok();
   EVPIPE_RETURN_IF_ERROR(fs.CreateDirs(dir));
-  // The new folder's own entry, and any parent mkdir -p created, must survive a crash.
-  std::string child = dir;
-  for (int depth = 0; depth < 4 && child != stop_at && child.size() > stop_at.size(); ++depth) {
-    std::string parent = io::DirName(child);
-    EVPIPE_RETURN_IF_ERROR(fs.SyncDir(parent));
-    child = parent;
+  pending_.emplace_back(dir, stop_at);
+  return Status::Ok();
+}
+
+Status DurableDirs::MakeDurable(io::FileSystem& fs) {
+  // The new folder's own entry, and any parent mkdir -p created, must survive
+  // a crash; folders of one roll mostly share their parents, synced once.
+  std::set<std::string> parents;
+  for (const auto& [dir, stop_at] : pending_) {
+    std::string child = dir;
+    for (int depth = 0; depth < 4 && child != stop_at && child.size() > stop_at.size(); ++depth) {
+      std::string parent = io::DirName(child);
+      parents.insert(parent);
+      child = parent;
+    }
   }
-  std::lock_guard<std::mutex> lock(mu);
-  known.insert(dir);
+  for (const std::string& parent : parents) EVPIPE_RETURN_IF_ERROR(fs.SyncDir(parent));
+  std::lock_guard<std::mutex> lock(known_mu);
+  for (const auto& [dir, stop_at] : pending_) KnownDurable().insert(dir);
+  pending_.clear();
   return Status::Ok();
 }
 
@@ -56,8 +81,7 @@ Result<Roll::File*> Roll::FileFor(bool quarantine, std::string_view date, int64_
   f.quarantine = quarantine;
   f.date = std::string(date);
   f.dir = quarantine ? layout_.QuarantineDateDir(date) : layout_.RawDateDir(date);
-  EVPIPE_RETURN_IF_ERROR(
-      EnsureDurableDir(fs_, f.dir, quarantine ? layout_.quarantine_root() : layout_.raw_topic_dir()));
+  EVPIPE_RETURN_IF_ERROR(new_dirs_.Add(fs_, f.dir, quarantine ? layout_.quarantine_root() : layout_.raw_topic_dir()));
   // Named after the roll's first offset, so that the name is unique per roll.
   int64_t roll_first = first_offset_ < 0 ? offset : first_offset_;
   EVPIPE_ASSIGN_OR_RETURN(f.file, fs_.NewWritableFile(io::JoinPath(f.dir, InProgressFileName(partition_, roll_first))));
@@ -72,6 +96,11 @@ Status Roll::AddLine(std::string_view date, std::string_view value, int64_t offs
   EVPIPE_RETURN_IF_ERROR(f->file->Append(value));
   EVPIPE_RETURN_IF_ERROR(f->file->Append("\n"));
   Track(f, offset);
+  // Let the device work while the roll fills, not only when it is published.
+  if (f->file->Size() >= f->writeback_at + kWritebackBytes) {
+    f->writeback_at = f->file->Size();
+    EVPIPE_RETURN_IF_ERROR(f->file->StartWriteback());
+  }
   return Status::Ok();
 }
 
@@ -82,10 +111,20 @@ Status Roll::AddQuarantine(std::string_view date, std::string_view line, int64_t
   return Status::Ok();
 }
 
+Status Roll::StartWriteback() {
+  for (File& f : files_) {
+    f.writeback_at = f.file->Size();
+    EVPIPE_RETURN_IF_ERROR(f.file->StartWriteback());
+  }
+  return Status::Ok();
+}
+
 Status Roll::Publish(PartitionState* published) {
   PartitionState state;
   state.partition = partition_;
   state.next_offset = last_offset_ + 1;
+  // Every file's writeback first, so the fsyncs below overlap on the device.
+  EVPIPE_RETURN_IF_ERROR(StartWriteback());
   for (File& f : files_) {
     EVPIPE_RETURN_IF_ERROR(f.file->Sync());
     EVPIPE_RETURN_IF_ERROR(f.file->Close());
@@ -96,6 +135,8 @@ Status Roll::Publish(PartitionState* published) {
     e.to = FinalFileName(partition_, f.first, f.last);
     state.entries.push_back(std::move(e));
   }
+  // The folders must be there after a crash before the state names files in them.
+  EVPIPE_RETURN_IF_ERROR(new_dirs_.MakeDurable(fs_));
   // The commit point of the roll: from here on recovery rolls it forward.
   EVPIPE_RETURN_IF_ERROR(StoreState(fs_, layout_, state));
   std::set<std::string> dirs;
@@ -119,6 +160,7 @@ void Roll::Discard() {
   }
   files_.clear();
   last_file_ = nullptr;
+  new_dirs_.Clear();
 }
 
 }  // namespace evpipe::sink

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "evpipe/core/status.h"
@@ -14,6 +15,22 @@
 #include "evpipe/sink/roll_state.h"
 
 namespace evpipe::sink {
+
+// Folders created (mkdir -p) whose entries must be made durable in their
+// parents before anything that depends on them is: Add creates a folder at
+// once; MakeDurable fsyncs each distinct parent once (up to `stop_at`), before
+// the state that names files in them is written. A folder made durable once is
+// remembered for the process, so later rolls skip it.
+class DurableDirs {
+ public:
+  // Creates `dir` (and missing parents up to `stop_at`, which must exist or be created too).
+  Status Add(io::FileSystem& fs, const std::string& dir, const std::string& stop_at);
+  Status MakeDurable(io::FileSystem& fs);
+  void Clear() { pending_.clear(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> pending_;  // (dir, stop_at)
+};
 
 // Owned by the sink's consumer thread. Lines are appended in offset order;
 // Publish makes them all durable and visible at once, Discard drops them.
@@ -46,6 +63,12 @@ class Roll {
   // checked that RAW_DIR's state is the one this roll follows.
   Status Publish(PartitionState* published);
 
+  // Hands every buffered byte to the kernel and starts writing the roll's
+  // files to the device without waiting (io::WritableFile::StartWriteback),
+  // so that the fsyncs of a later Publish have less to wait for. Makes
+  // nothing durable.
+  Status StartWriteback();
+
   // Closes and removes the in-progress files (after a failure or a fence).
   void Discard();
 
@@ -57,6 +80,7 @@ class Roll {
     std::unique_ptr<io::WritableFile> file;
     int64_t first = -1;
     int64_t last = -1;
+    uint64_t writeback_at = 0;  // Size() when writeback was last started
   };
 
   Result<File*> FileFor(bool quarantine, std::string_view date, int64_t offset);
@@ -71,10 +95,7 @@ class Roll {
   uint64_t largest_file_bytes_ = 0;
   std::vector<File> files_;
   File* last_file_ = nullptr;  // the file the previous line went to (dates repeat)
+  DurableDirs new_dirs_;        // folders this roll created, made durable by Publish
 };
-
-// Creates a folder and makes its entry durable in its parents (once per
-// process per folder): mkdir -p, then fsync of the parents up to `stop_at`.
-Status EnsureDurableDir(io::FileSystem& fs, const std::string& dir, const std::string& stop_at);
 
 }  // namespace evpipe::sink

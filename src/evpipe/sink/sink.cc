@@ -136,6 +136,12 @@ struct Sink::Impl {
   }
 
   void PublishAll() {
+    // Every roll's writeback first, so that the partitions' fsyncs overlap on the device.
+    for (auto& [p, t] : tracks) {
+      if (failed() || !t.roll) continue;
+      Status s = t.roll->StartWriteback();
+      if (!s.ok()) Fail(s.WithContext(fmt::format("topic={} partition={}", opt.topic, p)));
+    }
     for (auto& [p, t] : tracks) PublishPartition(p);
   }
 
@@ -355,8 +361,8 @@ Status Sink::Run(const std::atomic<bool>& stop) {
   if (!created.ok()) return created;
   EVPIPE_RETURN_IF_ERROR(s.fs.CreateDirs(s.layout.StateDir()));
   EVPIPE_RETURN_IF_ERROR(s.fs.CreateDirs(s.layout.quarantine_root()));
-  log::Info("sink-raw: topic={} group={} raw_dir={} roll at {} bytes or {} s", s.opt.topic, s.opt.group,
-            s.opt.raw_dir, s.opt.roll_max_bytes, s.opt.roll_max_us / 1'000'000);
+  log::Info("sink-raw: topic={} group={} raw_dir={} roll at {} bytes or {} s, validate {}", s.opt.topic,
+            s.opt.group, s.opt.raw_dir, s.opt.roll_max_bytes, s.opt.roll_max_us / 1'000'000, s.classifier.name());
   s.worker = std::make_unique<ClassifyWorker>(s.classifier);
   std::optional<Progress> progress;
   if (s.opt.progress) progress.emplace("sink-raw", 0);

@@ -32,10 +32,28 @@ class RecordClassifier {
   // the epoch); else the reason, with *ingest_us set when the time was usable
   // anyway and -1 when not.
   virtual std::optional<std::string> Classify(std::string_view value, int64_t* ingest_us) = 0;
+  // What it checks, for the start-up line ("route", "full").
+  virtual std::string_view name() const = 0;
 };
 
+// How much of each record sink-raw checks (`--validate`).
+enum class Validation {
+  // Only what routing needs: a readable top-level ingest_time
+  // (event::ExtractIngestTime). A record without one is quarantined here, with
+  // the event model's reason; every other record lands, and raw-to-parquet
+  // applies the full rules (and quarantines what breaks them) when it reads it.
+  kRoute,
+  // The event model's every rule: a record that is not a valid event is
+  // quarantined here with its Kafka coordinates, and RAW_DIR holds valid events only.
+  kFull,
+};
+inline constexpr Validation kDefaultValidation = Validation::kRoute;
+// "route" / "full".
+std::string_view ValidationName(Validation v);
+Result<Validation> ParseValidation(std::string_view name);
+
 // The classifier of the event model (evpipe/event): the one the CLI uses.
-std::unique_ptr<RecordClassifier> NewEventClassifier();
+std::unique_ptr<RecordClassifier> NewEventClassifier(Validation validation);
 
 struct SinkOptions {
   std::string bootstrap;

@@ -32,7 +32,7 @@ class SinkFindingsTest : public ::testing::Test {
   }
   // Runs the sink; fails the test (and stops the sink) when it does not return in time.
   Status RunBounded(const SinkOptions& o, std::chrono::seconds limit) {
-    auto classifier = NewEventClassifier();
+    auto classifier = NewEventClassifier(kDefaultValidation);
     Sink s(o, io::FileSystem::Default(), *classifier);
     std::atomic<bool> stop{false};
     std::promise<Status> done;

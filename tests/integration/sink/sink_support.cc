@@ -147,15 +147,40 @@ Landed ReadLanded(const std::string& raw_dir, const std::string& topic) {
   return l;
 }
 
-std::vector<std::string> ReadQuarantine(const std::string& quarantine_dir, const std::string& topic) {
+std::vector<std::string> ReadQuarantine(const std::string& quarantine_dir, const std::string& topic,
+                                        const std::string& stage) {
   std::vector<std::string> out;
-  fs::path root = fs::path(quarantine_dir) / topic / "sink-raw";
+  fs::path root = fs::path(quarantine_dir) / topic / stage;
   if (!fs::exists(root)) return out;
   for (const auto& f : fs::recursive_directory_iterator(root)) {
     if (!f.is_regular_file() || f.path().filename().string().starts_with(".")) continue;
     for (auto& line : ReadLines(f.path())) out.push_back(std::move(line));
   }
   return out;
+}
+
+std::vector<BadRecord> BadRecords(int64_t ingest_us) {
+  std::string good = GoodLine(999999, ingest_us);
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    size_t at = s.find(from);
+    return s.replace(at, from.size(), to);
+  };
+  return {
+      {"", "empty_line"},
+      {"\xff\xfe not utf8", "invalid_utf8"},
+      {"{\"event_id\":", "invalid_json"},
+      {"[1,2,3]", "not_an_object"},
+      {replace("\"event_id\"", "\"event_idx\""), "missing_field:event_id"},
+      {replace("\"ingest_time\"", "\"ingest_timex\""), "missing_field:ingest_time"},
+      {replace("\"event_type\":\"order_created\"", "\"event_type\":7"), "bad_type:event_type"},
+      {replace("\"ingest_time\":\"2026-02-05", "\"ingest_time\":\"2026-02-35"), "bad_time:ingest_time"},
+      {replace("\"event_time\":\"", "\"event_time\":\"yesterday"), "bad_time:event_time"},
+      {replace("\"event_id\":\"", "\"event_id\":\"\",\"x\":\""), "empty_field:event_id"},
+      {replace("\"event_type\":", "\"event_id\":\"dup\",\"event_type\":"), "duplicate_field:event_id"},
+      {replace("\"amount\":", "\"amount\":1"), "checksum_mismatch"},
+      {"{\"event_id\":\n\"x\"}", "line_break_in_record"},
+  };
 }
 
 std::vector<std::string> Sorted(std::vector<std::string> v) {

@@ -38,6 +38,15 @@ void Produce(const std::string& bootstrap, const std::string& topic,
 // A valid event line: unique event_id from `i`, ingest_time `ingest_us`.
 std::string GoodLine(int64_t i, int64_t ingest_us);
 
+// A record value that is not a valid event, and the reason --validate full gives it.
+struct BadRecord {
+  std::string value;
+  std::string reason;
+};
+// One record per reason of the event model, plus the sink's own
+// (line_break_in_record); those with an ingest_time have `ingest_us`.
+std::vector<BadRecord> BadRecords(int64_t ingest_us);
+
 // The group's committed offset per partition (-1: none).
 std::map<int32_t, int64_t> Committed(const std::string& bootstrap, const std::string& group,
                                      const std::string& topic, int partitions);
@@ -52,8 +61,9 @@ struct Landed {
 };
 Landed ReadLanded(const std::string& raw_dir, const std::string& topic);
 
-// Every quarantine line under QUARANTINE_DIR/<topic>/sink-raw.
-std::vector<std::string> ReadQuarantine(const std::string& quarantine_dir, const std::string& topic);
+// Every quarantine line under QUARANTINE_DIR/<topic>/<stage>.
+std::vector<std::string> ReadQuarantine(const std::string& quarantine_dir, const std::string& topic,
+                                        const std::string& stage = "sink-raw");
 
 // Sorted copy.
 std::vector<std::string> Sorted(std::vector<std::string> v);
