@@ -4,11 +4,7 @@
 // row_order.cc dedups and orders) and publish.cc (the swap and the commit).
 #include "evpipe/jobs/raw_to_parquet.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <ctime>
 #include <optional>
 #include <random>
@@ -189,23 +185,12 @@ Result<TopicLock> TopicLock::Acquire(io::FileSystem& fs, const Options& options)
   const std::string dir = io::JoinPath(options.parquet_dir, options.topic);
   EVPIPE_RETURN_IF_ERROR(fs.CreateDirs(dir));
   const std::string path = io::JoinPath(dir, ".raw-to-parquet.lock");
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno("open " + path, errno);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK) {
-      return Status::Unavailable("another raw-to-parquet is running on " + dir + " (lock " + path + ")");
-    }
-    return Status::FromErrno("flock " + path, err);
+  auto lock = fs.LockFile(path, io::LockMode::kTry);
+  if (lock.status().code() == StatusCode::kUnavailable) {
+    return Status::Unavailable("another raw-to-parquet is running on " + dir + " (lock " + path + ")");
   }
-  return TopicLock(fd);
-}
-
-TopicLock::TopicLock(TopicLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-TopicLock::~TopicLock() {
-  if (fd_ >= 0) ::close(fd_);
+  if (!lock.ok()) return lock.status();
+  return TopicLock(std::move(lock).value());
 }
 
 }  // namespace evpipe::jobs

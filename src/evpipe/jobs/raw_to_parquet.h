@@ -115,18 +115,16 @@ Result<DateReport> ConvertDateIfChanged(io::FileSystem& fs, const Options& optio
 // The manifest of a converted date, NotFound when the date has no output.
 Result<Manifest> ReadManifest(io::FileSystem& fs, const Options& options, std::string_view date);
 
-// Holds an exclusive lock on <parquet_dir>/<topic> for one run (flock), so that
-// two jobs never build the same date at once. Released by the destructor.
+// Holds an exclusive lock on <parquet_dir>/<topic> for one run (a FileLock
+// through the file system seam), so that two jobs never build the same date at
+// once. Released by the destructor. Unavailable when another run holds it.
 class TopicLock {
  public:
   static Result<TopicLock> Acquire(io::FileSystem& fs, const Options& options);
-  TopicLock(TopicLock&& other) noexcept;
-  TopicLock& operator=(TopicLock&&) = delete;
-  ~TopicLock();
 
  private:
-  explicit TopicLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit TopicLock(std::unique_ptr<io::FileLock> lock) : lock_(std::move(lock)) {}
+  std::unique_ptr<io::FileLock> lock_;
 };
 
 }  // namespace evpipe::jobs

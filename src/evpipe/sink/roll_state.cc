@@ -1,11 +1,7 @@
 // Encoding, storing and recovering the per-partition roll state.
 #include "evpipe/sink/roll_state.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <charconv>
 #include <set>
 
@@ -152,19 +148,8 @@ Status RemoveLeftovers(io::FileSystem& fs, const Layout& layout, int32_t partiti
   return Status::Ok();
 }
 
-Result<std::unique_ptr<PartitionLock>> PartitionLock::Acquire(const Layout& layout, int32_t partition) {
-  std::string path = layout.LockPath(partition);
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno("open " + path, errno);
-  while (::flock(fd, LOCK_EX) != 0) {
-    if (errno == EINTR) continue;
-    int err = errno;
-    ::close(fd);
-    return Status::FromErrno("flock " + path, err);
-  }
-  return std::unique_ptr<PartitionLock>(new PartitionLock(fd));
+Result<std::unique_ptr<io::FileLock>> LockPartition(io::FileSystem& fs, const Layout& layout, int32_t partition) {
+  return fs.LockFile(layout.LockPath(partition), io::LockMode::kWait);
 }
-
-PartitionLock::~PartitionLock() { ::close(fd_); }
 
 }  // namespace evpipe::sink

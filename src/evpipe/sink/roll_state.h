@@ -56,19 +56,10 @@ Status RemoveLeftovers(io::FileSystem& fs, const Layout& layout, int32_t partiti
 // The folder of an entry.
 std::string EntryDir(const Layout& layout, const RollEntry& entry);
 
-// An exclusive advisory lock (flock) on a partition's lock file, held while a
-// roll is published or a partition is recovered, so that two sinks sharing
-// RAW_DIR never publish the same partition at once. Not movable.
-class PartitionLock {
- public:
-  static Result<std::unique_ptr<PartitionLock>> Acquire(const Layout& layout, int32_t partition);
-  ~PartitionLock();
-  PartitionLock(const PartitionLock&) = delete;
-  PartitionLock& operator=(const PartitionLock&) = delete;
-
- private:
-  explicit PartitionLock(int fd) : fd_(fd) {}
-  int fd_;
-};
+// Takes the exclusive advisory lock on a partition's lock file (a FileLock
+// through the file system seam; waits for another holder), held while a roll
+// is published or a partition is recovered, so that two sinks sharing RAW_DIR
+// never publish the same partition at once.
+Result<std::unique_ptr<io::FileLock>> LockPartition(io::FileSystem& fs, const Layout& layout, int32_t partition);
 
 }  // namespace evpipe::sink

@@ -101,7 +101,7 @@ struct Sink::Impl {
     }
     std::string where = fmt::format("topic={} partition={} offsets={}-{}", opt.topic, partition,
                                     t.roll->first_offset(), t.roll->last_offset());
-    Result<std::unique_ptr<PartitionLock>> lock = PartitionLock::Acquire(layout, partition);
+    Result<std::unique_ptr<io::FileLock>> lock = LockPartition(fs, layout, partition);
     if (!lock.ok()) return Fail(lock.status().WithContext(where));
     if (!opt.test_no_recovery) {
       Result<std::optional<PartitionState>> on_disk = LoadState(fs, layout, partition);
@@ -164,7 +164,7 @@ struct Sink::Impl {
       }
       int64_t state_next = -1;
       if (!failed()) {
-        Result<std::unique_ptr<PartitionLock>> lock = PartitionLock::Acquire(layout, p);
+        Result<std::unique_ptr<io::FileLock>> lock = LockPartition(fs, layout, p);
         if (!lock.ok()) {
           Fail(lock.status());
         } else {
