@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,9 +80,15 @@ bool BrokerProcess::Start() {
                                    "--ready-file",
                                    ready_path_};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) return false;
   if (pid == 0) {
+    // A test that crashes or is killed takes its broker with it (the kernel
+    // sends SIGKILL when the forking thread dies); brokers are started from
+    // the test's own thread.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
     int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       ::dup2(fd, STDERR_FILENO);
