@@ -228,22 +228,43 @@ Status ProduceSimulated(const ProduceFlags& f, kafka::Producer& producer, Counts
   return Status::Ok();
 }
 
-// Calls on_line for each line of the input (without '\n'), reading big chunks.
+// Calls on_line(line, line_no, block) for each line of `from` (a file, or -
+// for stdin), without its '\n', as soon as a read completes it. Lines are
+// read into pooled blocks and handed out in place: on_line may Hold the block
+// to keep the line's bytes past the call. A block is filled to its end before
+// the next one starts (the partial line at its end moves over), so a pipe's
+// small reads do not each take a block.
 template <typename F>
-Status ForEachLine(const std::string& from, F&& on_line) {
+Status ForEachLine(const std::string& from, BlockPool& pool, F&& on_line) {
   int fd = STDIN_FILENO;
   if (from != "-") {
     fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Status::FromErrno("--from " + from, errno);
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
-  std::string buf(kReadChunk, '\0');
-  size_t have = 0;
+  BlockPool::Block* block = pool.Get();
+  size_t have = 0;   // bytes in block
+  size_t start = 0;  // the first byte not handed out yet (a partial line from there to have)
   uint64_t line_no = 0;
   Status status;
   bool eof = false;
   while (!eof && !g_stop && status.ok()) {
-    if (have == buf.size()) buf.resize(buf.size() * 2);  // a line longer than the buffer
-    ssize_t n = ::read(fd, buf.data() + have, buf.size() - have);
+    if (have == block->capacity()) {
+      if (start == 0) {
+        block->Reserve(2 * have, have);  // a line longer than the block; nothing points into it yet
+      } else {
+        // Lines handed out keep this block alive until their reports.
+        BlockPool::Block* next = pool.Get();
+        next->Reserve(have - start, 0);
+        std::memcpy(next->data(), block->data() + start, have - start);
+        have -= start;
+        start = 0;
+        block->Release();
+        block = next;
+        continue;  // the carried line may fill the new block too
+      }
+    }
+    ssize_t n = ::read(fd, block->data() + have, block->capacity() - have);
     if (n < 0) {
       if (errno == EINTR) continue;
       status = Status::FromErrno("reading " + from, errno);
@@ -251,56 +272,7 @@ Status ForEachLine(const std::string& from, F&& on_line) {
     }
     if (n == 0) eof = true;
     have += static_cast<size_t>(n);
-    size_t start = 0;
-    while (status.ok()) {
-      const void* nl = std::memchr(buf.data() + start, '\n', have - start);
-      size_t end;
-      if (nl != nullptr) {
-        end = static_cast<size_t>(static_cast<const char*>(nl) - buf.data());
-      } else if (eof && start < have) {
-        end = have;  // a last line without '\n'
-      } else {
-        break;
-      }
-      status = on_line(std::string_view(buf.data() + start, end - start), ++line_no);
-      start = std::min(end + 1, have);
-    }
-    std::memmove(buf.data(), buf.data() + start, have - start);
-    have -= start;
-  }
-  if (fd != STDIN_FILENO) ::close(fd);
-  return status;
-}
-
-// Produces every line of `from` (a file, or - for stdin) in place from pooled
-// read blocks: one read(2) per 4 MiB, no copy per record.
-Status ProduceLinesInPlace(const ProduceFlags& f, kafka::Producer& producer, Counts& counts, BlockPool& pool,
-                           LineProducer& lines, Progress& progress) {
-  int fd = STDIN_FILENO;
-  if (f.from != "-") {
-    fd = ::open(f.from.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::FromErrno("--from " + f.from, errno);
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  }
-  BlockPool::Block* block = pool.Get();
-  size_t have = 0;  // bytes in block (a partial line carried over first)
-  uint64_t line_no = 0;
-  Status status;
-  bool eof = false;
-  while (!eof && !g_stop && status.ok()) {
-    if (have == block->capacity()) block->Reserve(2 * have, have);  // a line longer than the block
-    ssize_t n = ::read(fd, block->data() + have, block->capacity() - have);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      status = Status::FromErrno("reading " + f.from, errno);
-      break;
-    }
-    if (n == 0) eof = true;
-    have += static_cast<size_t>(n);
-    // Parse only once the block is full (or at the end): fewer, larger reads.
-    if (!eof && have < block->capacity()) continue;
     const char* data = block->data();
-    size_t start = 0;
     while (status.ok() && !g_stop) {
       const void* nl = std::memchr(data + start, '\n', have - start);
       size_t end;
@@ -313,25 +285,8 @@ Status ProduceLinesInPlace(const ProduceFlags& f, kafka::Producer& producer, Cou
       }
       std::string_view line(data + start, end - start);
       start = std::min(end + 1, have);
-      if ((++line_no & 1023) == 0) {
-        producer.Poll();
-        progress.Update(counts.records);
-      }
-      if (line.empty()) {
-        ++counts.empty_lines;
-        continue;
-      }
-      status = lines.Produce(line, nullptr, 0, line_no, block);
+      status = on_line(line, ++line_no, block);
     }
-    if (eof || !status.ok()) break;
-    // The partial line at the end starts the next block; this one stays alive
-    // until the reports of its records.
-    BlockPool::Block* next = pool.Get();
-    next->Reserve(have - start, 0);
-    std::memcpy(next->data(), data + start, have - start);
-    have -= start;
-    block->Release();
-    block = next;
   }
   block->Release();
   if (fd != STDIN_FILENO) ::close(fd);
@@ -341,11 +296,11 @@ Status ProduceLinesInPlace(const ProduceFlags& f, kafka::Producer& producer, Cou
 Status ProduceFromInput(const ProduceFlags& f, kafka::Producer& producer, Counts& counts, BlockPool& pool) {
   Progress progress("produce: records", 0, "records");
   LineProducer lines(f, producer, counts);
-  if (f.format != "json") return ProduceLinesInPlace(f, producer, counts, pool, lines, progress);
   kafka::JsonRecordReader reader;
   kafka::JsonRecord record;
   std::vector<kafka::Header> headers;
-  return ForEachLine(f.from, [&](std::string_view line, uint64_t line_no) -> Status {
+  const bool json = f.format == "json";
+  return ForEachLine(f.from, pool, [&](std::string_view line, uint64_t line_no, BlockPool::Block* block) -> Status {
     if ((line_no & 1023) == 0) {
       producer.Poll();
       progress.Update(counts.records);
@@ -354,6 +309,7 @@ Status ProduceFromInput(const ProduceFlags& f, kafka::Producer& producer, Counts
       ++counts.empty_lines;
       return Status::Ok();
     }
+    if (!json) return lines.Produce(line, nullptr, 0, line_no, block);  // in place, no copy
     Status s = reader.Parse(line, &record);
     if (!s.ok()) return Status::Corruption(s.message()).WithContext(fmt::format("{} line {}", f.from == "-" ? "stdin" : f.from, line_no));
     headers.clear();
