@@ -69,7 +69,7 @@ void Planner::OpenNextBucket() {
 void Planner::StartOrder(int64_t k) {
   const uint64_t order = static_cast<uint64_t>(k);
   Rng rng(StreamSeed(options_.seed, order, kSaltPlan));
-  const OrderInfo info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, order);
+  const OrderInfo info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, order, Facts::kParties);
   struct Step {
     Type type;
     uint8_t aux;
