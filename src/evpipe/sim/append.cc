@@ -1,6 +1,8 @@
 // The simulator's text writer (append_internal.h): digits and hex without temporaries.
 #include "evpipe/sim/append_internal.h"
 
+#include <array>
+
 namespace evpipe::sim::internal {
 namespace {
 
@@ -10,6 +12,16 @@ constexpr char kDigitPairs[] =
     "8081828384858687888990919293949596979899";
 
 constexpr char kHex[] = "0123456789abcdef";
+
+// "000102...feff": the two hex digits of every byte, lowercase.
+constexpr auto kHexPairs = [] {
+  std::array<char, 512> pairs{};
+  for (int b = 0; b < 256; ++b) {
+    pairs[2 * b] = kHex[b >> 4];
+    pairs[2 * b + 1] = kHex[b & 15];
+  }
+  return pairs;
+}();
 
 int DecimalDigits(uint64_t v) {
   int n = 1;
@@ -36,10 +48,12 @@ void Writer::Padded(uint64_t v, int width) {
 }
 
 void Writer::Hex(uint64_t v, int digits) {
-  for (int i = digits - 1; i >= 0; --i) {
-    p_[i] = kHex[v & 15];
-    v >>= 4;
+  int i = digits;
+  for (; i >= 2; i -= 2) {
+    std::memcpy(p_ + i - 2, kHexPairs.data() + 2 * (v & 0xff), 2);
+    v >>= 8;
   }
+  if (i == 1) p_[0] = kHex[v & 15];
   p_ += digits;
 }
 
