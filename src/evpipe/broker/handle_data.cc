@@ -13,11 +13,6 @@
 namespace evpipe::broker {
 namespace {
 
-namespace kp = evpipe::kafka_protocol;
-using kp::ApiKey;
-using kp::Code;
-using kp::ErrorCode;
-
 // The record bytes a fetch may return: the client's max_bytes, capped by the broker's.
 size_t FetchBudget(const kp::FetchRequest& req, int32_t broker_max) {
   return static_cast<size_t>(std::clamp(req.max_bytes, 0, broker_max));

@@ -10,15 +10,6 @@
 #include "evpipe/core/logging.h"
 
 namespace evpipe::broker {
-namespace {
-
-namespace kp = evpipe::kafka_protocol;
-using kp::ApiKey;
-using kp::Code;
-using kp::ErrorCode;
-
-}  // namespace
-
 kp::FindCoordinatorResponse HandleFindCoordinator(HandlerContext& ctx, const kp::FindCoordinatorRequest& req) {
   kp::FindCoordinatorResponse resp;
   if (req.key_type != 0) {

@@ -16,6 +16,12 @@
 
 namespace evpipe::broker {
 
+// The handlers' names for the protocol they answer.
+namespace kp = evpipe::kafka_protocol;
+using kp::ApiKey;
+using kp::Code;
+using kp::ErrorCode;
+
 inline constexpr int32_t kNodeId = 1;
 inline constexpr const char* kClusterId = "evpipe-broker";
 inline constexpr int32_t kMaxPartitionsPerTopic = 10000;
@@ -35,7 +41,7 @@ struct HandlerContext {
   int32_t port = 0;
 
   // Counts an error answer of `api` in the metrics.
-  void CountError(kafka_protocol::ApiKey api) const { metrics->CountError(static_cast<int16_t>(api)); }
+  void CountError(ApiKey api) const { metrics->CountError(static_cast<int16_t>(api)); }
 };
 
 // Kafka's topic-name rule (core/names.h: [a-zA-Z0-9._-], 1 to 249 characters, not "." or "..").
