@@ -8,6 +8,7 @@
 #include "evpipe/broker/handle_groups.h"
 #include "evpipe/broker/protocol/api.h"
 #include "evpipe/broker/server.h"
+#include "evpipe/core/clock.h"
 #include "evpipe/core/logging.h"
 
 namespace evpipe::broker {
@@ -130,7 +131,8 @@ void Server::HandleProduce(const ConnPtr& c, const SlotPtr& s, const Header& h, 
     return c->Complete(s, Respond(h, [&](kp::Writer& w) { result->response.Encode(w, h.api_version); }));
   }
   // acks=all: answer after the group commit round that syncs these partitions.
-  pending_syncs_.push_back([this, c, s, h, result](const Status& st) {
+  pending_syncs_.push_back([this, c, s, h, result, since = MonotonicMicros(), rounds = sync_rounds_done_](const Status& st) {
+    metrics_->RecordProduceSyncWait(static_cast<uint64_t>(MonotonicMicros() - since), sync_rounds_done_ - rounds);
     FailUnsynced(ctx_, result->response, st);
     c->Complete(s, Respond(h, [&](kp::Writer& w) { result->response.Encode(w, h.api_version); }));
   });

@@ -201,6 +201,7 @@ void Server::FlushGroupCommit() {
   auto callbacks = std::make_shared<std::vector<std::function<void(const Status&)>>>(std::move(pending_syncs_));
   pending_syncs_.clear();
   sync_pool_.Start(std::move(targets), [this, callbacks](const Status& status) {
+    ++sync_rounds_done_;
     for (auto& cb : *callbacks) cb(status);
     // What arrived during this round.
     FlushGroupCommit();

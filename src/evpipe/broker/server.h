@@ -120,6 +120,7 @@ class Server {
   std::vector<std::function<void(const Status&)>> pending_syncs_;
   std::set<std::pair<std::string, int32_t>> dirty_partitions_;
   SyncPool sync_pool_{io_, metrics_};
+  uint64_t sync_rounds_done_ = 0;  // group commit rounds ended (metrics)
   std::list<std::shared_ptr<PendingFetch>> pending_fetches_;
   bool data_arrived_ = false;
   int64_t last_retention_ms_ = 0;
