@@ -21,37 +21,23 @@ namespace {
 using stack::Outcome;
 using stack::StackFlags;
 
-struct Kind {
-  Outcome (*up)(const StackFlags&);
-  Outcome (*down)(const StackFlags&);
-  Outcome (*ps)(const StackFlags&);
-  Outcome (*logs)(const StackFlags&);
-  Outcome (*health)(const StackFlags&);
-};
-
-constexpr Kind kEmbedded = {stack::EmbeddedUp, stack::EmbeddedDown, stack::EmbeddedPs, stack::EmbeddedLogs,
-                            stack::EmbeddedHealth};
-constexpr Kind kKafka = {stack::KafkaUp, stack::KafkaDown, stack::KafkaPs, stack::KafkaLogs, stack::KafkaHealth};
-constexpr Kind kRedpanda = {stack::RedpandaUp, stack::RedpandaDown, stack::RedpandaPs, stack::RedpandaLogs,
-                            stack::RedpandaHealth};
-
 // auto: for up, Redpanda when a Docker engine answers, else embedded; for the
 // others, the kind whose pid file is here, else the same choice.
-const Kind& Resolve(const StackFlags& f, const std::string& command) {
+const stack::BrokerKind& Resolve(const StackFlags& f, const std::string& command) {
   std::string broker = f.broker;
   if (broker == "auto") {
     bool starting = command == "up" || command == "restart";
-    if (!starting && stack::EmbeddedPidFileExists(f)) broker = "embedded";
-    else if (!starting && stack::KafkaPidFileExists(f)) broker = "kafka";
+    if (!starting && stack::PidFileExists(f, stack::kEmbedded.files)) broker = "embedded";
+    else if (!starting && stack::PidFileExists(f, stack::kKafka.files)) broker = "kafka";
     else broker = stack::DockerAnswers() ? "redpanda" : "embedded";
   }
-  if (broker == "kafka") return kKafka;
-  if (broker == "redpanda") return kRedpanda;
-  return kEmbedded;
+  if (broker == "kafka") return stack::kKafka;
+  if (broker == "redpanda") return stack::kRedpanda;
+  return stack::kEmbedded;
 }
 
 Outcome Dispatch(const StackFlags& f, const std::string& command) {
-  const Kind& kind = Resolve(f, command);
+  const stack::BrokerKind& kind = Resolve(f, command);
   if (command == "up") return kind.up(f);
   if (command == "down") return kind.down(f);
   if (command == "restart") {

@@ -2,79 +2,73 @@
 #include "evpipe/cli/options.h"
 
 namespace evpipe::cli {
+namespace {
+
+// A shared flag: its default set here, its make variable `env` as the
+// environment fallback, the default shown in --help.
+template <typename T, typename Default>
+CLI::Option* AddShared(CLI::App* app, const char* names, T& out, Default value, const char* help, const char* env) {
+  out = value;
+  return app->add_option(names, out, help)->envname(env)->capture_default_str();
+}
+
+}  // namespace
 
 CLI::Option* AddBootstrap(CLI::App* app, std::string& out) {
-  out = kDefaultBootstrap;
-  return app->add_option("-b,--bootstrap", out, "Kafka bootstrap servers")
-      ->envname("KAFKA_BOOTSTRAP")->capture_default_str();
+  return AddShared(app, "-b,--bootstrap", out, kDefaultBootstrap, "Kafka bootstrap servers", "KAFKA_BOOTSTRAP");
 }
 CLI::Option* AddTopic(CLI::App* app, std::string& out) {
-  out = kDefaultTopic;
-  return app->add_option("-t,--topic", out, "Topic name")->envname("TOPIC")->capture_default_str();
+  return AddShared(app, "-t,--topic", out, kDefaultTopic, "Topic name", "TOPIC");
 }
 CLI::Option* AddPartitions(CLI::App* app, int& out) {
-  out = kDefaultPartitions;
-  return app->add_option("-p,--partitions", out, "Partition count")
-      ->envname("PARTITIONS")->check(CLI::Range(1, 10000))->capture_default_str();
+  return AddShared(app, "-p,--partitions", out, kDefaultPartitions, "Partition count", "PARTITIONS")
+      ->check(CLI::Range(1, 10000));
 }
 CLI::Option* AddReplication(CLI::App* app, int& out) {
-  out = kDefaultReplication;
-  return app->add_option("-r,--replication", out, "Replication factor")
-      ->envname("REPLICATION")->check(CLI::Range(1, 100))->capture_default_str();
+  return AddShared(app, "-r,--replication", out, kDefaultReplication, "Replication factor", "REPLICATION")
+      ->check(CLI::Range(1, 100));
 }
 CLI::Option* AddOrders(CLI::App* app, int64_t& out) {
-  out = kDefaultOrders;
-  return app->add_option("-n,--orders", out, "Orders to simulate")
-      ->envname("N_ORDERS")->check(CLI::Range(int64_t{0}, int64_t{1} << 40))->capture_default_str();
+  return AddShared(app, "-n,--orders", out, kDefaultOrders, "Orders to simulate", "N_ORDERS")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
 }
 CLI::Option* AddKeyField(CLI::App* app, std::string& out) {
-  out = kDefaultKeyField;
-  return app->add_option("--key-field", out, "Event field used as the Kafka key (top level, then payload)")
-      ->envname("KAFKA_KEY_FIELD")->capture_default_str();
+  return AddShared(app, "--key-field", out, kDefaultKeyField,
+                   "Event field used as the Kafka key (top level, then payload)", "KAFKA_KEY_FIELD");
 }
 CLI::Option* AddRawDir(CLI::App* app, std::string& out) {
-  out = kDefaultRawDir;
-  return app->add_option("--raw-dir", out, "Raw NDJSON root")->envname("RAW_DIR")->capture_default_str();
+  return AddShared(app, "--raw-dir", out, kDefaultRawDir, "Raw NDJSON root", "RAW_DIR");
 }
 CLI::Option* AddParquetDir(CLI::App* app, std::string& out) {
-  out = kDefaultParquetDir;
-  return app->add_option("--parquet-dir", out, "Parquet root")->envname("PARQUET_DIR")->capture_default_str();
+  return AddShared(app, "--parquet-dir", out, kDefaultParquetDir, "Parquet root", "PARQUET_DIR");
 }
 CLI::Option* AddQuarantineDir(CLI::App* app, std::string& out) {
-  out = kDefaultQuarantineDir;
-  return app->add_option("--quarantine-dir", out, "Where rejected records go")
-      ->envname("QUARANTINE_DIR")->capture_default_str();
+  return AddShared(app, "--quarantine-dir", out, kDefaultQuarantineDir, "Where rejected records go", "QUARANTINE_DIR");
 }
 CLI::Option* AddGroup(CLI::App* app, std::string& out) {
-  out = kDefaultGroup;
-  return app->add_option("-g,--group", out, "Consumer group")->envname("CONSUMER_GROUP")->capture_default_str();
+  return AddShared(app, "-g,--group", out, kDefaultGroup, "Consumer group", "CONSUMER_GROUP");
 }
 CLI::Option* AddRollMaxMb(CLI::App* app, int& out) {
-  out = kDefaultRollMaxMb;
-  return app->add_option("--roll-max-mb", out, "Roll a raw file at this size (MiB)")
-      ->envname("ROLL_MAX_MB")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  return AddShared(app, "--roll-max-mb", out, kDefaultRollMaxMb, "Roll a raw file at this size (MiB)", "ROLL_MAX_MB")
+      ->check(CLI::Range(1, 1 << 20));
 }
 CLI::Option* AddRollMaxSeconds(CLI::App* app, int& out) {
-  out = kDefaultRollMaxSeconds;
-  return app->add_option("--roll-max-seconds", out, "Roll a raw file at this age (s)")
-      ->envname("ROLL_MAX_SECONDS")->check(CLI::Range(1, 86400 * 7))->capture_default_str();
+  return AddShared(app, "--roll-max-seconds", out, kDefaultRollMaxSeconds, "Roll a raw file at this age (s)",
+                   "ROLL_MAX_SECONDS")
+      ->check(CLI::Range(1, 86400 * 7));
 }
 CLI::Option* AddRowsPerFile(CLI::App* app, int64_t& out) {
-  out = kDefaultRowsPerFile;
-  return app->add_option("--rows-per-file", out, "Max rows per Parquet file")
-      ->envname("ROWS_PER_FILE")->check(CLI::Range(int64_t{1}, int64_t{1} << 40))->capture_default_str();
+  return AddShared(app, "--rows-per-file", out, kDefaultRowsPerFile, "Max rows per Parquet file", "ROWS_PER_FILE")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
 }
 CLI::Option* AddDate(CLI::App* app, std::string& out) {
   return app->add_option("-d,--date", out, "An ingest_date, YYYY-MM-DD")->envname("DATE");
 }
 CLI::Option* AddSeed(CLI::App* app, uint64_t& out) {
-  out = kDefaultSeed;
-  return app->add_option("--seed", out, "Simulator seed (same seed, same events)")
-      ->envname("SEED")->capture_default_str();
+  return AddShared(app, "--seed", out, kDefaultSeed, "Simulator seed (same seed, same events)", "SEED");
 }
 CLI::Option* AddGenDir(CLI::App* app, std::string& out) {
-  out = kDefaultGenDir;
-  return app->add_option("--gen-dir", out, "Root for generated NDJSON")->envname("GEN_DIR")->capture_default_str();
+  return AddShared(app, "--gen-dir", out, kDefaultGenDir, "Root for generated NDJSON", "GEN_DIR");
 }
 CLI::Option* AddExitAtEnd(CLI::App* app, bool& out) {
   out = false;

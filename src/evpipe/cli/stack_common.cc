@@ -242,6 +242,40 @@ std::string StopProcess(pid_t pid, double timeout_s) {
   return "stopped";
 }
 
+// ---- starting and stopping a broker of ours ---------------------------------------
+
+Status PrepareStart(const StackFlags& f, const std::string& data_dir, const RunFiles& files) {
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return Status::IoError("--data-dir " + data_dir + ": " + ec.message());
+  fs::create_directories(f.run_dir, ec);
+  if (ec) return Status::IoError("--run-dir " + f.run_dir + ": " + ec.message());
+  fs::remove(files.ready, ec);
+  return Status::Ok();
+}
+
+Outcome StopRunning(const RunFiles& files, pid_t pid, double timeout_s, std::string_view name) {
+  std::string how = StopProcess(pid, timeout_s);
+  std::error_code ec;
+  fs::remove(files.pid, ec);
+  fs::remove(files.ready, ec);
+  return Ok(fmt::format("{} {} (pid {})", name, how, pid));
+}
+
+Outcome NothingToStop(std::string_view name, pid_t stale) {
+  return Ok(fmt::format("no {} running{}; nothing to stop", name, stale > 0 ? " (removed a stale pid file)" : ""));
+}
+
+std::string DescribeRunning(const RunFiles& files, pid_t pid, const std::string& data_dir, std::string_view second) {
+  std::string ready = ReadFile(files.ready);
+  std::string kafka = JsonField(ready, "kafka");
+  std::string other = JsonField(ready, std::string(second));
+  return fmt::format("kafka {}, {} {} (pid {}, data {}, log {})", kafka.empty() ? "?" : kafka, second,
+                     other.empty() ? "?" : other, pid, data_dir, files.log);
+}
+
+bool PidFileExists(const StackFlags& f, std::string_view kind) { return fs::exists(FilesOf(f, kind).pid); }
+
 // ---- network ----------------------------------------------------------------------
 
 namespace {

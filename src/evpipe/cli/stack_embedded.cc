@@ -27,22 +27,13 @@ std::string DataDir(const StackFlags& f) { return f.data_dir.empty() ? kDefaultB
 double Timeout(const StackFlags& f) { return f.timeout_s > 0 ? f.timeout_s : kTimeoutSeconds; }
 
 std::string Describe(const StackFlags& f, pid_t pid) {
-  RunFiles files = FilesOf(f, kKind);
-  std::string ready = ReadFile(files.ready);
-  std::string kafka = JsonField(ready, "kafka");
-  std::string admin = JsonField(ready, "admin");
-  return fmt::format("kafka {}, admin {} (pid {}, data {}, log {})", kafka.empty() ? "?" : kafka,
-                     admin.empty() ? "?" : admin, pid, DataDir(f), files.log);
+  return DescribeRunning(FilesOf(f, kKind), pid, DataDir(f), "admin");
 }
 
 Result<pid_t> Spawn(const StackFlags& f) {
   RunFiles files = FilesOf(f, kKind);
+  EVPIPE_RETURN_IF_ERROR(PrepareStart(f, DataDir(f), files));
   std::error_code ec;
-  fs::create_directories(DataDir(f), ec);
-  if (ec) return Status::IoError("--data-dir " + DataDir(f) + ": " + ec.message());
-  fs::create_directories(f.run_dir, ec);
-  if (ec) return Status::IoError("--run-dir " + f.run_dir + ": " + ec.message());
-  fs::remove(files.ready, ec);
   std::string self = fs::read_symlink("/proc/self/exe", ec).string();
   if (ec) return Status::IoError("cannot find the evpipe binary: " + ec.message());
   return SpawnDetached({self, "broker", "--data-dir", fs::absolute(DataDir(f)).string(), "--listen", f.listen,
@@ -58,10 +49,6 @@ std::string NotRunning(const StackFlags& f, pid_t stale) {
   if (!foreign.empty()) text += ", but " + foreign;
   return text;
 }
-
-}  // namespace
-
-bool EmbeddedPidFileExists(const StackFlags& f) { return fs::exists(FilesOf(f, kKind).pid); }
 
 Outcome EmbeddedUp(const StackFlags& f) {
   RunFiles files = FilesOf(f, kKind);
@@ -111,14 +98,9 @@ Outcome EmbeddedDown(const StackFlags& f) {
   if (!pid) {
     std::string foreign = ForeignBroker(f.listen, f.admin_listen);
     if (!foreign.empty()) return Failed(NotRunning(f, stale) + "; not ours to stop: stop it yourself");
-    return Ok(std::string("no embedded broker running") + (stale > 0 ? " (removed a stale pid file)" : "") +
-              "; nothing to stop");
+    return NothingToStop("embedded broker", stale);
   }
-  std::string how = StopProcess(*pid, Timeout(f));
-  std::error_code ec;
-  fs::remove(files.pid, ec);
-  fs::remove(files.ready, ec);
-  return Ok(fmt::format("embedded broker {} (pid {})", how, *pid));
+  return StopRunning(files, *pid, Timeout(f), "embedded broker");
 }
 
 Outcome EmbeddedPs(const StackFlags& f) {
@@ -149,5 +131,9 @@ Outcome EmbeddedHealth(const StackFlags& f) {
   if (!s.ok()) return Failed("not ready: " + s.message());
   return Ok(fmt::format("ready (embedded broker, admin {})", admin));
 }
+
+}  // namespace
+
+const BrokerKind kEmbedded = {kKind, EmbeddedUp, EmbeddedDown, EmbeddedPs, EmbeddedLogs, EmbeddedHealth};
 
 }  // namespace evpipe::cli::stack

@@ -98,27 +98,35 @@ Status CheckPortFree(const std::string& address, std::string_view what, std::str
 // ("127.0.0.1:9092 answers Kafka (pid 12 (…))"), or "" when nothing does.
 std::string ForeignBroker(const std::string& kafka_address, const std::string& admin_address);
 
+// ---- starting and stopping a broker of ours (embedded, kafka) ----
+// Creates the data dir and the run dir and removes a left-over ready file.
+// The message names the flag: "--data-dir DIR: Permission denied".
+Status PrepareStart(const StackFlags& f, const std::string& data_dir, const RunFiles& files);
+// `down` of a running pid of ours: stops it (StopProcess), removes the pid
+// and ready files; "<name> stopped (pid 12)".
+Outcome StopRunning(const RunFiles& files, pid_t pid, double timeout_s, std::string_view name);
+// `down` when none of ours runs: "no <name> running (removed a stale pid file); nothing to stop".
+Outcome NothingToStop(std::string_view name, pid_t stale);
+// A running broker of ours, from its ready file: "kafka 127.0.0.1:9092, admin
+// 127.0.0.1:9644 (pid 12, data DIR, log FILE)"; `second` names the other
+// address in the ready file (admin, controller); "?" for what it lacks.
+std::string DescribeRunning(const RunFiles& files, pid_t pid, const std::string& data_dir, std::string_view second);
+// True when the run dir has <kind>.pid (live or not).
+bool PidFileExists(const StackFlags& f, std::string_view kind);
+
 // ---- the broker kinds: stack_embedded.cc, stack_kafka.cc, stack_redpanda.cc ----
-Outcome EmbeddedUp(const StackFlags& f);
-Outcome EmbeddedDown(const StackFlags& f);
-Outcome EmbeddedPs(const StackFlags& f);
-Outcome EmbeddedLogs(const StackFlags& f);
-Outcome EmbeddedHealth(const StackFlags& f);
-bool EmbeddedPidFileExists(const StackFlags& f);
-
-Outcome KafkaUp(const StackFlags& f);
-Outcome KafkaDown(const StackFlags& f);
-Outcome KafkaPs(const StackFlags& f);
-Outcome KafkaLogs(const StackFlags& f);
-Outcome KafkaHealth(const StackFlags& f);
-bool KafkaPidFileExists(const StackFlags& f);
-
+struct BrokerKind {
+  std::string_view files;  // the <kind> of its files in the run dir ("" for redpanda: docker keeps them)
+  Outcome (*up)(const StackFlags&);
+  Outcome (*down)(const StackFlags&);
+  Outcome (*ps)(const StackFlags&);
+  Outcome (*logs)(const StackFlags&);
+  Outcome (*health)(const StackFlags&);
+};
+extern const BrokerKind kEmbedded;
+extern const BrokerKind kKafka;
+extern const BrokerKind kRedpanda;
 bool DockerAnswers();
-Outcome RedpandaUp(const StackFlags& f);
-Outcome RedpandaDown(const StackFlags& f);
-Outcome RedpandaPs(const StackFlags& f);
-Outcome RedpandaLogs(const StackFlags& f);
-Outcome RedpandaHealth(const StackFlags& f);
 
 // In a forked child: stdin from /dev/null, stdout and stderr appended to
 // log_path, then execv(args); exits 127 when any of that fails.

@@ -217,12 +217,7 @@ std::string WhyFailed(const std::string& log_path, size_t from) {
 }
 
 std::string Describe(const StackFlags& f, pid_t pid) {
-  RunFiles files = FilesOf(f, kKind);
-  std::string ready = ReadFile(files.ready);
-  std::string kafka = JsonField(ready, "kafka");
-  std::string controller = JsonField(ready, "controller");
-  return fmt::format("kafka {}, controller {} (pid {}, data {}, log {})", kafka.empty() ? "?" : kafka,
-                     controller.empty() ? "?" : controller, pid, DataDir(f), files.log);
+  return DescribeRunning(FilesOf(f, kKind), pid, DataDir(f), "controller");
 }
 
 bool AnswersAs(const std::string& bootstrap, const std::string& cluster_id) {
@@ -241,9 +236,12 @@ Status Format(const StackFlags& f, const std::string& java, const fs::path& jars
   return Status::Ok();
 }
 
-}  // namespace
-
-bool KafkaPidFileExists(const StackFlags& f) { return fs::exists(FilesOf(f, kKind).pid); }
+// When no kafka broker of ours runs but one answers at --listen:
+// "(no live pid file in DIR), but 127.0.0.1:9092 answers Kafka (...)"; else "".
+std::string ForeignHere(const StackFlags& f) {
+  std::string foreign = ForeignBroker(f.listen, "");
+  return foreign.empty() ? "" : "(no live pid file in " + f.run_dir + "), but " + foreign;
+}
 
 Outcome KafkaUp(const StackFlags& f) {
   RunFiles files = FilesOf(f, kKind);
@@ -263,12 +261,7 @@ Outcome KafkaUp(const StackFlags& f) {
       !s.ok()) {
     return Failed(s.message());
   }
-  std::error_code ec;
-  fs::create_directories(DataDir(f), ec);
-  if (ec) return Failed("--data-dir " + DataDir(f) + ": " + ec.message());
-  fs::create_directories(f.run_dir, ec);
-  if (ec) return Failed("--run-dir " + f.run_dir + ": " + ec.message());
-  fs::remove(files.ready, ec);
+  if (Status s = PrepareStart(f, DataDir(f), files); !s.ok()) return Failed(s.message());
   Result<std::string> cluster_id = ClusterId(f);
   if (!cluster_id.ok()) return Failed(cluster_id.status().message());
   std::string config = fs::absolute(DataDir(f) + "/server.properties").string();
@@ -288,6 +281,7 @@ Outcome KafkaUp(const StackFlags& f) {
   }
   double timeout = f.timeout_s > 0 ? f.timeout_s : kUpTimeoutSeconds;
   int64_t deadline = DeadlineAfter(timeout);
+  std::error_code ec;
   while (MonotonicMicros() < deadline) {
     if (!ProcessExists(pid)) {  // no marker check: until exec its argv is ours
       fs::remove(files.pid, ec);
@@ -316,19 +310,12 @@ Outcome KafkaDown(const StackFlags& f) {
   pid_t stale = 0;
   std::optional<pid_t> pid = RunningPid(files, kMarker, &stale);
   if (!pid) {
-    std::string foreign = ForeignBroker(f.listen, "");
-    if (!foreign.empty()) {
-      return Failed("no kafka broker started here (no live pid file in " + f.run_dir + "), but " + foreign +
-                    "; not ours to stop: stop it yourself");
+    if (std::string foreign = ForeignHere(f); !foreign.empty()) {
+      return Failed("no kafka broker started here " + foreign + "; not ours to stop: stop it yourself");
     }
-    return Ok(std::string("no kafka broker running") + (stale > 0 ? " (removed a stale pid file)" : "") +
-              "; nothing to stop");
+    return NothingToStop("kafka broker", stale);
   }
-  std::string how = StopProcess(*pid, f.timeout_s > 0 ? f.timeout_s : kDownTimeoutSeconds);
-  std::error_code ec;
-  fs::remove(files.pid, ec);
-  fs::remove(files.ready, ec);
-  return Ok(fmt::format("kafka broker {} (pid {})", how, *pid));
+  return StopRunning(files, *pid, f.timeout_s > 0 ? f.timeout_s : kDownTimeoutSeconds, "kafka broker");
 }
 
 Outcome KafkaPs(const StackFlags& f) {
@@ -336,10 +323,7 @@ Outcome KafkaPs(const StackFlags& f) {
   pid_t stale = 0;
   std::optional<pid_t> pid = RunningPid(files, kMarker, &stale);
   if (!pid) {
-    std::string foreign = ForeignBroker(f.listen, "");
-    if (!foreign.empty()) {
-      return Ok("kafka broker: not started here (no live pid file in " + f.run_dir + "), but " + foreign);
-    }
+    if (std::string foreign = ForeignHere(f); !foreign.empty()) return Ok("kafka broker: not started here " + foreign);
     if (stale > 0) {
       return Failed(fmt::format("kafka broker: not running (pid {} of the pid file has exited, crashed or killed; "
                                 "removed the stale file; its log: {})", stale, files.log));
@@ -360,5 +344,9 @@ Outcome KafkaHealth(const StackFlags& f) {
   if (!id.ok()) return Failed("not ready: no Metadata answer on " + address + ": " + id.status().message());
   return Ok(fmt::format("ready (kafka broker at {}, cluster {})", address, id->empty() ? "?" : *id));
 }
+
+}  // namespace
+
+const BrokerKind kKafka = {kKind, KafkaUp, KafkaDown, KafkaPs, KafkaLogs, KafkaHealth};
 
 }  // namespace evpipe::cli::stack

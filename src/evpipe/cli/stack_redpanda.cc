@@ -27,10 +27,6 @@ Outcome Run(const StackFlags& f, std::vector<std::string> rest, const char* what
 
 std::string Admin(const StackFlags& f) { return f.admin.empty() ? f.admin_listen : f.admin; }
 
-}  // namespace
-
-bool DockerAnswers() { return RunCommand({"timeout", "5", "docker", "info"}, /*quiet=*/true) == 0; }
-
 Outcome RedpandaUp(const StackFlags& f) {
   if (int rc = RunCommand(Compose(f, {"up", "-d"})); rc != 0) {
     return Failed(fmt::format("`docker compose -f {} up -d` failed (exit {})", f.compose_file, rc));
@@ -61,5 +57,11 @@ Outcome RedpandaHealth(const StackFlags& f) {
   if (!s.ok()) return Failed("not ready: " + s.message());
   return Ok(fmt::format("ready (redpanda broker, admin {})", Admin(f)));
 }
+
+}  // namespace
+
+bool DockerAnswers() { return RunCommand({"timeout", "5", "docker", "info"}, /*quiet=*/true) == 0; }
+
+const BrokerKind kRedpanda = {"", RedpandaUp, RedpandaDown, RedpandaPs, RedpandaLogs, RedpandaHealth};
 
 }  // namespace evpipe::cli::stack

@@ -3,31 +3,38 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
+
 namespace evpipe {
 namespace {
 
 TEST(FormatTest, Bytes) {
-  EXPECT_EQ(FormatBytes(0), "0 B");
-  EXPECT_EQ(FormatBytes(999), "999 B");
-  EXPECT_EQ(FormatBytes(1000), "1.0 kB");
-  EXPECT_EQ(FormatBytes(358711), "358.7 kB");
-  EXPECT_EQ(FormatBytes(13200766), "13.2 MB");
-  EXPECT_EQ(FormatBytes(999960), "1.0 MB");  // not "1000.0 kB"
-  EXPECT_EQ(FormatBytes(1095542734), "1.1 GB");
-  EXPECT_EQ(FormatBytes(-5), "0 B");
+  const struct {
+    int64_t bytes;
+    std::string want;
+  } cases[] = {
+      {0, "0 B"},
+      {999, "999 B"},
+      {1000, "1.0 kB"},
+      {358711, "358.7 kB"},
+      {13200766, "13.2 MB"},
+      {999960, "1.0 MB"},  // not "1000.0 kB"
+      {1095542734, "1.1 GB"},
+      {-5, "0 B"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(FormatBytes(c.bytes), c.want) << c.bytes;
 }
 
 TEST(FormatTest, Counts) {
-  EXPECT_EQ(FormatCount(0), "0");
-  EXPECT_EQ(FormatCount(912), "912");
-  EXPECT_EQ(FormatCount(999.4), "999");
-  EXPECT_EQ(FormatCount(999.6), "1.00k");
-  EXPECT_EQ(FormatCount(1234), "1.23k");
-  EXPECT_EQ(FormatCount(22716), "22.7k");
-  EXPECT_EQ(FormatCount(268301), "268k");
-  EXPECT_EQ(FormatCount(999999), "1.00M");
-  EXPECT_EQ(FormatCount(1271306), "1.27M");
-  EXPECT_EQ(FormatCount(3.4e9), "3.40G");
+  const struct {
+    double count;
+    std::string want;
+  } cases[] = {
+      {0, "0"},          {912, "912"},       {999.4, "999"},      {999.6, "1.00k"},     {1234, "1.23k"},
+      {22716, "22.7k"},  {268301, "268k"},   {999999, "1.00M"},   {1271306, "1.27M"},   {3.4e9, "3.40G"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(FormatCount(c.count), c.want) << c.count;
 }
 
 TEST(FormatTest, RatesAndPlurals) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "evpipe/event/event.h"
 #include "evpipe/event/json_walk.h"
@@ -34,6 +35,19 @@ constexpr std::string_view kFieldNames[] = {
     "tenant_id",     "user_id",     "session_id",     "source_system", "environment",
     "record_source", "payload",     "checksum",
 };
+
+// The JSON type of each field's value (by Field). A value of another type is
+// bad_type, except null for the optional strings and the checksum (IsNullable),
+// which leaves the field unset.
+constexpr od::json_type kFieldTypes[] = {
+    od::json_type::string, od::json_type::string, od::json_type::number, od::json_type::string,
+    od::json_type::string, od::json_type::string, od::json_type::string, od::json_type::string,
+    od::json_type::string, od::json_type::string, od::json_type::string, od::json_type::object,
+    od::json_type::string,
+};
+static_assert(std::size(kFieldTypes) == kOther && std::size(kFieldNames) == kOther);
+
+constexpr bool IsNullable(Field id) { return id >= kTenantId && id != kPayload; }
 
 Field Lookup(std::string_view key) {
   for (int i = 0; i < kOther; ++i) {
@@ -153,27 +167,26 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
     seen |= bit;
     od::json_type vt;
     if (value.type().get(vt)) return invalid_json();
+    if (vt == od::json_type::null && IsNullable(id)) {
+      bool is_null = false;
+      if (value.is_null().get(is_null) || !is_null) return invalid_json();
+      continue;
+    }
+    if (vt != kFieldTypes[id]) {
+      note("bad_type:", name);
+      if (!WalkJson(value, 1)) return invalid_json();
+      continue;
+    }
+    std::string_view s;  // the value of a string field
+    if (vt == od::json_type::string && value.get_string().get(s)) return invalid_json();
 
     switch (id) {
       case kEventId:
-      case kEventType: {
-        if (vt != od::json_type::string) {
-          note("bad_type:", name);
-          if (!WalkJson(value, 1)) return invalid_json();
-          break;
-        }
-        std::string_view s;
-        if (value.get_string().get(s)) return invalid_json();
+      case kEventType:
         if (s.empty()) note("empty_field:", name);
         (id == kEventId ? out->event_id : out->event_type) = s;
         break;
-      }
       case kSchemaVersionField: {
-        if (vt != od::json_type::number) {
-          note("bad_type:", name);
-          if (!WalkJson(value, 1)) return invalid_json();
-          break;
-        }
         od::number number;
         auto number_error = value.get_number().get(number);
         if (number_error) {
@@ -192,13 +205,6 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
       }
       case kEventTime:
       case kIngestTime: {
-        if (vt != od::json_type::string) {
-          note("bad_type:", name);
-          if (!WalkJson(value, 1)) return invalid_json();
-          break;
-        }
-        std::string_view s;
-        if (value.get_string().get(s)) return invalid_json();
         Result<int64_t> t = ParseTimestamp(s);
         if (!t.ok()) {
           note("bad_time:", name);
@@ -208,11 +214,6 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
         break;
       }
       case kPayload: {
-        if (vt != od::json_type::object) {
-          note("bad_type:", name);
-          if (!WalkJson(value, 1)) return invalid_json();
-          break;
-        }
         const char* start = value.raw_json_token().data();
         if (!WalkJson(value, 1)) return invalid_json();
         // The walk consumed the closing '}': the next token (',' or the outer '}')
@@ -225,23 +226,11 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
         break;
       }
       case kChecksum:
-      default: {
-        std::optional<std::string_view>* slot = id == kChecksum ? &out->checksum : optionals[id - kTenantId];
-        if (vt == od::json_type::null) {
-          bool is_null = false;
-          if (value.is_null().get(is_null) || !is_null) return invalid_json();
-          break;
-        }
-        if (vt != od::json_type::string) {
-          note("bad_type:", name);
-          if (!WalkJson(value, 1)) return invalid_json();
-          break;
-        }
-        std::string_view s;
-        if (value.get_string().get(s)) return invalid_json();
-        *slot = s;
+        out->checksum = s;
         break;
-      }
+      default:  // the optional strings
+        *optionals[id - kTenantId] = s;
+        break;
     }
   }
   // Anything after the object (a second value, stray characters) makes the line invalid.

@@ -3,6 +3,9 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <optional>
+#include <string>
+
 #include "evpipe/kafka/admin_internal.h"
 
 namespace evpipe::kafka {
@@ -30,10 +33,29 @@ Result<EventPtr> Await(rd_kafka_queue_t* queue, int timeout_ms) {
 
 }  // namespace internal
 
-using internal::Await;
+using internal::Call;
 using internal::EventPtr;
-using internal::Options;
-using internal::QueuePtr;
+using internal::Owned;
+
+namespace {
+
+struct TopicError {
+  rd_kafka_resp_err_t code;
+  std::string why;  // the broker's message, else the code's text
+};
+
+// The first topic of a CreateTopics or DeleteTopics result that failed, if any.
+std::optional<TopicError> FirstTopicError(const rd_kafka_topic_result_t** topics, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(topics[i]);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    const char* msg = rd_kafka_topic_result_error_string(topics[i]);
+    return TopicError{err, msg != nullptr && *msg != '\0' ? msg : ErrorText(err)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 Result<Config> AdminConfig(const std::string& bootstrap, const std::vector<std::string>& properties) {
   Config config;
@@ -52,83 +74,56 @@ Status Admin::CreateTopic(const std::string& topic, int partitions, int replicat
                           const std::vector<std::pair<std::string, std::string>>& configs, int timeout_ms) {
   rd_kafka_t* rk = client_->handle();
   char errstr[512];
-  rd_kafka_NewTopic_t* new_topic = rd_kafka_NewTopic_new(topic.c_str(), partitions, replication, errstr, sizeof(errstr));
+  Owned<rd_kafka_NewTopic_t, rd_kafka_NewTopic_destroy> new_topic(
+      rd_kafka_NewTopic_new(topic.c_str(), partitions, replication, errstr, sizeof(errstr)));
   if (new_topic == nullptr) return Status::InvalidArgument("topic " + topic + ": " + errstr);
   for (const auto& [name, value] : configs) {
-    rd_kafka_resp_err_t err = rd_kafka_NewTopic_set_config(new_topic, name.c_str(), value.c_str());
+    rd_kafka_resp_err_t err = rd_kafka_NewTopic_set_config(new_topic.get(), name.c_str(), value.c_str());
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      rd_kafka_NewTopic_destroy(new_topic);
       return Status::InvalidArgument("topic config " + name + "=" + value + ": " + ErrorText(err));
     }
   }
-  auto options = Options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
-  if (!options.ok()) {
-    rd_kafka_NewTopic_destroy(new_topic);
-    return options.status();
-  }
-  QueuePtr queue(rd_kafka_queue_new(rk));
-  rd_kafka_CreateTopics(rk, &new_topic, 1, options->get(), queue.get());
-  rd_kafka_NewTopic_destroy(new_topic);
-  EVPIPE_ASSIGN_OR_RETURN(EventPtr event, Await(queue.get(), timeout_ms));
-  const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event.get());
+  EVPIPE_ASSIGN_OR_RETURN(EventPtr event,
+                          Call(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms, rd_kafka_CreateTopics, new_topic.get()));
   size_t n = 0;
-  const rd_kafka_topic_result_t** topics = rd_kafka_CreateTopics_result_topics(result, &n);
-  for (size_t i = 0; i < n; ++i) {
-    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(topics[i]);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-    const char* msg = rd_kafka_topic_result_error_string(topics[i]);
-    std::string why = msg != nullptr && *msg != '\0' ? msg : ErrorText(err);
-    if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) return Status::AlreadyExists("topic " + topic + " already exists");
-    if (err == RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR || err == RD_KAFKA_RESP_ERR_INVALID_PARTITIONS ||
-        err == RD_KAFKA_RESP_ERR_INVALID_CONFIG || err == RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION ||
-        err == RD_KAFKA_RESP_ERR_POLICY_VIOLATION) {
-      return Status::InvalidArgument("topic " + topic + ": " + why);
-    }
-    return Status::Unavailable("creating topic " + topic + ": " + why);
+  const rd_kafka_topic_result_t** topics =
+      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event.get()), &n);
+  const std::optional<TopicError> failed = FirstTopicError(topics, n);
+  if (!failed) return Status::Ok();
+  const auto& [err, why] = *failed;
+  if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) return Status::AlreadyExists("topic " + topic + " already exists");
+  if (err == RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR || err == RD_KAFKA_RESP_ERR_INVALID_PARTITIONS ||
+      err == RD_KAFKA_RESP_ERR_INVALID_CONFIG || err == RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION ||
+      err == RD_KAFKA_RESP_ERR_POLICY_VIOLATION) {
+    return Status::InvalidArgument("topic " + topic + ": " + why);
   }
-  return Status::Ok();
+  return Status::Unavailable("creating topic " + topic + ": " + why);
 }
 
 Status Admin::DeleteTopic(const std::string& topic, int timeout_ms) {
   rd_kafka_t* rk = client_->handle();
-  rd_kafka_DeleteTopic_t* del = rd_kafka_DeleteTopic_new(topic.c_str());
-  auto options = Options(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms);
-  if (!options.ok()) {
-    rd_kafka_DeleteTopic_destroy(del);
-    return options.status();
-  }
-  QueuePtr queue(rd_kafka_queue_new(rk));
-  rd_kafka_DeleteTopics(rk, &del, 1, options->get(), queue.get());
-  rd_kafka_DeleteTopic_destroy(del);
-  EVPIPE_ASSIGN_OR_RETURN(EventPtr event, Await(queue.get(), timeout_ms));
-  const rd_kafka_DeleteTopics_result_t* result = rd_kafka_event_DeleteTopics_result(event.get());
+  Owned<rd_kafka_DeleteTopic_t, rd_kafka_DeleteTopic_destroy> del(rd_kafka_DeleteTopic_new(topic.c_str()));
+  EVPIPE_ASSIGN_OR_RETURN(EventPtr event,
+                          Call(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms, rd_kafka_DeleteTopics, del.get()));
   size_t n = 0;
-  const rd_kafka_topic_result_t** topics = rd_kafka_DeleteTopics_result_topics(result, &n);
-  for (size_t i = 0; i < n; ++i) {
-    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(topics[i]);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-    const char* msg = rd_kafka_topic_result_error_string(topics[i]);
-    std::string why = msg != nullptr && *msg != '\0' ? msg : ErrorText(err);
-    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-      return Status::NotFound("topic " + topic + " does not exist at " + client_->bootstrap());
-    }
-    return Status::Unavailable("deleting topic " + topic + ": " + why);
+  const rd_kafka_topic_result_t** topics =
+      rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event.get()), &n);
+  const std::optional<TopicError> failed = FirstTopicError(topics, n);
+  if (!failed) return Status::Ok();
+  const auto& [err, why] = *failed;
+  if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+    return Status::NotFound("topic " + topic + " does not exist at " + client_->bootstrap());
   }
-  return Status::Ok();
+  return Status::Unavailable("deleting topic " + topic + ": " + why);
 }
 
 Result<std::vector<ConfigEntry>> Admin::DescribeTopicConfigs(const std::string& topic, int timeout_ms) {
   rd_kafka_t* rk = client_->handle();
-  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
-  auto options = Options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms);
-  if (!options.ok()) {
-    rd_kafka_ConfigResource_destroy(resource);
-    return options.status();
-  }
-  QueuePtr queue(rd_kafka_queue_new(rk));
-  rd_kafka_DescribeConfigs(rk, &resource, 1, options->get(), queue.get());
-  rd_kafka_ConfigResource_destroy(resource);
-  EVPIPE_ASSIGN_OR_RETURN(EventPtr event, Await(queue.get(), timeout_ms));
+  Owned<rd_kafka_ConfigResource_t, rd_kafka_ConfigResource_destroy> resource(
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+  EVPIPE_ASSIGN_OR_RETURN(EventPtr event,
+                          Call(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms,
+                               rd_kafka_DescribeConfigs, resource.get()));
   const rd_kafka_DescribeConfigs_result_t* result = rd_kafka_event_DescribeConfigs_result(event.get());
   size_t n = 0;
   const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(result, &n);

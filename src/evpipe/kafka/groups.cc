@@ -15,11 +15,10 @@
 namespace evpipe::kafka {
 namespace {
 
-using internal::Await;
+using internal::Call;
 using internal::EventPtr;
-using internal::Options;
+using internal::Owned;
 using internal::PartitionListPtr;
-using internal::QueuePtr;
 
 using TopicPartition = std::pair<std::string, int32_t>;
 
@@ -46,10 +45,10 @@ Result<Described> Describe(Admin& admin, const std::vector<std::string>& groups,
   if (groups.empty()) return out;
   std::vector<const char*> names;
   for (const std::string& g : groups) names.push_back(g.c_str());
-  EVPIPE_ASSIGN_OR_RETURN(auto options, Options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms));
-  QueuePtr queue(rd_kafka_queue_new(rk));
-  rd_kafka_DescribeConsumerGroups(rk, names.data(), names.size(), options.get(), queue.get());
-  EVPIPE_ASSIGN_OR_RETURN(EventPtr event, Await(queue.get(), timeout_ms));
+  auto send = [&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+    rd_kafka_DescribeConsumerGroups(rk, names.data(), names.size(), options, queue);
+  };
+  EVPIPE_ASSIGN_OR_RETURN(EventPtr event, Call(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms, send));
   const rd_kafka_DescribeConsumerGroups_result_t* result = rd_kafka_event_DescribeConsumerGroups_result(event.get());
   size_t n = 0;
   const rd_kafka_ConsumerGroupDescription_t** descs = rd_kafka_DescribeConsumerGroups_result_groups(result, &n);
@@ -104,16 +103,11 @@ Result<std::map<TopicPartition, int64_t>> CommittedOffsets(Admin& admin, const s
     wanted.reset(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
     for (const auto& [topic, p] : partitions) rd_kafka_topic_partition_list_add(wanted.get(), topic.c_str(), p);
   }
-  rd_kafka_ListConsumerGroupOffsets_t* request = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), wanted.get());
-  auto options = Options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms);
-  if (!options.ok()) {
-    rd_kafka_ListConsumerGroupOffsets_destroy(request);
-    return options.status();
-  }
-  QueuePtr queue(rd_kafka_queue_new(rk));
-  rd_kafka_ListConsumerGroupOffsets(rk, &request, 1, options->get(), queue.get());
-  rd_kafka_ListConsumerGroupOffsets_destroy(request);
-  EVPIPE_ASSIGN_OR_RETURN(EventPtr event, Await(queue.get(), timeout_ms));
+  Owned<rd_kafka_ListConsumerGroupOffsets_t, rd_kafka_ListConsumerGroupOffsets_destroy> request(
+      rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), wanted.get()));
+  EVPIPE_ASSIGN_OR_RETURN(EventPtr event,
+                          Call(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms,
+                               rd_kafka_ListConsumerGroupOffsets, request.get()));
   const rd_kafka_ListConsumerGroupOffsets_result_t* result =
       rd_kafka_event_ListConsumerGroupOffsets_result(event.get());
   size_t n = 0;
@@ -156,10 +150,10 @@ Result<Watermarks> QueryWatermarks(Admin& admin, const std::string& topic, int32
 
 Result<std::vector<GroupListing>> ListGroups(Admin& admin, int timeout_ms) {
   rd_kafka_t* rk = admin.client().handle();
-  EVPIPE_ASSIGN_OR_RETURN(auto options, Options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms));
-  QueuePtr queue(rd_kafka_queue_new(rk));
-  rd_kafka_ListConsumerGroups(rk, options.get(), queue.get());
-  EVPIPE_ASSIGN_OR_RETURN(EventPtr event, Await(queue.get(), timeout_ms));
+  auto send = [&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+    rd_kafka_ListConsumerGroups(rk, options, queue);
+  };
+  EVPIPE_ASSIGN_OR_RETURN(EventPtr event, Call(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms, send));
   const rd_kafka_ListConsumerGroups_result_t* result = rd_kafka_event_ListConsumerGroups_result(event.get());
   size_t n_errors = 0;
   const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(result, &n_errors);
@@ -326,16 +320,11 @@ Status ApplyOffsetReset(Admin& admin, const std::string& group, const std::vecto
   for (const OffsetResetRow& row : plan) {
     rd_kafka_topic_partition_list_add(list.get(), row.topic.c_str(), row.partition)->offset = row.target;
   }
-  rd_kafka_AlterConsumerGroupOffsets_t* request = rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get());
-  auto options = Options(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms);
-  if (!options.ok()) {
-    rd_kafka_AlterConsumerGroupOffsets_destroy(request);
-    return options.status();
-  }
-  QueuePtr queue(rd_kafka_queue_new(rk));
-  rd_kafka_AlterConsumerGroupOffsets(rk, &request, 1, options->get(), queue.get());
-  rd_kafka_AlterConsumerGroupOffsets_destroy(request);
-  EVPIPE_ASSIGN_OR_RETURN(EventPtr event, Await(queue.get(), timeout_ms));
+  Owned<rd_kafka_AlterConsumerGroupOffsets_t, rd_kafka_AlterConsumerGroupOffsets_destroy> request(
+      rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get()));
+  EVPIPE_ASSIGN_OR_RETURN(EventPtr event,
+                          Call(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms,
+                               rd_kafka_AlterConsumerGroupOffsets, request.get()));
   const rd_kafka_AlterConsumerGroupOffsets_result_t* result =
       rd_kafka_event_AlterConsumerGroupOffsets_result(event.get());
   size_t n = 0;
@@ -361,16 +350,9 @@ Status ApplyOffsetReset(Admin& admin, const std::string& group, const std::vecto
 
 Status DeleteGroup(Admin& admin, const std::string& group, int timeout_ms) {
   rd_kafka_t* rk = admin.client().handle();
-  rd_kafka_DeleteGroup_t* request = rd_kafka_DeleteGroup_new(group.c_str());
-  auto options = Options(rk, RD_KAFKA_ADMIN_OP_DELETEGROUPS, timeout_ms);
-  if (!options.ok()) {
-    rd_kafka_DeleteGroup_destroy(request);
-    return options.status();
-  }
-  QueuePtr queue(rd_kafka_queue_new(rk));
-  rd_kafka_DeleteGroups(rk, &request, 1, options->get(), queue.get());
-  rd_kafka_DeleteGroup_destroy(request);
-  EVPIPE_ASSIGN_OR_RETURN(EventPtr event, Await(queue.get(), timeout_ms));
+  Owned<rd_kafka_DeleteGroup_t, rd_kafka_DeleteGroup_destroy> request(rd_kafka_DeleteGroup_new(group.c_str()));
+  EVPIPE_ASSIGN_OR_RETURN(EventPtr event,
+                          Call(rk, RD_KAFKA_ADMIN_OP_DELETEGROUPS, timeout_ms, rd_kafka_DeleteGroups, request.get()));
   const rd_kafka_DeleteGroups_result_t* result = rd_kafka_event_DeleteGroups_result(event.get());
   size_t n = 0;
   const rd_kafka_group_result_t** groups = rd_kafka_DeleteGroups_result_groups(result, &n);
