@@ -11,15 +11,6 @@
 #include "evpipe/core/logging.h"
 
 namespace evpipe::broker {
-namespace {
-
-namespace kp = evpipe::kafka_protocol;
-using kp::ApiKey;
-using kp::Code;
-using kp::ErrorCode;
-
-}  // namespace
-
 kp::ApiVersionsResponse HandleApiVersions(HandlerContext& ctx, int16_t version, bool decoded) {
   kp::ApiVersionsResponse resp;
   for (const kp::ApiSupport& a : kp::SupportedApis()) {

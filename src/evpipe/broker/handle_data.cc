@@ -13,11 +13,6 @@
 namespace evpipe::broker {
 namespace {
 
-namespace kp = evpipe::kafka_protocol;
-using kp::ApiKey;
-using kp::Code;
-using kp::ErrorCode;
-
 // The record bytes a fetch may return: the client's max_bytes, capped by the broker's.
 size_t FetchBudget(const kp::FetchRequest& req, int32_t broker_max) {
   return static_cast<size_t>(std::clamp(req.max_bytes, 0, broker_max));
@@ -100,51 +95,46 @@ kp::MetadataResponse HandleMetadata(HandlerContext& ctx, const kp::MetadataReque
 
 ProduceResult HandleProduce(HandlerContext& ctx, const kp::ProduceRequest& req, const std::string& peer) {
   ProduceResult out;
-  kp::ProduceResponse* resp = &out.response;
   bool bad_acks = req.acks != 0 && req.acks != 1 && req.acks != -1;
   out.bad_acks = bad_acks;
   std::set<std::pair<std::string, int32_t>>& touched = out.touched;
-  for (const auto& topic : req.topics) {
-    kp::ProduceResponse::Topic rt;
-    rt.name = topic.name;
-    // Like Kafka, Produce never creates a topic (clients create it through Metadata).
-    int32_t nparts = bad_acks ? -1 : ctx.store->PartitionCount(topic.name);
-    for (const auto& part : topic.partitions) {
-      kp::ProduceResponse::Partition rp;
-      rp.index = part.index;
-      PartitionLog* log = nparts >= 0 ? ctx.store->Partition(topic.name, part.index) : nullptr;
-      if (bad_acks) {
-        rp.error_code = Code(ErrorCode::kInvalidRequiredAcks);
-      } else if (!ValidTopicName(topic.name)) {
-        rp.error_code = Code(ErrorCode::kInvalidTopicException);
-      } else if (log == nullptr) {
-        rp.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
-      } else if (!part.records || part.records->empty()) {
-        rp.error_code = Code(ErrorCode::kInvalidRecord);
-      } else {
-        // The log validates every batch (one CRC pass) and answers in Kafka codes.
-        AppendResult ar = log->Append(*part.records);
-        if (ar.error != AppendError::kNone) {
-          rp.error_code = static_cast<int16_t>(ar.error);
-          rp.error_message = ar.error_message;
-          log::Warn("produce topic={} partition={} from {}: error {}: {}", topic.name, part.index, peer,
-                    rp.error_code, ar.error_message);
+  out.response.topics = AnswerEachPartition<kp::ProduceResponse::Partition>(
+      req.topics, [&](const kp::ProduceRequest::Topic& topic, const kp::ProduceRequest::Partition& part) {
+        kp::ProduceResponse::Partition rp;
+        rp.index = part.index;
+        // Like Kafka, Produce never creates a topic (clients create it through Metadata).
+        PartitionLog* log = bad_acks ? nullptr : ctx.store->Partition(topic.name, part.index);
+        if (bad_acks) {
+          rp.error_code = Code(ErrorCode::kInvalidRequiredAcks);
+        } else if (!ValidTopicName(topic.name)) {
+          rp.error_code = Code(ErrorCode::kInvalidTopicException);
+        } else if (log == nullptr) {
+          rp.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
+        } else if (!part.records || part.records->empty()) {
+          rp.error_code = Code(ErrorCode::kInvalidRecord);
         } else {
-          rp.base_offset = ar.base_offset;
-          if (ar.batches_appended > 0) {
-            ctx.metrics->bytes_in.fetch_add(static_cast<uint64_t>(ar.bytes_appended), std::memory_order_relaxed);
-            ctx.metrics->records_in.fetch_add(static_cast<uint64_t>(ar.records_appended), std::memory_order_relaxed);
-            touched.insert({topic.name, part.index});
+          // The log validates every batch (one CRC pass) and answers in Kafka codes.
+          AppendResult ar = log->Append(*part.records);
+          if (ar.error != AppendError::kNone) {
+            rp.error_code = static_cast<int16_t>(ar.error);
+            rp.error_message = ar.error_message;
+            log::Warn("produce topic={} partition={} from {}: error {}: {}", topic.name, part.index, peer,
+                      rp.error_code, ar.error_message);
+          } else {
+            rp.base_offset = ar.base_offset;
+            if (ar.batches_appended > 0) {
+              ctx.metrics->bytes_in.fetch_add(static_cast<uint64_t>(ar.bytes_appended), std::memory_order_relaxed);
+              ctx.metrics->records_in.fetch_add(static_cast<uint64_t>(ar.records_appended),
+                                                std::memory_order_relaxed);
+              touched.insert({topic.name, part.index});
+            }
+            rp.log_start_offset = log->log_start_offset();
+            rp.log_append_time_ms = -1;
           }
-          rp.log_start_offset = log->log_start_offset();
-          rp.log_append_time_ms = -1;
         }
-      }
-      if (rp.error_code != 0) ctx.CountError(ApiKey::kProduce);
-      rt.partitions.push_back(std::move(rp));
-    }
-    resp->topics.push_back(std::move(rt));
-  }
+        if (rp.error_code != 0) ctx.CountError(ApiKey::kProduce);
+        return rp;
+      });
   for (const auto& tp : touched) {
     ctx.metrics->SetHighWatermark(tp.first, tp.second, ctx.store->Partition(tp.first, tp.second)->high_watermark());
   }
@@ -242,43 +232,39 @@ size_t AvailableFetchBytes(HandlerContext& ctx, const kp::FetchRequest& req) {
 kp::ListOffsetsResponse HandleListOffsets(HandlerContext& ctx, const kp::ListOffsetsRequest& req) {
   kp::ListOffsetsResponse resp;
   std::map<std::tuple<std::string_view, int32_t, int64_t>, Result<OffsetAtTime>> by_time;  // lookups of this request
-  for (const auto& topic : req.topics) {
-    kp::ListOffsetsResponse::Topic rt;
-    rt.name = topic.name;
-    for (const auto& part : topic.partitions) {
-      kp::ListOffsetsResponse::Partition rp;
-      rp.partition_index = part.partition_index;
-      PartitionLog* log = ctx.store->Partition(topic.name, part.partition_index);
-      if (log == nullptr) {
-        rp.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
-      } else if (part.timestamp == -1) {
-        rp.offset = log->high_watermark();
-      } else if (part.timestamp == -2) {
-        rp.offset = log->log_start_offset();
-      } else {
-        auto key = std::make_tuple(std::string_view(topic.name), part.partition_index, part.timestamp);
-        auto it = by_time.find(key);
-        if (it == by_time.end() && by_time.size() >= kMaxTimestampLookupsPerRequest) {
-          it = by_time.emplace(key, Status::InvalidArgument("too many timestamp lookups in one request")).first;
-        } else if (it == by_time.end()) {
-          it = by_time.emplace(key, log->OffsetForTimestamp(part.timestamp)).first;
-        }
-        const Result<OffsetAtTime>& off = it->second;
-        if (!off.ok() && off.status().code() == StatusCode::kInvalidArgument) {
-          rp.error_code = Code(ErrorCode::kInvalidRequest);
-        } else if (off.ok()) {
-          rp.offset = off->offset;
-          rp.timestamp = off->timestamp;
+  resp.topics = AnswerEachPartition<kp::ListOffsetsResponse::Partition>(
+      req.topics, [&](const kp::ListOffsetsRequest::Topic& topic, const kp::ListOffsetsRequest::Partition& part) {
+        kp::ListOffsetsResponse::Partition rp;
+        rp.partition_index = part.partition_index;
+        PartitionLog* log = ctx.store->Partition(topic.name, part.partition_index);
+        if (log == nullptr) {
+          rp.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
+        } else if (part.timestamp == -1) {
+          rp.offset = log->high_watermark();
+        } else if (part.timestamp == -2) {
+          rp.offset = log->log_start_offset();
         } else {
-          rp.error_code = kKafkaStorageError;
+          auto key = std::make_tuple(std::string_view(topic.name), part.partition_index, part.timestamp);
+          auto it = by_time.find(key);
+          if (it == by_time.end() && by_time.size() >= kMaxTimestampLookupsPerRequest) {
+            it = by_time.emplace(key, Status::InvalidArgument("too many timestamp lookups in one request")).first;
+          } else if (it == by_time.end()) {
+            it = by_time.emplace(key, log->OffsetForTimestamp(part.timestamp)).first;
+          }
+          const Result<OffsetAtTime>& off = it->second;
+          if (!off.ok() && off.status().code() == StatusCode::kInvalidArgument) {
+            rp.error_code = Code(ErrorCode::kInvalidRequest);
+          } else if (off.ok()) {
+            rp.offset = off->offset;
+            rp.timestamp = off->timestamp;
+          } else {
+            rp.error_code = kKafkaStorageError;
+          }
         }
-      }
-      if (log != nullptr) rp.leader_epoch = 0;
-      if (rp.error_code != 0) ctx.CountError(ApiKey::kListOffsets);
-      rt.partitions.push_back(rp);
-    }
-    resp.topics.push_back(std::move(rt));
-  }
+        if (log != nullptr) rp.leader_epoch = 0;
+        if (rp.error_code != 0) ctx.CountError(ApiKey::kListOffsets);
+        return rp;
+      });
   return resp;
 }
 

@@ -10,15 +10,6 @@
 #include "evpipe/core/logging.h"
 
 namespace evpipe::broker {
-namespace {
-
-namespace kp = evpipe::kafka_protocol;
-using kp::ApiKey;
-using kp::Code;
-using kp::ErrorCode;
-
-}  // namespace
-
 kp::FindCoordinatorResponse HandleFindCoordinator(HandlerContext& ctx, const kp::FindCoordinatorRequest& req) {
   kp::FindCoordinatorResponse resp;
   if (req.key_type != 0) {
@@ -41,22 +32,18 @@ kp::OffsetCommitResponse HandleOffsetCommit(HandlerContext& ctx, const GroupCoor
                                              : groups.ValidateCommit(req.group_id, req.generation_id, req.member_id);
   kp::OffsetCommitResponse resp;
   std::vector<std::tuple<std::string, int32_t, CommittedOffset>> commits;
-  for (const auto& topic : req.topics) {
-    kp::OffsetCommitResponse::Topic rt;
-    rt.name = topic.name;
-    for (const auto& part : topic.partitions) {
-      int16_t error = group_error;
-      if (error == 0 && ctx.store->Partition(topic.name, part.partition_index) == nullptr) {
-        error = Code(ErrorCode::kUnknownTopicOrPartition);
-      }
-      if (error == 0) {
-        commits.emplace_back(topic.name, part.partition_index,
-                             CommittedOffset{part.committed_offset, part.committed_metadata.value_or("")});
-      }
-      rt.partitions.push_back({part.partition_index, error});
-    }
-    resp.topics.push_back(std::move(rt));
-  }
+  resp.topics = AnswerEachPartition<kp::OffsetCommitResponse::Partition>(
+      req.topics, [&](const kp::OffsetCommitRequest::Topic& topic, const kp::OffsetCommitRequest::Partition& part) {
+        int16_t error = group_error;
+        if (error == 0 && ctx.store->Partition(topic.name, part.partition_index) == nullptr) {
+          error = Code(ErrorCode::kUnknownTopicOrPartition);
+        }
+        if (error == 0) {
+          commits.emplace_back(topic.name, part.partition_index,
+                               CommittedOffset{part.committed_offset, part.committed_metadata.value_or("")});
+        }
+        return kp::OffsetCommitResponse::Partition{part.partition_index, error};
+      });
   if (!commits.empty()) {
     Status st = ctx.store->CommitOffsets(req.group_id, commits);
     if (!st.ok()) {

@@ -8,13 +8,21 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "evpipe/broker/broker.h"
 #include "evpipe/broker/log_store.h"
 #include "evpipe/broker/metrics.h"
 #include "evpipe/broker/protocol/api.h"
+#include "evpipe/broker/protocol/messages_common.h"
 
 namespace evpipe::broker {
+
+// The handlers' names for the protocol they answer.
+namespace kp = evpipe::kafka_protocol;
+using kp::ApiKey;
+using kp::Code;
+using kp::ErrorCode;
 
 inline constexpr int32_t kNodeId = 1;
 inline constexpr const char* kClusterId = "evpipe-broker";
@@ -35,8 +43,24 @@ struct HandlerContext {
   int32_t port = 0;
 
   // Counts an error answer of `api` in the metrics.
-  void CountError(kafka_protocol::ApiKey api) const { metrics->CountError(static_cast<int16_t>(api)); }
+  void CountError(ApiKey api) const { metrics->CountError(static_cast<int16_t>(api)); }
 };
+
+// The topic list of a response to a per-partition request (Produce,
+// ListOffsets, OffsetCommit): for each topic of the request, one of the same
+// name holding `answer(topic, partition)` for each of its partitions, in
+// request order (a partition named twice is answered twice).
+template <class Partition, class RequestTopic, class Answer>
+std::vector<kp::TopicPartitions<Partition>> AnswerEachPartition(const std::vector<RequestTopic>& topics,
+                                                                Answer&& answer) {
+  std::vector<kp::TopicPartitions<Partition>> out;
+  for (const RequestTopic& topic : topics) {
+    kp::TopicPartitions<Partition>& answered = out.emplace_back();
+    answered.name = topic.name;
+    for (const auto& part : topic.partitions) answered.partitions.push_back(answer(topic, part));
+  }
+  return out;
+}
 
 // Kafka's topic-name rule (core/names.h: [a-zA-Z0-9._-], 1 to 249 characters, not "." or "..").
 bool ValidTopicName(const std::string& topic);

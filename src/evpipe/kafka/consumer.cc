@@ -202,7 +202,21 @@ Status Consumer::Poll(MessageBatch& batch, size_t max, int timeout_ms) {
   batch.Clear();
   std::vector<rd_kafka_message_t*>& raw = batch.raw();
   raw.resize(max);
-  ssize_t n = rd_kafka_consume_batch_queue(queue_, timeout_ms, raw.data(), max);
+  // rd_kafka_consume_batch_queue waits until it has `max` records or the
+  // timeout passed, so a short tail (the last records of a topic, or a
+  // consumer ahead of its fetcher) would wait the whole timeout: take what is
+  // queued, and only when nothing is, wait for the first record and take
+  // what came with it.
+  ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, raw.data(), max);
+  if (n == 0 && timeout_ms != 0) {
+    rd_kafka_message_t* first = rd_kafka_consume_queue(queue_, timeout_ms);
+    if (first != nullptr) {
+      raw[0] = first;
+      ssize_t more = max > 1 ? rd_kafka_consume_batch_queue(queue_, 0, raw.data() + 1, max - 1) : 0;
+      n = more < 0 ? more : 1 + more;
+      if (more < 0) rd_kafka_message_destroy(first);
+    }
+  }
   if (n < 0) {
     raw.clear();
     return Status::Unavailable("consume: " + ErrorText(rd_kafka_last_error()));
@@ -258,6 +272,17 @@ std::optional<int64_t> Consumer::HighWatermark(int32_t partition) {
     return std::nullopt;
   }
   return high;
+}
+
+Result<int64_t> Consumer::QueryLowWatermark(int32_t partition, int timeout_ms) {
+  int64_t low = -1, high = -1;
+  rd_kafka_resp_err_t err =
+      rd_kafka_query_watermark_offsets(client_->handle(), options_.topic.c_str(), partition, &low, &high, timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || low < 0) {
+    return Status::Unavailable("topic=" + options_.topic + " partition=" + std::to_string(partition) +
+                               ": earliest offset: " + ErrorText(err));
+  }
+  return low;
 }
 
 namespace {

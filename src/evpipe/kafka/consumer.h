@@ -120,6 +120,8 @@ class Consumer {
   const std::set<int32_t>& owned() const { return owned_; }
   // The high watermark of a partition as the newest fetch reported it; nullopt before one.
   std::optional<int64_t> HighWatermark(int32_t partition);
+  // The first offset the broker holds for `partition` (ListOffsets, earliest).
+  Result<int64_t> QueryLowWatermark(int32_t partition, int timeout_ms);
   // Commits offsets (manual_commit); sync waits for the coordinator's answer.
   Status Commit(const std::vector<PartitionOffset>& offsets, bool sync);
   // The group's committed offsets of `partitions` (-1: none).

@@ -1,8 +1,11 @@
 // The open roll of one partition and how it is published.
 #include "evpipe/sink/roll.h"
 
+#include <algorithm>
+#include <functional>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_set>
 
 namespace evpipe::sink {
@@ -22,6 +25,37 @@ std::unordered_set<std::string>& KnownDurable() {
 bool IsKnownDurable(const std::string& dir) {
   std::lock_guard<std::mutex> lock(known_mu);
   return KnownDurable().count(dir) > 0;
+}
+
+// At most this many fsyncs in flight at once.
+constexpr size_t kSyncThreads = 32;
+
+// Runs job(0..n-1), up to kSyncThreads at once, and returns the error of the
+// lowest failing index. fsyncs issued together share the file system's
+// journal commits (ext4 commits once for every fsync waiting on a
+// transaction); one after the other, each waits for a commit of its own.
+Status RunConcurrently(size_t n, const std::function<Status(size_t)>& job) {
+  if (n <= 1) return n == 1 ? job(0) : Status::Ok();
+  std::vector<Status> results(n);
+  size_t threads = std::min(n, kSyncThreads);
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  auto run = [&](size_t first) {
+    for (size_t i = first; i < n; i += threads) results[i] = job(i);
+  };
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(run, t);
+  run(0);
+  for (std::thread& t : pool) t.join();
+  for (Status& r : results) {
+    if (!r.ok()) return std::move(r);
+  }
+  return Status::Ok();
+}
+
+Status SyncDirs(io::FileSystem& fs, const std::set<std::string>& dirs) {
+  std::vector<const std::string*> list;
+  for (const std::string& d : dirs) list.push_back(&d);
+  return RunConcurrently(list.size(), [&](size_t i) { return fs.SyncDir(*list[i]); });
 }
 
 }  // namespace
@@ -45,7 +79,7 @@ Status DurableDirs::MakeDurable(io::FileSystem& fs) {
       child = parent;
     }
   }
-  for (const std::string& parent : parents) EVPIPE_RETURN_IF_ERROR(fs.SyncDir(parent));
+  EVPIPE_RETURN_IF_ERROR(SyncDirs(fs, parents));
   std::lock_guard<std::mutex> lock(known_mu);
   for (const auto& [dir, stop_at] : pending_) KnownDurable().insert(dir);
   pending_.clear();
@@ -65,6 +99,7 @@ Roll::~Roll() {
 void Roll::Track(File* f, int64_t offset) {
   if (f->first < 0) f->first = offset;
   f->last = offset;
+  f->synced = false;
   if (first_offset_ < 0) first_offset_ = offset;
   last_offset_ = offset;
   uint64_t size = f->file->Size();
@@ -111,11 +146,20 @@ Status Roll::AddQuarantine(std::string_view date, std::string_view line, int64_t
   return Status::Ok();
 }
 
-Status Roll::StartWriteback() {
-  for (File& f : files_) {
-    f.writeback_at = f.file->Size();
-    EVPIPE_RETURN_IF_ERROR(f.file->StartWriteback());
+Status Roll::SyncAll(const std::vector<Roll*>& rolls) {
+  std::vector<File*> files;
+  for (Roll* r : rolls) {
+    for (File& f : r->files_) {
+      if (!f.synced) files.push_back(&f);
+    }
   }
+  // Every file's writeback first, so the fsyncs below overlap on the device.
+  for (File* f : files) {
+    f->writeback_at = f->file->Size();
+    EVPIPE_RETURN_IF_ERROR(f->file->StartWriteback());
+  }
+  EVPIPE_RETURN_IF_ERROR(RunConcurrently(files.size(), [&](size_t i) { return files[i]->file->Sync(); }));
+  for (File* f : files) f->synced = true;
   return Status::Ok();
 }
 
@@ -123,10 +167,8 @@ Status Roll::Publish(PartitionState* published) {
   PartitionState state;
   state.partition = partition_;
   state.next_offset = last_offset_ + 1;
-  // Every file's writeback first, so the fsyncs below overlap on the device.
-  EVPIPE_RETURN_IF_ERROR(StartWriteback());
+  EVPIPE_RETURN_IF_ERROR(SyncAll({this}));
   for (File& f : files_) {
-    EVPIPE_RETURN_IF_ERROR(f.file->Sync());
     EVPIPE_RETURN_IF_ERROR(f.file->Close());
     RollEntry e;
     e.quarantine = f.quarantine;
@@ -145,7 +187,7 @@ Status Roll::Publish(PartitionState* published) {
     EVPIPE_RETURN_IF_ERROR(fs_.Rename(io::JoinPath(files_[i].dir, e.from), io::JoinPath(files_[i].dir, e.to)));
     dirs.insert(files_[i].dir);
   }
-  for (const std::string& dir : dirs) EVPIPE_RETURN_IF_ERROR(fs_.SyncDir(dir));
+  EVPIPE_RETURN_IF_ERROR(SyncDirs(fs_, dirs));
   files_.clear();
   last_file_ = nullptr;
   *published = std::move(state);

@@ -56,18 +56,17 @@ class Roll {
   uint64_t largest_file_bytes() const { return largest_file_bytes_; }
   size_t open_files() const { return files_.size(); }
 
-  // Publishes the roll: fsyncs and closes every file, stores the partition
+  // Publishes the roll: fsyncs (all at once) and closes every file, stores the partition
   // state (next offset = last offset + 1, the files of this roll) -- the
   // instant the roll becomes durable --, renames the files into place and
   // fsyncs their folders. The caller holds the partition's lock and has
   // checked that RAW_DIR's state is the one this roll follows.
   Status Publish(PartitionState* published);
 
-  // Hands every buffered byte to the kernel and starts writing the roll's
-  // files to the device without waiting (io::WritableFile::StartWriteback),
-  // so that the fsyncs of a later Publish have less to wait for. Makes
-  // nothing durable.
-  Status StartWriteback();
+  // Makes every byte appended so far to the rolls' files durable (fsync),
+  // all files at once; Publish then has only the state and the renames left.
+  // Publishes nothing: a crash before Publish leaves the files hidden.
+  static Status SyncAll(const std::vector<Roll*>& rolls);
 
   // Closes and removes the in-progress files (after a failure or a fence).
   void Discard();
@@ -81,6 +80,7 @@ class Roll {
     int64_t first = -1;
     int64_t last = -1;
     uint64_t writeback_at = 0;  // Size() when writeback was last started
+    bool synced = false;        // fsynced since its last append
   };
 
   Result<File*> FileFor(bool quarantine, std::string_view date, int64_t offset);

@@ -136,11 +136,17 @@ struct Sink::Impl {
   }
 
   void PublishAll() {
-    // Every roll's writeback first, so that the partitions' fsyncs overlap on the device.
+    // Every roll's files fsynced together first (their writeback and the file
+    // system's journal commits overlap), then each partition's state and renames.
+    std::vector<Roll*> rolls;
     for (auto& [p, t] : tracks) {
-      if (failed() || !t.roll) continue;
-      Status s = t.roll->StartWriteback();
-      if (!s.ok()) Fail(s.WithContext(fmt::format("topic={} partition={}", opt.topic, p)));
+      if (t.roll) rolls.push_back(t.roll.get());
+    }
+    if (!failed() && !rolls.empty()) {
+      int64_t start = MonotonicMicros();
+      Status s = Roll::SyncAll(rolls);
+      publish_us += MonotonicMicros() - start;
+      if (!s.ok()) Fail(s.WithContext(fmt::format("topic={}: fsync", opt.topic)));
     }
     for (auto& [p, t] : tracks) PublishPartition(p);
   }
@@ -182,6 +188,16 @@ struct Sink::Impl {
       // Resume after what RAW_DIR holds; a higher committed offset means a sink
       // with another RAW_DIR landed those records.
       int64_t start = std::max(state_next, group_offset);
+      if (start < 0) {
+        // A new group: start at the partition's first offset, as the reset
+        // (earliest) would, without librdkafka's 100 ms delay before a reset.
+        Result<int64_t> low = consumer->QueryLowWatermark(p, kSeekTimeoutMs);
+        if (low.ok()) {
+          start = *low;
+        } else {
+          log::Warn("sink-raw: {}; starting at the reset position", low.status().ToString());
+        }
+      }
       po.offset = start;
       Track& t = tracks[p];
       t = Track();

@@ -13,13 +13,9 @@ void Visit(Io& io, ProduceRequest& m, int16_t v) {
   if (v >= 3) io.NullableString(m.transactional_id);
   io.Int16(m.acks);
   io.Int32(m.timeout_ms);
-  io.Array(m.topics, 6, [&](ProduceRequest::Topic& t) {
-    io.String(t.name);
-    io.Array(t.partitions, 8, [&](ProduceRequest::Partition& p) {
-      io.Int32(p.index);
-      io.NullableBytes(p.records);  // a view into the request, not copied
-      io.Tags();
-    });
+  TopicList<6, 8>(io, m.topics, [&](ProduceRequest::Partition& p) {
+    io.Int32(p.index);
+    io.NullableBytes(p.records);  // a view into the request, not copied
     io.Tags();
   });
   io.Tags();
@@ -31,25 +27,21 @@ void Visit(Io& io, ProduceResponse& m, int16_t v) {
     int32_t batch_index = 0;
     std::optional<std::string> message;
   };
-  io.Array(m.topics, 6, [&](ProduceResponse::Topic& t) {
-    io.String(t.name);
-    io.Array(t.partitions, 14, [&](ProduceResponse::Partition& p) {
-      io.Int32(p.index);
-      io.Int16(p.error_code);
-      io.Int64(p.base_offset);
-      if (v >= 2) io.Int64(p.log_append_time_ms);
-      if (v >= 5) io.Int64(p.log_start_offset);
-      if (v >= 8) {
-        std::vector<RecordError> record_errors;  // never sent
-        io.Array(record_errors, 6, [&](RecordError& e) {
-          io.Int32(e.batch_index);
-          io.NullableString(e.message);
-          io.Tags();
-        });
-        io.NullableString(p.error_message);
-      }
-      io.Tags();
-    });
+  TopicList<6, 14>(io, m.topics, [&](ProduceResponse::Partition& p) {
+    io.Int32(p.index);
+    io.Int16(p.error_code);
+    io.Int64(p.base_offset);
+    if (v >= 2) io.Int64(p.log_append_time_ms);
+    if (v >= 5) io.Int64(p.log_start_offset);
+    if (v >= 8) {
+      std::vector<RecordError> record_errors;  // never sent
+      io.Array(record_errors, 6, [&](RecordError& e) {
+        io.Int32(e.batch_index);
+        io.NullableString(e.message);
+        io.Tags();
+      });
+      io.NullableString(p.error_message);
+    }
     io.Tags();
   });
   if (v >= 1) io.Int32(m.throttle_time_ms);
@@ -69,16 +61,12 @@ void Visit(Io& io, FetchRequest& m, int16_t v) {
     io.Int32(m.session_id);
     io.Int32(m.session_epoch);
   }
-  io.Array(m.topics, 6, [&](FetchRequest::Topic& t) {
-    io.String(t.topic);
-    io.Array(t.partitions, 16, [&](FetchRequest::Partition& p) {
-      io.Int32(p.partition);
-      if (v >= 9) io.Int32(p.current_leader_epoch);
-      io.Int64(p.fetch_offset);
-      if (v >= 5) io.Int64(p.log_start_offset);
-      io.Int32(p.partition_max_bytes);
-      io.Tags();
-    });
+  TopicList<6, 16>(io, m.topics, [&](FetchRequest::Partition& p) {
+    io.Int32(p.partition);
+    if (v >= 9) io.Int32(p.current_leader_epoch);
+    io.Int64(p.fetch_offset);
+    if (v >= 5) io.Int64(p.log_start_offset);
+    io.Int32(p.partition_max_bytes);
     io.Tags();
   });
   if (v >= 7) {
@@ -103,26 +91,22 @@ void Visit(Io& io, FetchResponse& m, int16_t v) {
     io.Int16(m.error_code);
     io.Int32(m.session_id);
   }
-  io.Array(m.topics, 6, [&](FetchResponse::Topic& t) {
-    io.String(t.topic);
-    io.Array(t.partitions, 18, [&](FetchResponse::Partition& p) {
-      io.Int32(p.partition);
-      io.Int16(p.error_code);
-      io.Int64(p.high_watermark);
-      if (v >= 4) {
-        io.Int64(p.last_stable_offset);
-        if (v >= 5) io.Int64(p.log_start_offset);
-        std::vector<AbortedTransaction> aborted;  // none: no transactions
-        io.Array(aborted, 16, [&](AbortedTransaction& a) {
-          io.Int64(a.producer_id);
-          io.Int64(a.first_offset);
-          io.Tags();
-        });
-      }
-      if (v >= 11) io.Int32(p.preferred_read_replica);
-      io.Bytes(p.records);
-      io.Tags();
-    });
+  TopicList<6, 18>(io, m.topics, [&](FetchResponse::Partition& p) {
+    io.Int32(p.partition);
+    io.Int16(p.error_code);
+    io.Int64(p.high_watermark);
+    if (v >= 4) {
+      io.Int64(p.last_stable_offset);
+      if (v >= 5) io.Int64(p.log_start_offset);
+      std::vector<AbortedTransaction> aborted;  // none: no transactions
+      io.Array(aborted, 16, [&](AbortedTransaction& a) {
+        io.Int64(a.producer_id);
+        io.Int64(a.first_offset);
+        io.Tags();
+      });
+    }
+    if (v >= 11) io.Int32(p.preferred_read_replica);
+    io.Bytes(p.records);
     io.Tags();
   });
   io.Tags();
@@ -134,18 +118,14 @@ template <class Io>
 void Visit(Io& io, ListOffsetsRequest& m, int16_t v) {
   io.Int32(m.replica_id);
   if (v >= 2) io.Int8(m.isolation_level);
-  io.Array(m.topics, 6, [&](ListOffsetsRequest::Topic& t) {
-    io.String(t.name);
-    io.Array(t.partitions, 12, [&](ListOffsetsRequest::Partition& p) {
-      io.Int32(p.partition_index);
-      if (v >= 4) io.Int32(p.current_leader_epoch);
-      io.Int64(p.timestamp);
-      if (v == 0) {
-        int32_t max_num_offsets = 1;
-        io.Int32(max_num_offsets);
-      }
-      io.Tags();
-    });
+  TopicList<6, 12>(io, m.topics, [&](ListOffsetsRequest::Partition& p) {
+    io.Int32(p.partition_index);
+    if (v >= 4) io.Int32(p.current_leader_epoch);
+    io.Int64(p.timestamp);
+    if (v == 0) {
+      int32_t max_num_offsets = 1;
+      io.Int32(max_num_offsets);
+    }
     io.Tags();
   });
   io.Tags();
@@ -154,23 +134,19 @@ void Visit(Io& io, ListOffsetsRequest& m, int16_t v) {
 template <class Io>
 void Visit(Io& io, ListOffsetsResponse& m, int16_t v) {
   if (v >= 2) io.Int32(m.throttle_time_ms);
-  io.Array(m.topics, 6, [&](ListOffsetsResponse::Topic& t) {
-    io.String(t.name);
-    io.Array(t.partitions, 6, [&](ListOffsetsResponse::Partition& p) {
-      io.Int32(p.partition_index);
-      io.Int16(p.error_code);
-      if (v == 0) {  // old_style_offsets: the offset, or none
-        std::vector<int64_t> offsets;
-        if (!Io::kDecoding && p.offset >= 0) offsets.push_back(p.offset);
-        io.Array(offsets, 8, [&](int64_t& o) { io.Int64(o); });
-        if (Io::kDecoding && !offsets.empty()) p.offset = offsets[0];
-      } else {
-        io.Int64(p.timestamp);
-        io.Int64(p.offset);
-      }
-      if (v >= 4) io.Int32(p.leader_epoch);
-      io.Tags();
-    });
+  TopicList<6, 6>(io, m.topics, [&](ListOffsetsResponse::Partition& p) {
+    io.Int32(p.partition_index);
+    io.Int16(p.error_code);
+    if (v == 0) {  // old_style_offsets: the offset, or none
+      std::vector<int64_t> offsets;
+      if (!Io::kDecoding && p.offset >= 0) offsets.push_back(p.offset);
+      io.Array(offsets, 8, [&](int64_t& o) { io.Int64(o); });
+      if (Io::kDecoding && !offsets.empty()) p.offset = offsets[0];
+    } else {
+      io.Int64(p.timestamp);
+      io.Int64(p.offset);
+    }
+    if (v >= 4) io.Int32(p.leader_epoch);
     io.Tags();
   });
   io.Tags();

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "evpipe/broker/protocol/messages_common.h"
 #include "evpipe/broker/protocol/wire.h"
 
 namespace evpipe::kafka_protocol {
@@ -21,10 +22,7 @@ struct ProduceRequest {
     int32_t index = 0;
     std::optional<std::string_view> records;
   };
-  struct Topic {
-    std::string name;
-    std::vector<Partition> partitions;
-  };
+  using Topic = TopicPartitions<Partition>;
   std::vector<Topic> topics;
   bool Decode(Reader& r, int16_t v);
   void Encode(Writer& w, int16_t v) const;
@@ -38,10 +36,7 @@ struct ProduceResponse {
     int64_t log_start_offset = -1;    // v5+
     std::optional<std::string> error_message;  // v8+
   };
-  struct Topic {
-    std::string name;
-    std::vector<Partition> partitions;
-  };
+  using Topic = TopicPartitions<Partition>;
   std::vector<Topic> topics;
   int32_t throttle_time_ms = 0;
   void Encode(Writer& w, int16_t v) const;
@@ -109,10 +104,7 @@ struct ListOffsetsRequest {
     int32_t current_leader_epoch = -1;  // v4+
     int64_t timestamp = -1;             // -1 latest, -2 earliest
   };
-  struct Topic {
-    std::string name;
-    std::vector<Partition> partitions;
-  };
+  using Topic = TopicPartitions<Partition>;
   std::vector<Topic> topics;
   bool Decode(Reader& r, int16_t v);
   void Encode(Writer& w, int16_t v) const;
@@ -126,10 +118,7 @@ struct ListOffsetsResponse {
     int64_t offset = -1;
     int32_t leader_epoch = -1;  // v4+
   };
-  struct Topic {
-    std::string name;
-    std::vector<Partition> partitions;
-  };
+  using Topic = TopicPartitions<Partition>;
   std::vector<Topic> topics;
   void Encode(Writer& w, int16_t v) const;
   bool Decode(Reader& r, int16_t v);

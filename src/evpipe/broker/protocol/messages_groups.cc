@@ -150,16 +150,12 @@ void Visit(Io& io, OffsetCommitRequest& m, int16_t v) {
   }
   if (v >= 7) io.NullableString(m.group_instance_id);
   if (v >= 2 && v <= 4) io.Int64(m.retention_time_ms);
-  io.Array(m.topics, 6, [&](OffsetCommitRequest::Topic& t) {
-    io.String(t.name);
-    io.Array(t.partitions, 14, [&](OffsetCommitRequest::Partition& p) {
-      io.Int32(p.partition_index);
-      io.Int64(p.committed_offset);
-      if (v >= 6) io.Int32(p.committed_leader_epoch);
-      if (v == 1) io.Int64(p.commit_timestamp);
-      io.NullableString(p.committed_metadata);
-      io.Tags();
-    });
+  TopicList<6, 14>(io, m.topics, [&](OffsetCommitRequest::Partition& p) {
+    io.Int32(p.partition_index);
+    io.Int64(p.committed_offset);
+    if (v >= 6) io.Int32(p.committed_leader_epoch);
+    if (v == 1) io.Int64(p.commit_timestamp);
+    io.NullableString(p.committed_metadata);
     io.Tags();
   });
   io.Tags();
@@ -168,13 +164,9 @@ void Visit(Io& io, OffsetCommitRequest& m, int16_t v) {
 template <class Io>
 void Visit(Io& io, OffsetCommitResponse& m, int16_t v) {
   if (v >= 3) io.Int32(m.throttle_time_ms);
-  io.Array(m.topics, 3, [&](OffsetCommitResponse::Topic& t) {
-    io.String(t.name);
-    io.Array(t.partitions, 6, [&](OffsetCommitResponse::Partition& p) {
-      io.Int32(p.partition_index);
-      io.Int16(p.error_code);
-      io.Tags();
-    });
+  TopicList<3, 6>(io, m.topics, [&](OffsetCommitResponse::Partition& p) {
+    io.Int32(p.partition_index);
+    io.Int16(p.error_code);
     io.Tags();
   });
   io.Tags();
@@ -196,16 +188,12 @@ void Visit(Io& io, OffsetFetchRequest& m, int16_t) {
 template <class Io>
 void Visit(Io& io, OffsetFetchResponse& m, int16_t v) {
   if (v >= 3) io.Int32(m.throttle_time_ms);
-  io.Array(m.topics, 3, [&](OffsetFetchResponse::Topic& t) {
-    io.String(t.name);
-    io.Array(t.partitions, 14, [&](OffsetFetchResponse::Partition& p) {
-      io.Int32(p.partition_index);
-      io.Int64(p.committed_offset);
-      if (v >= 5) io.Int32(p.committed_leader_epoch);
-      io.NullableString(p.metadata);
-      io.Int16(p.error_code);
-      io.Tags();
-    });
+  TopicList<3, 14>(io, m.topics, [&](OffsetFetchResponse::Partition& p) {
+    io.Int32(p.partition_index);
+    io.Int64(p.committed_offset);
+    if (v >= 5) io.Int32(p.committed_leader_epoch);
+    io.NullableString(p.metadata);
+    io.Int16(p.error_code);
     io.Tags();
   });
   if (v >= 2) io.Int16(m.error_code);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "evpipe/broker/protocol/messages_common.h"
 #include "evpipe/broker/protocol/wire.h"
 
 namespace evpipe::kafka_protocol {
@@ -139,10 +140,7 @@ struct OffsetCommitRequest {
     int64_t commit_timestamp = -1;        // v1
     std::optional<std::string> committed_metadata;
   };
-  struct Topic {
-    std::string name;
-    std::vector<Partition> partitions;
-  };
+  using Topic = TopicPartitions<Partition>;
   std::vector<Topic> topics;
   bool Decode(Reader& r, int16_t v);
   void Encode(Writer& w, int16_t v) const;
@@ -153,10 +151,7 @@ struct OffsetCommitResponse {
     int32_t partition_index = 0;
     int16_t error_code = 0;
   };
-  struct Topic {
-    std::string name;
-    std::vector<Partition> partitions;
-  };
+  using Topic = TopicPartitions<Partition>;
   std::vector<Topic> topics;
   void Encode(Writer& w, int16_t v) const;
   bool Decode(Reader& r, int16_t v);
@@ -182,10 +177,7 @@ struct OffsetFetchResponse {
     std::optional<std::string> metadata;
     int16_t error_code = 0;
   };
-  struct Topic {
-    std::string name;
-    std::vector<Partition> partitions;
-  };
+  using Topic = TopicPartitions<Partition>;
   std::vector<Topic> topics;
   int16_t error_code = 0;  // v2+
   void Encode(Writer& w, int16_t v) const;

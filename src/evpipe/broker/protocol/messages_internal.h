@@ -59,11 +59,7 @@ class Decoder {
   template <class T, class Each>
   void Array(std::vector<T>& out, size_t min_size, Each&& each) {
     int32_t n = r_.ArrayLength(fx_, min_size);
-    for (int32_t i = 0; i < n && r_.ok(); ++i) {
-      T item{};
-      each(item);
-      out.push_back(std::move(item));
-    }
+    for (int32_t i = 0; i < n && r_.ok(); ++i) each(out.emplace_back());
   }
   // A nullable array: length -1 leaves `out` empty (null).
   template <class T, class Each>
@@ -71,11 +67,7 @@ class Decoder {
     int32_t n = r_.ArrayLength(fx_, min_size);
     if (n < 0) return;
     out.emplace();
-    for (int32_t i = 0; i < n && r_.ok(); ++i) {
-      T item{};
-      each(item);
-      out->push_back(std::move(item));
-    }
+    for (int32_t i = 0; i < n && r_.ok(); ++i) each(out->emplace_back());
   }
   void Int32Array(std::vector<int32_t>& v) {
     Array(v, 4, [&](int32_t& x) { Int32(x); });
@@ -133,6 +125,23 @@ class Encoder {
   Writer& w_;
   bool fx_;
 };
+
+// A per-topic, per-partition list (TopicPartitions, or Fetch's topics): each
+// topic's name, then its partitions, each visited by `each(partition)` (which
+// ends with the partition's io.Tags()), then the topic's tagged fields. On the
+// wire a topic takes at least `kTopicMin` bytes, a partition `kPartitionMin`.
+template <size_t kTopicMin, size_t kPartitionMin, class Io, class Topic, class Each>
+void TopicList(Io& io, std::vector<Topic>& topics, Each each) {
+  io.Array(topics, kTopicMin, [&io, each](Topic& t) {
+    if constexpr (requires { t.topic; }) {
+      io.String(t.topic);  // Fetch
+    } else {
+      io.String(t.name);
+    }
+    io.Array(t.partitions, kPartitionMin, each);
+    io.Tags();
+  });
+}
 
 // Decode and Encode of a message of API `key`, both from its Visit (found by
 // argument-dependent lookup in the messages_*.cc file that defines it).

@@ -43,6 +43,21 @@ AppendResult MustAppend(PartitionLog& log, const std::string& batch) {
   return *r;
 }
 
+// Appends `batch` `n` times to the log in `dir` (created when new), then closes it.
+void AppendAndClose(const std::string& dir, const std::string& batch, int n, const LogOptions& o = {}) {
+  auto log = OpenLog(dir, o);
+  for (int i = 0; i < n; ++i) MustAppend(*log, batch);
+}
+
+// Opens the log in `dir`; what its recovery wrote to stderr goes to `*err`.
+std::unique_ptr<PartitionLog> OpenLogCapturingStderr(const std::string& dir, std::string* err,
+                                                    const LogOptions& o = {}) {
+  ::testing::internal::CaptureStderr();
+  auto log = OpenLog(dir, o);
+  *err = ::testing::internal::GetCapturedStderr();
+  return log;
+}
+
 // Reads every record from `from` to the high watermark, fetch by fetch, moving
 // on as a consumer does: past the last offset of each batch (a batch may hold
 // fewer records than offsets, or none: a gap batch).
@@ -207,15 +222,11 @@ TEST(PartitionLogTest, TornTailIsCutToLastGoodBatchWithALogLine) {
   testing::TempDir tmp;
   std::string dir = tmp.path() + "/p";
   std::string batch = BuildSimpleBatch(2);
-  {
-    auto log = OpenLog(dir);
-    for (int i = 0; i < 10; ++i) MustAppend(*log, batch);
-  }
+  AppendAndClose(dir, batch, 10);
   std::string seg = SegmentPath(dir, 0);
   fs::resize_file(seg, batch.size() * 10 - 7);
-  ::testing::internal::CaptureStderr();
-  auto log = OpenLog(dir);
-  std::string err = ::testing::internal::GetCapturedStderr();
+  std::string err;
+  auto log = OpenLogCapturingStderr(dir, &err);
   EXPECT_EQ(log->high_watermark(), 18);
   EXPECT_EQ(fs::file_size(seg), batch.size() * 9);
   EXPECT_NE(err.find(seg), std::string::npos) << err;
@@ -229,10 +240,7 @@ TEST(PartitionLogTest, FlippedByteIsCutNeverServed) {
   testing::TempDir tmp;
   std::string dir = tmp.path() + "/p";
   std::string batch = BuildSimpleBatch(2, "payload-");
-  {
-    auto log = OpenLog(dir);
-    for (int i = 0; i < 10; ++i) MustAppend(*log, batch);
-  }
+  AppendAndClose(dir, batch, 10);
   std::string seg = SegmentPath(dir, 0);
   {
     std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
@@ -243,9 +251,8 @@ TEST(PartitionLogTest, FlippedByteIsCutNeverServed) {
     c = static_cast<char>(c ^ 0x10);
     f.write(&c, 1);
   }
-  ::testing::internal::CaptureStderr();
-  auto log = OpenLog(dir);
-  std::string err = ::testing::internal::GetCapturedStderr();
+  std::string err;
+  auto log = OpenLogCapturingStderr(dir, &err);
   EXPECT_NE(err.find("CRC-32C mismatch at position " + std::to_string(batch.size() * 6)), std::string::npos) << err;
   EXPECT_NE(err.find("cutting " + std::to_string(batch.size() * 4) + " bytes"), std::string::npos) << err;
   EXPECT_EQ(log->high_watermark(), 12);
@@ -274,9 +281,8 @@ TEST(PartitionLogTest, CorruptTailInEarlierSegmentKeepsLaterSegmentsWithAGap) {
   ASSERT_GT(bases.size(), 3u);
   fs::remove(tmp.path() + "/c/" + fs::path(SegmentPath("", bases[1])).stem().string() + ".index");
   fs::resize_file(SegmentPath(tmp.path() + "/c", bases[1]), batch.size() + 3);
-  ::testing::internal::CaptureStderr();
-  auto log = OpenLog(tmp.path() + "/c", o);
-  std::string err = ::testing::internal::GetCapturedStderr();
+  std::string err;
+  auto log = OpenLogCapturingStderr(tmp.path() + "/c", &err, o);
   // Offsets bases[1]+2 .. bases[2]-1 were lost to the damage; nothing after
   // them is deleted and no offset is handed out again.
   EXPECT_EQ(log->high_watermark(), 80);
@@ -297,19 +303,15 @@ TEST(PartitionLogTest, SegmentRecoveryFuzz_LostOffsetsBeforeAnEmptyNewestSegment
   testing::TempDir tmp;
   std::string dir = tmp.path() + "/p";
   std::string batch = BuildSimpleBatch(1, "v");
-  {
-    auto log = OpenLog(dir);
-    for (int i = 0; i < 10; ++i) MustAppend(*log, batch);
-  }
+  AppendAndClose(dir, batch, 10);
   { std::ofstream(SegmentPath(dir, 10)); }  // the roll: an empty newest segment
   {
     std::fstream f(SegmentPath(dir, 0), std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(static_cast<std::streamoff>(6 * batch.size() - 1));  // the last byte of the batch at offset 5
     f.put('\x7f');
   }
-  ::testing::internal::CaptureStderr();
-  auto log = OpenLog(dir);
-  std::string err = ::testing::internal::GetCapturedStderr();
+  std::string err;
+  auto log = OpenLogCapturingStderr(dir, &err);
   ASSERT_NE(log, nullptr);
   EXPECT_NE(err.find("offsets 5..9 lost"), std::string::npos) << err;
   EXPECT_NE(err.find("a gap batch marks them"), std::string::npos) << err;
@@ -343,10 +345,7 @@ TEST(PartitionLogTest, SegmentRecoveryFuzz_BatchesOverlappingTheNextSegmentAreCu
   testing::TempDir tmp;
   std::string dir = tmp.path() + "/p";
   std::string batch = BuildSimpleBatch(1, "v");
-  {
-    auto log = OpenLog(dir);
-    for (int i = 0; i < 6; ++i) MustAppend(*log, batch);
-  }
+  AppendAndClose(dir, batch, 6);
   // A second segment claiming offsets from 3 on, holding one batch at 3.
   {
     std::string b = batch;
@@ -354,9 +353,8 @@ TEST(PartitionLogTest, SegmentRecoveryFuzz_BatchesOverlappingTheNextSegmentAreCu
     std::ofstream(SegmentPath(dir, 3), std::ios::binary) << b;
   }
   fs::remove(dir + "/checkpoint");
-  ::testing::internal::CaptureStderr();
-  auto log = OpenLog(dir);
-  std::string err = ::testing::internal::GetCapturedStderr();
+  std::string err;
+  auto log = OpenLogCapturingStderr(dir, &err);
   ASSERT_NE(log, nullptr);
   EXPECT_NE(err.find("offsets out of sequence"), std::string::npos) << err;
   EXPECT_EQ(log->high_watermark(), 4);
@@ -453,10 +451,7 @@ TEST(PartitionLogTest, SecurityAudit8_RecordCountLieIsRefused) {
 
 // Three sealed segments and an active one, closed cleanly (indexes and checkpoint written).
 std::vector<int64_t> FillSegments(const std::string& dir, const LogOptions& o, const std::string& batch, int n) {
-  {
-    auto log = OpenLog(dir, o);
-    for (int i = 0; i < n; ++i) MustAppend(*log, batch);
-  }
+  AppendAndClose(dir, batch, n, o);
   std::vector<int64_t> bases;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().extension() == ".log") bases.push_back(std::stoll(e.path().stem().string()));
@@ -479,9 +474,8 @@ TEST(PartitionLogTest, SecurityAudit3_StrayBytesAfterASealedSegmentKeepLaterSegm
     std::ofstream f(SegmentPath(dir, 0), std::ios::binary | std::ios::app);
     f.write("\0\0\0\0\0\0\0\0\0\0", 10);
   }
-  ::testing::internal::CaptureStderr();
-  auto log = OpenLog(dir, o);
-  std::string err = ::testing::internal::GetCapturedStderr();
+  std::string err;
+  auto log = OpenLogCapturingStderr(dir, &err, o);
   EXPECT_EQ(log->high_watermark(), 80);
   EXPECT_EQ(log->segment_count(), static_cast<int32_t>(bases.size()));
   EXPECT_EQ(fs::file_size(SegmentPath(dir, 0)), size0);
@@ -881,9 +875,8 @@ TEST(PartitionLogTest, RandomDamageRecoversToTheUndamagedPrefix) {
       expect_hwm = end_offset;
       expect_size = total;
     }
-    ::testing::internal::CaptureStderr();
-    auto log = OpenLog(copy);
-    std::string err = ::testing::internal::GetCapturedStderr();
+    std::string err;
+    auto log = OpenLogCapturingStderr(copy, &err);
     ASSERT_NE(log, nullptr);
     EXPECT_EQ(log->high_watermark(), expect_hwm) << "round " << round << (flip ? " flip at " : " cut at ") << pos;
     EXPECT_EQ(static_cast<int64_t>(fs::file_size(seg)), expect_size) << "round " << round;
