@@ -87,7 +87,7 @@ def cases(ctx):
         ours=f"{ctx.evpipe} produce -b {b} -t bench-produce-evpipe --from {events}",
         baseline=f"kcat -P -b {b} -t bench-produce-kcat -l {events}", baseline_name="kcat -P",
         setup=setup_file, target_ratio=1.3,
-        note="evpipe: idempotent, acks=all, lz4, every delivery report counted; kcat: librdkafka defaults")
+        note="evpipe: idempotent, acks=all, uncompressed, every delivery report counted; kcat: librdkafka defaults")
     produce_sim = Case(
         name="kafka produce (simulator)", unit="records/s", items=0,
         ours=f"{ctx.evpipe} produce -b {b} -t bench-sim-evpipe --orders {orders} --seed 42",

@@ -143,7 +143,9 @@ Status WriteStream(std::FILE* stream, std::string_view text, const std::string& 
 }
 
 // Streams the simulator into the chosen sink. The render threads join each
-// batch's lines by date (RecordStream::Runs), so this thread only writes. A
+// batch's lines by date (RecordStream::Runs), so this thread only writes, each
+// run straight from the render thread's text (AppendAndFlush: no copy into the
+// file's buffer). A
 // date's file is published (fsync, rename, fsync of its directory, on the
 // Publisher's thread) as soon as no later record can belong to that date
 // (sim::kMaxDuplicateDelayUs), the last ones at the end.
@@ -192,7 +194,7 @@ Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
         continue;
       }
       if (!layout) {
-        EVPIPE_RETURN_IF_ERROR(single.file->Append(run.text));
+        EVPIPE_RETURN_IF_ERROR(single.file->AppendAndFlush(run.text, {}));
         continue;
       }
       auto it = open.find(run.ingest_date);
@@ -207,7 +209,7 @@ Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
         it = open.emplace(std::string(run.ingest_date), OpenDate{std::move(p), midnight_us}).first;
         ++*dates;
       }
-      EVPIPE_RETURN_IF_ERROR(it->second.file.file->Append(run.text));
+      EVPIPE_RETURN_IF_ERROR(it->second.file.file->AppendAndFlush(run.text, {}));
     }
     // Dates no later record can belong to are complete.
     for (auto it = open.begin(); it != open.end();) {

@@ -5,21 +5,35 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include <array>
+#include <cstring>
+
 #include "evpipe/event/event.h"
 
 namespace evpipe::event {
 
+namespace {
+
+// "000102...feff": the two hex digits of every byte, lowercase.
+constexpr auto kHexPairs = [] {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::array<char, 512> pairs{};
+  for (int b = 0; b < 256; ++b) {
+    pairs[2 * b] = kHex[b >> 4];
+    pairs[2 * b + 1] = kHex[b & 15];
+  }
+  return pairs;
+}();
+
+}  // namespace
+
 void Sha256HexTo(std::string_view bytes, char out[64]) {
-  static constexpr char kHex[] = "0123456789abcdef";
   SHA256_CTX ctx;
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256_Init(&ctx);
   SHA256_Update(&ctx, bytes.data(), bytes.size());
   SHA256_Final(digest, &ctx);
-  for (int i = 0; i < 32; ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 15];
-  }
+  for (int i = 0; i < 32; ++i) std::memcpy(out + 2 * i, kHexPairs.data() + 2 * digest[i], 2);
 }
 std::string Sha256Hex(std::string_view bytes) {
   std::string s(64, '\0');

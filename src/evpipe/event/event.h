@@ -85,6 +85,9 @@ struct Event {
 // optionals are written as null. The checksum is written as given (see
 // SetChecksum); `payload` must be a JSON object (not checked).
 void EncodeLine(const Event& e, std::string* out);
+// The same from views (no owned strings: the simulator's hot path). Only the
+// fields above are read; the bytes are those of the Event overload.
+void EncodeLine(const EventView& e, std::string* out);
 // Sets e->checksum to Sha256Hex(e->payload).
 void SetChecksum(Event* e);
 

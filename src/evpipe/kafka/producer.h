@@ -17,12 +17,22 @@
 namespace evpipe::kafka {
 
 // Our producer defaults, applied before -X (so -X wins): idempotent, acks=all,
-// lz4, and batching sized for throughput rather than latency. lz4 rather than
-// zstd: JSON events shrink about as well for the wire and the disk, and it costs
-// a fraction of the CPU on both sides (a broker that validates records, ours and
-// Kafka's, decompresses every batch it accepts).
-inline constexpr const char* kDefaultCompression = "lz4";
-inline constexpr const char* kDefaultLingerMs = "20";
+// uncompressed, and batching sized for throughput rather than latency. No
+// compression: on a local broker it costs more CPU than the bytes it saves
+// (lz4 -1 of 208 MB of events: 0.40 s, and a validating broker decompresses
+// each batch again), and librdkafka 2.0 sends gzip, snappy and lz4 uncompressed
+// anyway to a broker whose Produce versions start above v0, such as ours
+// (librdkafka issue 4956); zstd it does compress. See
+// docs/decisions/producer-defaults.md.
+inline constexpr const char* kDefaultCompression = "none";
+// 100 ms rather than 20: librdkafka 2.0's idempotent broker thread polls
+// without sleeping while records older than linger.ms wait behind the
+// requests in flight (its wakeup time is then "now"), which on a loaded
+// machine, with acks=all answers taking 10-40 ms, is most of a run (165k
+// poll(2) calls for 300k records at 20 ms, 11-43k at 100 ms; producer CPU
+// 0.80 -> 0.62 s). Full batches leave at once whatever the linger; a trickle
+// of records (--rate, a slow pipe) waits up to this long: -X linger.ms=5 for latency.
+inline constexpr const char* kDefaultLingerMs = "100";
 inline constexpr const char* kDefaultBatchBytes = "1000000";
 inline constexpr const char* kDefaultBatchRecords = "100000";
 inline constexpr const char* kDefaultQueueRecords = "1000000";

@@ -1,94 +1,75 @@
-// Small fast text appenders for the simulator's lines (no allocation once `out` has grown).
+// The simulator's text writer (append_internal.h): digits and hex without temporaries.
 #include "evpipe/sim/append_internal.h"
 
-#include <charconv>
-#include <cstring>
+#include <array>
 
 namespace evpipe::sim::internal {
-
-void AppendInt(int64_t v, std::string* out) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, static_cast<size_t>(end - buf));
-}
+namespace {
 
 constexpr char kDigitPairs[] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-// v in decimal, zero-padded to at least `width` digits.
-void AppendPadded(uint64_t v, int width, std::string* out) {
-  char buf[24];
-  char* p = buf + sizeof buf;
+constexpr char kHex[] = "0123456789abcdef";
+
+// "000102...feff": the two hex digits of every byte, lowercase.
+constexpr auto kHexPairs = [] {
+  std::array<char, 512> pairs{};
+  for (int b = 0; b < 256; ++b) {
+    pairs[2 * b] = kHex[b >> 4];
+    pairs[2 * b + 1] = kHex[b & 15];
+  }
+  return pairs;
+}();
+
+int DecimalDigits(uint64_t v) {
+  int n = 1;
   while (v >= 100) {
+    v /= 100;
+    n += 2;
+  }
+  return v >= 10 ? n + 1 : n;
+}
+
+}  // namespace
+
+void Writer::Padded(uint64_t v, int width) {
+  int n = DecimalDigits(v);
+  if (n < width) n = width;  // the leading digits come out as '0' once v is exhausted
+  char* p = p_ + n;
+  p_ = p;
+  for (; n >= 2; n -= 2) {
     p -= 2;
     std::memcpy(p, kDigitPairs + 2 * (v % 100), 2);
     v /= 100;
   }
-  if (v >= 10) {
-    p -= 2;
-    std::memcpy(p, kDigitPairs + 2 * v, 2);
-  } else {
-    *--p = static_cast<char>('0' + v);
+  if (n == 1) *--p = static_cast<char>('0' + v);
+}
+
+void Writer::Hex(uint64_t v, int digits) {
+  int i = digits;
+  for (; i >= 2; i -= 2) {
+    std::memcpy(p_ + i - 2, kHexPairs.data() + 2 * (v & 0xff), 2);
+    v >>= 8;
   }
-  while (buf + sizeof buf - p < width) *--p = '0';
-  out->append(p, static_cast<size_t>(buf + sizeof buf - p));
+  if (i == 1) p_[0] = kHex[v & 15];
+  p_ += digits;
 }
 
-void AppendHex(uint64_t v, int digits, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char buf[16];
-  for (int i = digits - 1; i >= 0; --i) {
-    buf[i] = kHex[v & 15];
-    v >>= 4;
-  }
-  out->append(buf, static_cast<size_t>(digits));
-}
-
-void AppendOrderId(uint64_t order, std::string* out) {
-  out->append("ORD-");
-  AppendPadded(order + 1, 11, out);
-}
-
-// A random (version 4) UUID from 128 bits.
-void AppendUuid(uint64_t hi, uint64_t lo, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
+void Writer::Uuid(uint64_t hi, uint64_t lo) {
   hi = (hi & ~0xf000ULL) | 0x4000ULL;
   lo = (lo & ~(3ULL << 62)) | (2ULL << 62);
-  char buf[36];
-  int at = 0;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) buf[at++] = '-';
-    const unsigned byte = static_cast<unsigned>(((i < 8 ? hi : lo) >> (8 * (7 - (i & 7)))) & 0xff);
-    buf[at++] = kHex[byte >> 4];
-    buf[at++] = kHex[byte & 15];
-  }
-  out->append(buf, sizeof buf);
-}
-
-void AppendField(std::string_view name, std::string* out) {
-  out->push_back(',');
-  out->push_back('"');
-  out->append(name);
-  out->append("\":");
-}
-
-void AppendStringField(std::string_view name, std::string_view value, std::string* out) {
-  AppendField(name, out);
-  out->push_back('"');
-  out->append(value);  // simulator strings never need escaping
-  out->push_back('"');
-}
-
-void AppendIntField(std::string_view name, int64_t value, std::string* out) {
-  AppendField(name, out);
-  AppendInt(value, out);
-}
-
-void SetString(std::optional<std::string>* slot, std::string_view value) {
-  if (!*slot) slot->emplace();
-  (*slot)->assign(value);
+  // 8-4-4-4-12 hex digits: hi gives the first three groups, lo the last two.
+  Hex(hi >> 32, 8);
+  Char('-');
+  Hex(hi >> 16, 4);
+  Char('-');
+  Hex(hi, 4);
+  Char('-');
+  Hex(lo >> 48, 4);
+  Char('-');
+  Hex(lo, 12);
 }
 
 }  // namespace evpipe::sim::internal

@@ -11,7 +11,7 @@ int64_t UsersPerTenant(const Options& options) {
   return std::max<int64_t>(20, options.orders / (3 * options.tenants));
 }
 
-OrderInfo DeriveOrder(uint64_t seed, int64_t users_per_tenant, int tenants, uint64_t order) {
+OrderInfo DeriveOrder(uint64_t seed, int64_t users_per_tenant, int tenants, uint64_t order, Facts facts) {
   Rng rng(StreamSeed(seed, order, kSaltOrder));
   OrderInfo info;
   // Tenants are skewed: tenant 1 gets the most orders.
@@ -24,7 +24,7 @@ OrderInfo DeriveOrder(uint64_t seed, int64_t users_per_tenant, int tenants, uint
   info.currency = &kCurrencies[info.tenant % std::size(kCurrencies)];
   const double u = rng.Unit();
   info.item_count = u < 0.45 ? 1 : u < 0.75 ? 2 : u < 0.9 ? 3 : u < 0.97 ? 4 : 5;
-  info.subtotal_minor = 0;
+  if (facts == Facts::kParties) return info;
   for (int i = 0; i < info.item_count; ++i) {
     Item& item = info.items[i];
     item.sku = static_cast<uint32_t>(rng.Below(20000));

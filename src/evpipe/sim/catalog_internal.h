@@ -60,19 +60,19 @@ constexpr std::string_view kPoisonReasons[] = {
 static_assert(std::size(kPoisonReasons) == static_cast<size_t>(Poison::kCount));
 
 struct Currency {
-  const char* code;
+  std::string_view code;
   int64_t scale;  // minor units per "price point" (JPY has no minor unit)
 };
 constexpr Currency kCurrencies[] = {{"EUR", 1}, {"USD", 1}, {"GBP", 1}, {"SEK", 10}, {"JPY", 1}};
 
-constexpr const char* kChannels[] = {"web", "ios", "android"};
-constexpr const char* kChannelSystems[] = {"web-shop", "ios-app", "android-app"};
-constexpr const char* kMethods[] = {"card", "card", "card", "paypal", "klarna", "apple_pay"};
-constexpr const char* kFailureCodes[] = {"insufficient_funds", "card_declined", "expired_card", "authentication_failed"};
-constexpr const char* kCarriers[] = {"DHL", "UPS", "PostNord", "DPD", "GLS"};
-constexpr const char* kCancelReasons[] = {"payment_failed", "customer_request"};
-constexpr const char* kRefundReasons[] = {"returned", "damaged", "cancelled"};
-constexpr const char* kDeliveredTo[] = {"recipient", "front_door", "neighbour", "parcel_locker"};
+constexpr std::string_view kChannels[] = {"web", "ios", "android"};
+constexpr std::string_view kChannelSystems[] = {"web-shop", "ios-app", "android-app"};
+constexpr std::string_view kMethods[] = {"card", "card", "card", "paypal", "klarna", "apple_pay"};
+constexpr std::string_view kFailureCodes[] = {"insufficient_funds", "card_declined", "expired_card", "authentication_failed"};
+constexpr std::string_view kCarriers[] = {"DHL", "UPS", "PostNord", "DPD", "GLS"};
+constexpr std::string_view kCancelReasons[] = {"payment_failed", "customer_request"};
+constexpr std::string_view kRefundReasons[] = {"returned", "damaged", "cancelled"};
+constexpr std::string_view kDeliveredTo[] = {"recipient", "front_door", "neighbour", "parcel_locker"};
 
 struct Item {
   uint32_t sku;
@@ -90,14 +90,20 @@ struct OrderInfo {
   int method;
   const Currency* currency;
   int item_count;
-  std::array<Item, 5> items;
-  int64_t subtotal_minor;
-  int64_t shipping_minor;
+  std::array<Item, 5> items{};
+  int64_t subtotal_minor = 0;
+  int64_t shipping_minor = 0;
   int64_t total_minor() const { return subtotal_minor + shipping_minor; }
 };
 
+// How much DeriveOrder works out. kParties stops after item_count (the tenant,
+// user, session, channel, method and currency: what every event mentions),
+// leaving the items and amounts zero; kAll adds them. The values both give are
+// the same (the items are drawn last).
+enum class Facts { kParties, kAll };
+
 // The facts of order `order` (a pure function of the seed, the order and users_per_tenant).
-OrderInfo DeriveOrder(uint64_t seed, int64_t users_per_tenant, int tenants, uint64_t order);
+OrderInfo DeriveOrder(uint64_t seed, int64_t users_per_tenant, int tenants, uint64_t order, Facts facts = Facts::kAll);
 // Users per tenant for these options (at least 20).
 int64_t UsersPerTenant(const Options& options);
 

@@ -13,7 +13,8 @@ namespace {
 constexpr int kMaxSteps = 12;
 constexpr int64_t kBucketUs = kHour;
 
-// Min-heap order: emit time, then a total order on the rest (determinism).
+// Emit time, then a total order on the rest (determinism: no two records tie).
+// Later is the min-heap's order, Earlier the sort's.
 struct Later {
   bool operator()(const Planned& a, const Planned& b) const {
     if (a.emit_us != b.emit_us) return a.emit_us > b.emit_us;
@@ -21,6 +22,10 @@ struct Later {
     if (a.step != b.step) return a.step > b.step;
     return a.kind > b.kind;
   }
+};
+
+struct Earlier {
+  bool operator()(const Planned& a, const Planned& b) const { return Later()(b, a); }
 };
 
 }  // namespace
@@ -53,23 +58,24 @@ void Planner::Push(const Planned& p) {
   }
 }
 
-// Makes the next non-empty bucket the heap (the heap is empty).
+// Makes the next non-empty bucket the sorted one (the current bucket and the heap are empty).
 void Planner::OpenNextBucket() {
   do {
     ++current_;
   } while (later_[static_cast<size_t>(current_)].empty());
   std::vector<Planned>& next = later_[static_cast<size_t>(current_)];
   later_count_ -= static_cast<int64_t>(next.size());
-  heap_.swap(next);  // keeps both buffers' capacity for reuse
-  next.clear();
-  std::make_heap(heap_.begin(), heap_.end(), Later());
+  sorted_.clear();
+  sorted_.swap(next);  // keeps both buffers' capacity for reuse
+  sorted_next_ = 0;
+  std::sort(sorted_.begin(), sorted_.end(), Earlier());
 }
 
 // Plans order k's lifecycle and pushes its records.
 void Planner::StartOrder(int64_t k) {
   const uint64_t order = static_cast<uint64_t>(k);
   Rng rng(StreamSeed(options_.seed, order, kSaltPlan));
-  const OrderInfo info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, order);
+  const OrderInfo info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, order, Facts::kParties);
   struct Step {
     Type type;
     uint8_t aux;
@@ -152,12 +158,20 @@ void Planner::StartOrder(int64_t k) {
 
 bool Planner::Next(Planned* out) {
   while (true) {
-    if (heap_.empty() && later_count_ > 0) OpenNextBucket();
+    if (sorted_next_ == sorted_.size() && heap_.empty() && later_count_ > 0) OpenNextBucket();
+    // The earlier of the sorted bucket's next record and the heap's first.
+    const Planned* first = sorted_next_ < sorted_.size() ? &sorted_[sorted_next_] : nullptr;
+    const bool from_heap = !heap_.empty() && (first == nullptr || Later()(*first, heap_.front()));
+    if (from_heap) first = &heap_.front();
     // Every record of an order not yet started is ingested at or after its creation.
-    if (!heap_.empty() && heap_.front().emit_us <= next_created_us_) {
-      std::pop_heap(heap_.begin(), heap_.end(), Later());
-      *out = heap_.back();
-      heap_.pop_back();
+    if (first != nullptr && first->emit_us <= next_created_us_) {
+      *out = *first;
+      if (from_heap) {
+        std::pop_heap(heap_.begin(), heap_.end(), Later());
+        heap_.pop_back();
+      } else {
+        ++sorted_next_;
+      }
       return true;
     }
     if (next_order_ >= options_.orders) return false;

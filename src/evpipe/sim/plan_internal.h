@@ -46,10 +46,15 @@ class Planner {
   int64_t next_order_ = 0;
   int64_t next_created_us_ = INT64_MAX;  // creation time of order next_order_
   // Pending records live in hour-wide buckets of emit time (indexed from the
-  // start hour); only the current bucket is a heap. Invariant: every record in
-  // `later_` is in a bucket after `current_`; everything else is in `heap_`. A
-  // single big heap cost a quarter of the run (cache misses over ~all events
-  // in flight), a std::map of buckets another 8%.
+  // start hour). When the current bucket opens it is sorted once (`sorted_`,
+  // read from sorted_next_); records planned into it after that go to a small
+  // heap, and Next takes the earlier of the two. Invariant: every record in
+  // `later_` is in a bucket after `current_`; everything else is in `sorted_`
+  // (from sorted_next_ on) or `heap_`. A single big heap cost a quarter of the
+  // run (cache misses over ~all events in flight), a std::map of buckets
+  // another 8%, and popping a whole bucket from a heap ~10% more than sorting it.
+  std::vector<Planned> sorted_;
+  size_t sorted_next_ = 0;
   std::vector<Planned> heap_;
   int64_t current_ = -1;
   std::vector<std::vector<Planned>> later_;

@@ -18,7 +18,7 @@ namespace evpipe::sim {
 // everything runs in the caller's thread. One caller thread at a time.
 class RecordStream {
  public:
-  static constexpr int kBatchRecords = 2048;
+  static constexpr int kBatchRecords = 512;
 
   // Consecutive records of a batch with the same ingest_date, their lines each
   // followed by '\n', in order (joined by the render threads, for writers).

@@ -7,130 +7,138 @@
 namespace evpipe::sim::internal {
 
 Renderer::Renderer(const Options& options)
-    : options_(options), users_per_tenant_(UsersPerTenant(options)) {
-  event_.environment = options_.environment.empty() ? std::nullopt : std::optional(options_.environment);
-  event_.record_source = "evpipe-sim";
-}
+    : options_(options), users_per_tenant_(UsersPerTenant(options)), fields_(kFieldsCapacity, '\0') {}
 
 // The payload of one event (aux: see Planned).
-void Renderer::BuildPayload(const Planned& p, const OrderInfo& info, Rng& rng, std::string* out) const {
-  out->clear();
-  out->append("{\"order_id\":\"");
-  AppendOrderId(p.order, out);
-  out->push_back('"');
+void Renderer::BuildPayload(const Planned& p, const OrderInfo& info, std::string_view order_number, Rng& rng,
+                            Writer& w) const {
+  w.Raw("{\"order_id\":\"ORD-");
+  w.Raw(order_number);
+  w.Char('"');
   const uint8_t aux = p.aux;
   switch (p.type) {
     case Type::kCreated: {
-      AppendStringField("channel", kChannels[info.channel], out);
-      AppendStringField("currency", info.currency->code, out);
-      out->append(",\"items\":[");
+      w.StringField("channel", kChannels[info.channel]);
+      w.StringField("currency", info.currency->code);
+      w.Raw(",\"items\":[");
       for (int i = 0; i < info.item_count; ++i) {
         const Item& item = info.items[i];
-        if (i > 0) out->push_back(',');
-        out->append("{\"sku\":\"SKU-");
-        AppendPadded(item.sku, 5, out);
-        out->push_back('"');
-        AppendIntField("quantity", item.quantity, out);
-        AppendIntField("unit_price_minor", item.unit_price_minor, out);
-        out->push_back('}');
+        if (i > 0) w.Char(',');
+        w.Raw("{\"sku\":\"SKU-");
+        w.Padded(item.sku, 5);
+        w.Char('"');
+        w.IntField("quantity", item.quantity);
+        w.IntField("unit_price_minor", item.unit_price_minor);
+        w.Char('}');
       }
-      out->push_back(']');
-      AppendIntField("subtotal_minor", info.subtotal_minor, out);
-      AppendIntField("shipping_minor", info.shipping_minor, out);
-      AppendIntField("total_minor", info.total_minor(), out);
+      w.Char(']');
+      w.IntField("subtotal_minor", info.subtotal_minor);
+      w.IntField("shipping_minor", info.shipping_minor);
+      w.IntField("total_minor", info.total_minor());
       break;
     }
     case Type::kAuthorized:
     case Type::kFailed: {
-      AppendField("payment_id", out);
-      out->append("\"PAY-");
-      AppendPadded(p.order + 1, 11, out);
-      out->push_back('-');
-      AppendInt(p.step, out);
-      out->push_back('"');
-      AppendIntField("attempt", aux, out);
-      AppendStringField("method", kMethods[info.method], out);
-      AppendIntField("amount_minor", info.total_minor(), out);
-      AppendStringField("currency", info.currency->code, out);
+      w.Field("payment_id");
+      w.Raw("\"PAY-");
+      w.Raw(order_number);
+      w.Char('-');
+      w.Int(p.step);
+      w.Char('"');
+      w.IntField("attempt", aux);
+      w.StringField("method", kMethods[info.method]);
+      w.IntField("amount_minor", info.total_minor());
+      w.StringField("currency", info.currency->code);
       if (p.type == Type::kFailed) {
-        AppendStringField("failure_code", kFailureCodes[rng.Below(std::size(kFailureCodes))], out);
+        w.StringField("failure_code", kFailureCodes[rng.Below(std::size(kFailureCodes))]);
       }
       break;
     }
     case Type::kCancelled:
-      AppendStringField("reason", kCancelReasons[aux & 1], out);
+      w.StringField("reason", kCancelReasons[aux & 1]);
       break;
     case Type::kShipped:
     case Type::kDelivered: {
       // The carrier and tracking number are drawn per shipment, so a
       // shipment's shipped and delivered events agree.
-      AppendField("shipment_id", out);
-      out->append("\"SHP-");
-      AppendPadded(p.order + 1, 11, out);
-      out->push_back('-');
-      AppendInt(aux, out);
-      out->push_back('"');
+      w.Field("shipment_id");
+      w.Raw("\"SHP-");
+      w.Raw(order_number);
+      w.Char('-');
+      w.Int(aux);
+      w.Char('"');
       Rng carrier(StreamSeed(options_.seed, p.order, kSaltEvent, 1000 + aux));
-      AppendStringField("carrier", kCarriers[carrier.Below(std::size(kCarriers))], out);
+      w.StringField("carrier", kCarriers[carrier.Below(std::size(kCarriers))]);
       if (p.type == Type::kShipped) {
-        AppendField("tracking_number", out);
-        out->push_back('"');
-        AppendPadded(carrier.Below(1000000000000ULL), 12, out);
-        out->push_back('"');
+        w.Field("tracking_number");
+        w.Char('"');
+        w.Padded(carrier.Below(1000000000000ULL), 12);
+        w.Char('"');
       } else {
-        AppendStringField("delivered_to", kDeliveredTo[rng.Below(std::size(kDeliveredTo))], out);
+        w.StringField("delivered_to", kDeliveredTo[rng.Below(std::size(kDeliveredTo))]);
       }
       break;
     }
     case Type::kRefund: {
-      AppendField("refund_id", out);
-      out->append("\"RFD-");
-      AppendPadded(p.order + 1, 11, out);
-      out->push_back('"');
+      w.Field("refund_id");
+      w.Raw("\"RFD-");
+      w.Raw(order_number);
+      w.Char('"');
       const bool full = aux == 2 || rng.Chance(0.6);
       const int64_t amount = full ? info.total_minor() : info.items[0].unit_price_minor;
-      AppendIntField("amount_minor", amount, out);
-      AppendStringField("currency", info.currency->code, out);
-      AppendStringField("reason", kRefundReasons[aux], out);
+      w.IntField("amount_minor", amount);
+      w.StringField("currency", info.currency->code);
+      w.StringField("reason", kRefundReasons[aux]);
       break;
     }
   }
-  out->push_back('}');
+  w.Char('}');
 }
 
 void Renderer::Render(const Planned& p, Record* out, std::string* joined) {
-  const OrderInfo info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, p.order);
+  const bool needs_items =
+      p.type == Type::kCreated || p.type == Type::kAuthorized || p.type == Type::kFailed || p.type == Type::kRefund;
+  const OrderInfo info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, p.order,
+                                     needs_items ? Facts::kAll : Facts::kParties);
   Rng rng(StreamSeed(options_.seed, p.order, kSaltEvent, p.step));
-  ev::Event& e = event_;
+  // The envelope's strings are written into fields_ and viewed from `e`.
+  char* const base = fields_.data();
+  Writer w(base);
+  auto view = [&](char* begin) { return std::string_view(begin, static_cast<size_t>(w.end() - begin)); };
+  ev::EventView e;
   const uint64_t id_salt = p.kind == Kind::kPoison ? kSaltPoisonId : kSaltId;
-  e.event_id.clear();
-  AppendUuid(StreamSeed(options_.seed, p.order, id_salt, 2 * p.step),
-             StreamSeed(options_.seed, p.order, id_salt, 2 * p.step + 1), &e.event_id);
-  e.event_type.assign(kTypeNames[static_cast<int>(p.type)]);
+  char* at = w.end();
+  w.OrderNumber(p.order);
+  const std::string_view order_number = view(at);
+  at = w.end();
+  w.Padded(static_cast<uint64_t>(info.tenant) + 1, 2);
+  const std::string_view tenant_number = view(at);
+  at = w.end();
+  w.Uuid(StreamSeed(options_.seed, p.order, id_salt, 2 * p.step), StreamSeed(options_.seed, p.order, id_salt, 2 * p.step + 1));
+  e.event_id = view(at);
+  e.event_type = kTypeNames[static_cast<int>(p.type)];
   e.schema_version = ev::kSchemaVersion;
   e.event_time_us = p.event_time_us;
   e.ingest_time_us = p.ingest_time_us;
-  scratch_.clear();
-  scratch_.append("tenant-");
-  AppendPadded(static_cast<uint64_t>(info.tenant) + 1, 2, &scratch_);
-  SetString(&e.tenant_id, scratch_);
-  scratch_.clear();
-  scratch_.append("t");
-  AppendPadded(static_cast<uint64_t>(info.tenant) + 1, 2, &scratch_);
-  scratch_.append("-u");
-  AppendPadded(info.user + 1, 7, &scratch_);
-  SetString(&e.user_id, scratch_);
+  at = w.end();
+  w.Raw("tenant-");
+  w.Raw(tenant_number);
+  e.tenant_id = view(at);
+  at = w.end();
+  w.Char('t');
+  w.Raw(tenant_number);
+  w.Raw("-u");
+  w.Padded(info.user + 1, 7);
+  e.user_id = view(at);
   const bool by_customer = p.type == Type::kCreated || p.type == Type::kAuthorized || p.type == Type::kFailed ||
                            (p.type == Type::kCancelled && p.aux == 1);
   if (by_customer) {
-    scratch_.clear();
-    scratch_.append("sess-");
-    AppendHex(info.session, 16, &scratch_);
-    SetString(&e.session_id, scratch_);
-  } else {
-    e.session_id.reset();
+    at = w.end();
+    w.Raw("sess-");
+    w.Hex(info.session, 16);
+    e.session_id = view(at);
   }
-  const char* system = "order-service";
+  std::string_view system = "order-service";
   switch (p.type) {
     case Type::kCreated: system = kChannelSystems[info.channel]; break;
     case Type::kAuthorized:
@@ -140,13 +148,19 @@ void Renderer::Render(const Planned& p, Record* out, std::string* joined) {
     case Type::kDelivered: system = "fulfillment"; break;
     case Type::kCancelled: break;
   }
-  SetString(&e.source_system, system);
-  BuildPayload(p, info, rng, &e.payload);
-  ev::SetChecksum(&e);
+  e.source_system = system;
+  if (!options_.environment.empty()) e.environment = options_.environment;
+  e.record_source = kRecordSource;
+  at = w.end();
+  BuildPayload(p, info, order_number, rng, w);
+  e.payload = view(at);
+  at = w.end();
+  ev::Sha256HexTo(e.payload, at);
+  e.checksum = std::string_view(at, 64);
 
   out->line.clear();
   if (p.kind == Kind::kPoison) {
-    RenderPoison(static_cast<Poison>(p.poison), &out->line);  // edits a line of its own
+    RenderPoison(static_cast<Poison>(p.poison), e, &out->line);  // edits a line of its own
     out->poison_reason.assign(kPoisonReasons[p.poison]);
     if (joined != nullptr) {
       joined->append(out->line);
@@ -157,8 +171,8 @@ void Renderer::Render(const Planned& p, Record* out, std::string* joined) {
     out->poison_reason.clear();
   }
   if (joined != nullptr) joined->push_back('\n');
-  out->key.clear();
-  AppendOrderId(p.order, &out->key);
+  out->key.assign("ORD-");
+  out->key.append(order_number);
   out->ingest_date.resize(ev::kDateLength);
   ev::IngestDateTo(p.ingest_time_us, out->ingest_date.data());
   out->ingest_time_us = p.ingest_time_us;

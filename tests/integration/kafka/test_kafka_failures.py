@@ -75,6 +75,24 @@ class BadInputTest(BrokerTest):
         self.assertEqual(p.returncode, 1)
         self.assertIn(b"line 2: no key field order_id", p.stderr)
 
+    def test_missing_key_fail_stops_the_reader_of_a_large_input(self):
+        # ~20 MB: the reader thread is several 4 MiB blocks ahead, waiting to
+        # hand over more, when the producing side stops at line 5000.
+        self.create_topic("nokey-big")
+        src = self.path("nokey-big.ndjson")
+        pad = "x" * 600
+        with open(src, "w") as f:
+            for i in range(1, 30001):
+                key = "" if i == 5000 else f'"order_id":"o-{i}",'
+                f.write(f'{{{key}"event_id":"e-{i}","pad":"{pad}"}}\n')
+        p = evpipe("produce", "-b", self.broker.bootstrap, "-t", "nokey-big", "--from", src, "--missing-key", "fail",
+                   check=False, timeout=60)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(b"line 5000: no key field order_id", p.stderr)
+        values = [r["value"] for r in self.consume_json("nokey-big")]
+        self.assertEqual(len(values), 4999, "the lines before it are delivered, nothing after it")
+        self.assertEqual(sorted(int(json.loads(v)["event_id"][2:]) for v in values), list(range(1, 5000)))
+
 
 class BrokerRestartTest(unittest.TestCase):
     def test_broker_killed_mid_produce_nothing_lost_nothing_twice(self):
