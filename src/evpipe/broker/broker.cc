@@ -12,6 +12,7 @@
 
 #include "evpipe/broker/metrics.h"
 #include "evpipe/broker/server.h"
+#include "evpipe/core/listen_options.h"
 #include "evpipe/core/logging.h"
 #include "evpipe/io/file_system.h"
 
@@ -54,6 +55,7 @@ Status RunBroker(const BrokerOptions& options, std::unique_ptr<LogStore> store) 
   admin.set_write_timeout(kAdminReadTimeoutSec, 0);
   admin.set_keep_alive_max_count(1);
   admin.set_payload_max_length(kAdminMaxPayload);
+  admin.set_socket_options(core::ReuseAddressOnly);
   std::atomic<bool> ready{false};
   admin.Get("/v1/status/ready", [&ready](const httplib::Request&, httplib::Response& res) {
     if (ready) {

@@ -12,6 +12,7 @@
 #include "evpipe/console/console.h"
 #include "evpipe/console/lake.h"
 #include "evpipe/core/json_writer.h"
+#include "evpipe/core/listen_options.h"
 #include "evpipe/core/logging.h"
 #include "evpipe/core/version.h"
 
@@ -221,6 +222,7 @@ Result<int> Console::Bind() {
   std::string host = o.host == "localhost" ? "127.0.0.1" : o.host;
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   int port = o.port;
+  impl_->server.set_socket_options(core::ReuseAddressOnly);
   if (port == 0) {
     port = impl_->server.bind_to_any_port(host);
   } else if (!impl_->server.bind_to_port(host, port)) {

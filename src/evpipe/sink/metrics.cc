@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "evpipe/core/listen_options.h"
 #include "evpipe/core/names.h"
 
 namespace evpipe::sink {
@@ -95,6 +96,7 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(int port, std::funct
   s->impl_->server.Get("/metrics", [render](const httplib::Request&, httplib::Response& res) {
     res.set_content(render(), "text/plain; version=0.0.4");
   });
+  s->impl_->server.set_socket_options(core::ReuseAddressOnly);
   if (port == 0) {
     s->port_ = s->impl_->server.bind_to_any_port("127.0.0.1");
   } else if (s->impl_->server.bind_to_port("127.0.0.1", port)) {

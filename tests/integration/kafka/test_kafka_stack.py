@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 from kafka_support import EVPIPE, Broker, free_port, run
 
@@ -110,6 +111,27 @@ class StackTest(unittest.TestCase):
             p = self.ev("up", env=env)
             self.assertOneLine(p, f"--admin-listen 127.0.0.1:{port} is taken by pid {os.getpid()} (python",
                                "BROKER_ADMIN_LISTEN")
+
+    def test_embedded_up_right_after_down_and_admin_port_not_shared(self):
+        admin = f"127.0.0.1:{free_port()}"
+        env = self.env(BROKER="embedded", BROKER_LISTEN=f"127.0.0.1:{free_port()}", BROKER_ADMIN_LISTEN=admin)
+        try:
+            for round_ in range(2):
+                self.assertOneLine(self.ev("up", env=env), "embedded broker up", rc=0)
+                # Served connections leave TIME_WAIT entries on the admin port.
+                for _ in range(3):
+                    with urllib.request.urlopen(f"http://{admin}/metrics", timeout=10) as r:
+                        self.assertEqual(r.status, 200)
+                if round_ == 0:
+                    # SO_REUSEPORT must not let a second listener share the running admin port.
+                    with socket.socket() as other:
+                        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                        with self.assertRaises(OSError, msg="a second socket bound the admin port"):
+                            other.bind(("127.0.0.1", int(admin.rsplit(":", 1)[1])))
+                # regression: the next up said "--admin-listen ... is taken" for about a minute.
+                self.assertOneLine(self.ev("down", env=env), "stopped", rc=0)
+        finally:
+            self.ev("down", env=env, timeout=60)
 
     def test_kafka_without_jars_names_make_deps(self):
         env = self.env(BROKER="kafka", EVPIPE_KAFKA_LIB=os.path.join(self.tmp, "no-jars"),
