@@ -134,9 +134,14 @@ std::optional<std::string_view> View(const std::optional<std::string>& s) {
   return std::string_view(*s);
 }
 
+std::optional<std::string> Owned(const std::optional<std::string_view>& v) {
+  if (!v) return std::nullopt;
+  return std::string(*v);
+}
+
 }  // namespace
 
-void EncodeLine(const Event& e, std::string* out) {
+EventView ViewOf(const Event& e) {
   EventView v;
   v.event_id = e.event_id;
   v.event_type = e.event_type;
@@ -151,8 +156,26 @@ void EncodeLine(const Event& e, std::string* out) {
   v.record_source = View(e.record_source);
   v.checksum = View(e.checksum);
   v.payload = e.payload;
-  EncodeLine(v, out);
+  return v;
 }
+
+void CopyFrom(const EventView& v, Event* out) {
+  out->event_id.assign(v.event_id);
+  out->event_type.assign(v.event_type);
+  out->schema_version = v.schema_version;
+  out->event_time_us = v.event_time_us;
+  out->ingest_time_us = v.ingest_time_us;
+  out->tenant_id = Owned(v.tenant_id);
+  out->user_id = Owned(v.user_id);
+  out->session_id = Owned(v.session_id);
+  out->source_system = Owned(v.source_system);
+  out->environment = Owned(v.environment);
+  out->record_source = Owned(v.record_source);
+  out->checksum = Owned(v.checksum);
+  out->payload.assign(v.payload);
+}
+
+void EncodeLine(const Event& e, std::string* out) { EncodeLine(ViewOf(e), out); }
 
 void EncodeLine(const EventView& e, std::string* out) {
   const std::optional<std::string_view>* optionals[] = {&e.tenant_id,     &e.user_id,     &e.session_id,
