@@ -8,6 +8,7 @@
 #include "evpipe/broker/handle_groups.h"
 #include "evpipe/broker/protocol/api.h"
 #include "evpipe/broker/server.h"
+#include "evpipe/core/clock.h"
 #include "evpipe/core/logging.h"
 
 namespace evpipe::broker {
@@ -86,6 +87,7 @@ void Server::Dispatch(const ConnPtr& c, const SlotPtr& s, const Header& h, kp::R
           // fsync may hold one of the topic's logs.
           WakeFetches(false);
           std::erase_if(dirty_partitions_, [&](const auto& tp) { return tp.first == topic; });
+          sync_waiters_.ForgetTopic(topic);
           sync_pool_.Wait();
           data_arrived_ = true;
         });
@@ -129,8 +131,9 @@ void Server::HandleProduce(const ConnPtr& c, const SlotPtr& s, const Header& h, 
   if (req.acks == 1 || result->bad_acks) {
     return c->Complete(s, Respond(h, [&](kp::Writer& w) { result->response.Encode(w, h.api_version); }));
   }
-  // acks=all: answer after the group commit round that syncs these partitions.
-  pending_syncs_.push_back([this, c, s, h, result](const Status& st) {
+  // acks=all: answer once what it wrote is durable (the group commit).
+  AnswerWhenDurable(result->response, [this, c, s, h, result, since = MonotonicMicros(), rounds = sync_rounds_done_](const Status& st) {
+    metrics_->RecordProduceSyncWait(static_cast<uint64_t>(MonotonicMicros() - since), sync_rounds_done_ - rounds);
     FailUnsynced(ctx_, result->response, st);
     c->Complete(s, Respond(h, [&](kp::Writer& w) { result->response.Encode(w, h.api_version); }));
   });

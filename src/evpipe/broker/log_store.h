@@ -46,6 +46,8 @@ class PartitionLog {
   virtual int64_t log_start_offset() const = 0;
   // Makes every appended batch durable (fsync).
   virtual Status Sync() = 0;
+  // Offsets below this were synced (they survive a crash); any thread.
+  virtual int64_t durable_offset() const = 0;
   // The first offset whose timestamp is >= ts, and that record's timestamp;
   // {-1, -1} when none.
   virtual Result<OffsetAtTime> OffsetForTimestamp(int64_t ts) = 0;

@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "evpipe/broker/protocol/api.h"
 
 namespace evpipe::broker {
@@ -59,12 +61,38 @@ void Metrics::CountError(int16_t key) {
   errors[static_cast<size_t>(i)].fetch_add(1, std::memory_order_relaxed);
 }
 
+void LatencyHistogram::Observe(uint64_t micros) {
+  size_t i = 0;
+  while (i < kBoundsMicros.size() && micros > kBoundsMicros[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_micros_.fetch_add(micros, std::memory_order_relaxed);
+}
+
+void LatencyHistogram::Render(std::string& out, const char* name, const char* help) const {
+  out += fmt::format("# HELP {0} {1}\n# TYPE {0} histogram\n", name, help);
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < kBoundsMicros.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, static_cast<double>(kBoundsMicros[i]) / 1e6, cumulative);
+  }
+  cumulative += buckets_.back().load(std::memory_order_relaxed);
+  out += fmt::format("{0}_bucket{{le=\"+Inf\"}} {1}\n{0}_sum {2:.6f}\n{0}_count {1}\n", name, cumulative,
+                     static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6);
+}
+
 void Metrics::RecordFsync(uint64_t micros) {
+  fsync_seconds.Observe(micros);
   fsyncs.fetch_add(1, std::memory_order_relaxed);
   fsync_micros_total.fetch_add(micros, std::memory_order_relaxed);
   uint64_t prev = fsync_micros_max.load(std::memory_order_relaxed);
   while (micros > prev && !fsync_micros_max.compare_exchange_weak(prev, micros)) {
   }
+}
+
+void Metrics::RecordProduceSyncWait(uint64_t micros, uint64_t rounds) {
+  produce_sync_wait_seconds.Observe(micros);
+  produce_sync_rounds[std::min<size_t>(rounds, produce_sync_rounds.size() - 1)].fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::SetHighWatermark(const std::string& topic, int32_t partition, int64_t hw) {
@@ -106,6 +134,15 @@ std::string Metrics::RenderPrometheus() const {
   out += fmt::format("# HELP evpipe_broker_fsync_seconds_max Longest fsync.\n# TYPE evpipe_broker_fsync_seconds_max gauge\n"
                      "evpipe_broker_fsync_seconds_max {:.6f}\n",
                      static_cast<double>(fsync_micros_max.load()) / 1e6);
+  fsync_seconds.Render(out, "evpipe_broker_fsync_duration_seconds",
+                       "Partition syncs of the group commit, by duration (the wait for the fsync lock included).");
+  produce_sync_wait_seconds.Render(out, "evpipe_broker_produce_sync_wait_seconds",
+                                   "acks=all produces, from the append to the answer (the group commit's wait).");
+  out += "# HELP evpipe_broker_produce_sync_rounds_total acks=all produces by the group commit rounds that ended while "
+         "they waited (3 = 3 or more).\n# TYPE evpipe_broker_produce_sync_rounds_total counter\n";
+  for (size_t i = 0; i < produce_sync_rounds.size(); ++i) {
+    out += fmt::format("evpipe_broker_produce_sync_rounds_total{{rounds=\"{}\"}} {}\n", i, produce_sync_rounds[i].load());
+  }
   counter("evpipe_broker_connections_total", "Accepted Kafka connections.", connections_total.load());
   out += fmt::format(
       "# HELP evpipe_broker_connections_open Kafka connections open now.\n"

@@ -17,6 +17,22 @@ namespace evpipe::broker {
 // A Prometheus label value with `\`, `"` and newlines escaped (exposition format).
 std::string EscapeLabelValue(std::string_view v);
 
+// A Prometheus histogram of durations with fixed buckets (microseconds in,
+// seconds out). Lock-free: any thread observes, the admin thread renders.
+class LatencyHistogram {
+ public:
+  static constexpr std::array<uint64_t, 12> kBoundsMicros = {250,   500,   1000,   2000,   5000,   10000,
+                                                             20000, 50000, 100000, 250000, 500000, 1000000};
+  void Observe(uint64_t micros);
+  // `name` with its _bucket/_sum/_count lines.
+  void Render(std::string& out, const char* name, const char* help) const;
+
+ private:
+  std::array<std::atomic<uint64_t>, kBoundsMicros.size() + 1> buckets_{};  // last: over the largest bound
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> sum_micros_{0};
+};
+
 class Metrics {
  public:
   static constexpr int kMaxApiKey = 64;
@@ -39,6 +55,14 @@ class Metrics {
   void CountRequest(int16_t key);
   void CountError(int16_t key);
   void RecordFsync(uint64_t micros);
+
+  LatencyHistogram fsync_seconds;  // each partition sync of the group commit
+  // acks=all produces: from the append to the answer (the group commit's wait).
+  LatencyHistogram produce_sync_wait_seconds;
+  // acks=all produces by the group commit rounds that ended between the
+  // append and the answer: 1 is the least a produce can wait for.
+  std::array<std::atomic<uint64_t>, 4> produce_sync_rounds{};  // 0, 1, 2, 3 or more
+  void RecordProduceSyncWait(uint64_t micros, uint64_t rounds);
 
   void SetHighWatermark(const std::string& topic, int32_t partition, int64_t hw);
   void RemoveTopic(const std::string& topic);

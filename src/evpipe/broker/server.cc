@@ -181,7 +181,7 @@ void Server::Run() {
 
 void Server::DrainGroupCommit() {
   int64_t deadline = NowMs() + 60'000;
-  while ((sync_pool_.busy() || !pending_syncs_.empty() || !dirty_partitions_.empty()) && NowMs() < deadline) {
+  while ((sync_pool_.busy() || !sync_waiters_.empty() || !dirty_partitions_.empty()) && NowMs() < deadline) {
     FlushGroupCommit();
     io_.run_one_for(std::chrono::milliseconds(50));
   }
@@ -189,8 +189,8 @@ void Server::DrainGroupCommit() {
 }
 
 void Server::FlushGroupCommit() {
-  if (sync_pool_.busy()) return;  // the running round starts the next one when it ends
-  if (pending_syncs_.empty() && dirty_partitions_.empty()) return;
+  sync_waiters_.Release(Status::Ok());  // a roll's fsync on this thread also moves durable offsets
+  if (dirty_partitions_.empty() || sync_pool_.full()) return;  // a round's end starts the next one
   // One fsync per touched partition, on the pool: the round takes about one
   // fsync whatever the partition count, and the I/O thread goes on serving.
   std::vector<SyncPool::Target> targets;
@@ -198,13 +198,28 @@ void Server::FlushGroupCommit() {
     if (PartitionLog* log = store_->Partition(tp.first, tp.second)) targets.push_back({tp.first, tp.second, log});
   }
   dirty_partitions_.clear();
-  auto callbacks = std::make_shared<std::vector<std::function<void(const Status&)>>>(std::move(pending_syncs_));
-  pending_syncs_.clear();
-  sync_pool_.Start(std::move(targets), [this, callbacks](const Status& status) {
-    for (auto& cb : *callbacks) cb(status);
+  sync_pool_.Start(std::move(targets), [this](const Status& status) {
+    ++sync_rounds_done_;
+    sync_waiters_.Release(status);
     // What arrived during this round.
     FlushGroupCommit();
   });
+}
+
+void Server::AnswerWhenDurable(const kp::ProduceResponse& response, SyncWaiters::Answer answer) {
+  // Every partition answered ok, also one whose batches were all duplicates:
+  // the first copy may still be on its way to the disk.
+  std::vector<SyncWaiters::Need> needs;
+  for (const auto& t : response.topics) {
+    for (const auto& p : t.partitions) {
+      if (p.error_code != 0) continue;
+      PartitionLog* log = store_->Partition(t.name, p.index);
+      if (log == nullptr || log->durable_offset() >= log->high_watermark()) continue;
+      needs.push_back({t.name, log, log->high_watermark()});
+      dirty_partitions_.insert({t.name, p.index});
+    }
+  }
+  sync_waiters_.Add(std::move(needs), std::move(answer));
 }
 
 std::string Server::Respond(const Header& h, const std::function<void(kp::Writer&)>& body) {

@@ -3,7 +3,7 @@
 // handlers and hands responses to their Connection (connection.h). Between
 // batches of I/O events it starts the group commit: the partitions touched
 // since the last round are synced on the SyncPool (group_commit.h), off this
-// thread, and every acks=all produce of the round is answered after it. Long-polling fetches and group joins park their response slot
+// thread, and each acks=all produce is answered once what it wrote is durable. Long-polling fetches and group joins park their response slot
 // until data arrives, the rebalance completes or their time is up.
 // Internal to the broker module; RunBroker (broker.h) is the entry point.
 #pragma once
@@ -78,6 +78,9 @@ class Server {
   void OnAcceptError(const asio::error_code& ec);
   void TickGroups();
   void FlushGroupCommit();
+  // acks=all: `answer` runs once every partition `response` answers ok is
+  // durable up to its high watermark now (at once when it is already).
+  void AnswerWhenDurable(const kafka_protocol::ProduceResponse& response, SyncWaiters::Answer answer);
   // Runs the loop until no group commit is pending or running (shutdown).
   void DrainGroupCommit();
   void WakeFetches(bool all);
@@ -116,10 +119,12 @@ class Server {
   int spare_fd_ = -1;  // closed to accept-and-drop one connection at fd exhaustion
   int64_t last_group_sweep_ms_ = 0;
 
-  // Group commit: acks=all produce completions waiting for the next Sync.
-  std::vector<std::function<void(const Status&)>> pending_syncs_;
+  // Group commit (group_commit.h): acks=all produces waiting until what they
+  // wrote is durable, and the partitions written since the last round started.
+  SyncWaiters sync_waiters_;
   std::set<std::pair<std::string, int32_t>> dirty_partitions_;
   SyncPool sync_pool_{io_, metrics_};
+  uint64_t sync_rounds_done_ = 0;  // group commit rounds ended (metrics)
   std::list<std::shared_ptr<PendingFetch>> pending_fetches_;
   bool data_arrived_ = false;
   int64_t last_retention_ms_ = 0;

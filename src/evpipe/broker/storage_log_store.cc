@@ -44,6 +44,7 @@ class StoragePartition final : public PartitionLog {
   int64_t high_watermark() const override { return log_->high_watermark(); }
   int64_t log_start_offset() const override { return log_->log_start_offset(); }
   Status Sync() override { return log_->Sync(); }
+  int64_t durable_offset() const override { return log_->durable_offset(); }
   Result<OffsetAtTime> OffsetForTimestamp(int64_t ts) override {
     EVPIPE_ASSIGN_OR_RETURN(auto t, log_->OffsetForTimestamp(ts));
     return OffsetAtTime{t.offset, t.timestamp};
