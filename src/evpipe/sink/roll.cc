@@ -2,9 +2,11 @@
 #include "evpipe/sink/roll.h"
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <set>
+#include <system_error>
 #include <thread>
 #include <unordered_set>
 
@@ -34,17 +36,20 @@ constexpr size_t kSyncThreads = 32;
 // lowest failing index. fsyncs issued together share the file system's
 // journal commits (ext4 commits once for every fsync waiting on a
 // transaction); one after the other, each waits for a commit of its own.
+// Fewer threads (none, if the system has none to give) only make it slower.
 Status RunConcurrently(size_t n, const std::function<Status(size_t)>& job) {
-  if (n <= 1) return n == 1 ? job(0) : Status::Ok();
   std::vector<Status> results(n);
-  size_t threads = std::min(n, kSyncThreads);
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  auto run = [&](size_t first) {
-    for (size_t i = first; i < n; i += threads) results[i] = job(i);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) results[i] = job(i);
   };
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(run, t);
-  run(0);
+  std::vector<std::thread> pool;
+  try {
+    for (size_t t = 1; t < std::min(n, kSyncThreads); ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {
+    // Go on with the threads we have.
+  }
+  work();
   for (std::thread& t : pool) t.join();
   for (Status& r : results) {
     if (!r.ok()) return std::move(r);
