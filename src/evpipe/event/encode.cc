@@ -2,6 +2,9 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "evpipe/core/text.h"
 #include "evpipe/event/event.h"
@@ -10,8 +13,8 @@ namespace evpipe::event {
 namespace {
 
 // True when `s` can be written between quotes as is (no control char, quote or
-// backslash). Eight bytes at a time (the strings are short, so a vectorised
-// loop spent most of its time in its scalar tail): for a word x,
+// backslash). Sixteen bytes at a time with SSE2, else eight (the strings are
+// short, so a vectorised loop spent most of its time in its scalar tail): for a word x,
 // (x - 0x01..) & ~x & 0x80.. is non-zero exactly when some byte of x is zero,
 // and (x - 0x20..) & ~x & 0x80.. when some byte is below 0x20.
 bool Clean(std::string_view s) {
@@ -31,6 +34,23 @@ bool Clean(std::string_view s) {
     }
     return bad == 0;
   }
+#if defined(__SSE2__)
+  if (n >= 16) {  // 16 bytes at a time, the last 16 overlapping
+    const __m128i below_space = _mm_set1_epi8(0x1f);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    __m128i bad16 = _mm_setzero_si128();
+    auto check = [&](const char* p) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v);  // v <= 0x1f, unsigned
+      bad16 = _mm_or_si128(bad16, _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                                      _mm_cmpeq_epi8(v, backslash))));
+    };
+    for (size_t i = 0; i + 16 <= n; i += 16) check(s.data() + i);
+    check(s.data() + n - 16);
+    return _mm_movemask_epi8(bad16) == 0;
+  }
+#endif
   uint64_t bad = 0;
   uint64_t word;
   for (size_t i = 0; i + 8 <= n; i += 8) {
