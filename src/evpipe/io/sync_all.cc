@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <system_error>
 #include <thread>
 
 namespace evpipe::io {
@@ -18,7 +19,11 @@ Status SyncAll(FileSystem& fs, const std::vector<std::string>& dirs, const std::
     }
   };
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < std::min(kThreads, n); ++t) pool.emplace_back(work);
+  try {
+    for (size_t t = 1; t < std::min(kThreads, n); ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No thread to spare: the threads already started (or this one alone) do the rest.
+  }
   work();
   for (std::thread& t : pool) t.join();
   for (const Status& s : results) EVPIPE_RETURN_IF_ERROR(s);

@@ -14,10 +14,11 @@
 
 namespace evpipe::sim {
 
-// Planning (cheap, sequential) runs in the caller's thread inside NextBatch;
-// rendering (the JSON text and the payload's SHA-256, ~90% of the work) runs on
-// `threads` worker threads a few batches ahead of the caller. With threads <= 1
-// everything runs in the caller's thread. One caller thread at a time.
+// Planning (sequential, about a tenth of the work) runs in the caller's thread
+// inside NextBatch or ConsumeAll; rendering (the JSON text and the payload's
+// SHA-256) runs on `threads` worker threads a few batches ahead of the caller.
+// With threads <= 1 everything runs in the caller's thread. One caller thread
+// at a time.
 class RecordStream {
  public:
   static constexpr int kBatchRecords = 512;

@@ -120,7 +120,7 @@ TEST(RollTest, FailedFsyncPublishesNothingAndLeftoversAreRemoved) {
   }
 }
 
-TEST(RollTest, SyncAllFsyncsEveryRollsFilesOnceBeforePublish) {
+TEST(RollTest, SyncFilesFsyncsEveryRollsFilesOnceBeforePublish) {
   testing::TempDir tmp;
   io::FaultInjectingFileSystem fs(io::FileSystem::Default());
   Layout layout(tmp.path() + "/raw", tmp.path() + "/q", "events");
@@ -133,16 +133,16 @@ TEST(RollTest, SyncAllFsyncsEveryRollsFilesOnceBeforePublish) {
     ASSERT_TRUE(b.AddLine(d, "b", offset).ok());
     ++offset;
   }
-  // One of the ten fsyncs fails: SyncAll says so, with the errno.
+  // One of the ten fsyncs fails: SyncFiles says so, with the errno.
   fs.Arm(io::FaultOp::kSync, 9, EIO);
-  Status failed = Roll::SyncAll({&a, &b});
+  Status failed = Roll::SyncFiles({&a, &b});
   EXPECT_FALSE(failed.ok());
   EXPECT_NE(failed.message().find(std::strerror(EIO)), std::string::npos) << failed.ToString();
   fs.Disarm();
   // Ten fsyncs succeed; the next one is Publish's first, of the state file:
-  // the data files synced by SyncAll are not synced again.
+  // the data files synced by SyncFiles are not synced again.
   fs.Arm(io::FaultOp::kSync, 10, EIO);
-  ASSERT_TRUE(Roll::SyncAll({&a, &b}).ok());
+  ASSERT_TRUE(Roll::SyncFiles({&a, &b}).ok());
   PartitionState st;
   Status s = a.Publish(&st);
   ASSERT_FALSE(s.ok());
