@@ -143,9 +143,10 @@ Status WriteStream(std::FILE* stream, std::string_view text, const std::string& 
 }
 
 // Streams the simulator into the chosen sink. The render threads join each
-// batch's lines by date (RecordStream::Runs), so this thread only writes, each
-// run straight from the render thread's text (AppendAndFlush: no copy into the
-// file's buffer). A
+// batch's lines by date and write them too (RecordStream::ConsumeAll: one
+// batch at a time, in order), each run straight from the text the thread has
+// just rendered (AppendAndFlush: no copy into the file's buffer); this thread
+// only plans. A
 // date's file is published (fsync, rename, fsync of its directory, on the
 // Publisher's thread) as soon as no later record can belong to that date
 // (sim::kMaxDuplicateDelayUs), the last ones at the end.
@@ -178,8 +179,9 @@ Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
   const std::string topic_dir = io::JoinPath(args.gen_dir, args.topic);
   int64_t newest_ingest_us = INT64_MIN;  // of every record written so far
 
-  for (std::span<sim::Record> batch = stream.NextBatch(); !batch.empty(); batch = stream.NextBatch()) {
-    for (const sim::Record& record : batch) {
+  // Runs on a render thread, one batch at a time, in order (RecordStream::ConsumeAll).
+  auto write_batch = [&](const sim::RecordStream::Batch& batch) -> Status {
+    for (const sim::Record& record : batch.records) {
       switch (record.kind) {
         case sim::Kind::kEvent: ++totals->events; break;
         case sim::Kind::kDuplicate: ++totals->duplicates; break;
@@ -187,7 +189,7 @@ Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
       }
       newest_ingest_us = std::max(newest_ingest_us, record.ingest_time_us);
     }
-    for (const sim::RecordStream::LineRun& run : stream.Runs()) {
+    for (const sim::RecordStream::LineRun& run : batch.runs) {
       totals->bytes += run.text.size();
       if (out_stream != nullptr) {
         EVPIPE_RETURN_IF_ERROR(WriteStream(out_stream, run.text, stream_name));
@@ -221,9 +223,10 @@ Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
       publisher.Submit(it->first, std::move(it->second.file));
       it = open.erase(it);
     }
-    progress.Update(static_cast<uint64_t>(stream.orders_started()));
-  }
-  if (std::string error = stream.error(); !error.empty()) return Status::Internal("simulator: " + error);
+    progress.Update(static_cast<uint64_t>(batch.orders_started));
+    return Status::Ok();
+  };
+  EVPIPE_RETURN_IF_ERROR(stream.ConsumeAll(write_batch));
   progress.Finish();
 
   if (out_stream != nullptr) {

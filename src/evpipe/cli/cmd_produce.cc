@@ -101,8 +101,8 @@ class BlockPool {
     std::atomic<int> refs_{0};
   };
 
-  // A block of at least kReadChunk bytes, held once (by the caller).
-  Block* Get() {
+  // A block of at least `bytes`, held once (by the caller).
+  Block* Get(size_t bytes = kReadChunk) {
     Block* b;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -114,7 +114,7 @@ class BlockPool {
         free_.pop_back();
       }
     }
-    b->Reserve(kReadChunk, 0);
+    b->Reserve(bytes, 0);
     b->refs_.store(1, std::memory_order_relaxed);
     return b;
   }
@@ -198,135 +198,34 @@ class LineProducer {
   RateLimiter limiter_;
 };
 
-// The render threads join each batch's lines (RecordStream::Runs); one copy of
-// them into a pooled block, and the records go to librdkafka from there without
-// a copy (and without a malloc) each.
-Status ProduceSimulated(const ProduceFlags& f, kafka::Producer& producer, Counts& counts, BlockPool& pool) {
-  const sim::Options& options = f.sim.options;  // resolved and validated before connecting
-  sim::RecordStream stream(options, f.threads, /*join_lines=*/true);
-  Progress progress("produce: orders", static_cast<uint64_t>(options.orders), "orders");
-  LineProducer lines(f, producer, counts);
-  bool key_is_order_id = f.key_field == "order_id";
-  uint64_t n = 0;
-  for (std::span<sim::Record> batch = stream.NextBatch(); !batch.empty() && !g_stop; batch = stream.NextBatch()) {
-    size_t total = 0;
-    for (const sim::RecordStream::LineRun& run : stream.Runs()) total += run.text.size();
-    BlockPool::Block* block = pool.Get();
-    block->Reserve(total, 0);
-    char* data = block->data();
-    size_t at = 0;
-    for (const sim::RecordStream::LineRun& run : stream.Runs()) {
-      std::memcpy(data + at, run.text.data(), run.text.size());
-      at += run.text.size();
-    }
-    Status status;
-    size_t start = 0;
-    for (sim::Record& record : batch) {
-      const void* nl = start < total ? std::memchr(data + start, '\n', total - start) : nullptr;
-      if (nl == nullptr) {
-        status = Status::Internal("simulator: a batch has fewer lines than records");
-        break;
-      }
-      const size_t end = static_cast<size_t>(static_cast<const char*>(nl) - data);
-      ++n;
-      const std::optional<std::string_view> key = record.key;
-      status = lines.Produce(std::string_view(data + start, end - start), key_is_order_id ? &key : nullptr,
-                             record.ingest_time_us / 1000, n, block);
-      if (!status.ok()) break;
-      start = end + 1;
-      if ((n & 1023) == 0) producer.Poll();
-    }
-    block->Release();
-    EVPIPE_RETURN_IF_ERROR(status);
-    if (start != total) return Status::Internal("simulator: a batch has more lines than records");
-    progress.Update(static_cast<uint64_t>(stream.orders_started()));
-  }
-  if (std::string error = stream.error(); !error.empty()) return Status::Internal("simulator: " + error);
-  progress.Finish();
-  return Status::Ok();
-}
-
-// Calls on_line(line, line_no, block) for each line of `from` (a file, or -
-// for stdin), without its '\n', as soon as a read completes it, then
-// on_read_done() once the lines of that read are handed out. Lines are
-// read into pooled blocks and handed out in place: on_line may Hold the block
-// to keep the line's bytes past the call. A block is filled to its end before
-// the next one starts (the partial line at its end moves over), so a pipe's
-// small reads do not each take a block.
-template <typename F, typename G>
-Status ForEachLine(const std::string& from, BlockPool& pool, F&& on_line, G&& on_read_done) {
-  int fd = STDIN_FILENO;
-  if (from != "-") {
-    fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::FromErrno("--from " + from, errno);
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  }
-  BlockPool::Block* block = pool.Get();
-  size_t have = 0;   // bytes in block
-  size_t start = 0;  // the first byte not handed out yet (a partial line from there to have)
-  uint64_t line_no = 0;
-  Status status;
-  bool eof = false;
-  while (!eof && !g_stop && status.ok()) {
-    if (have == block->capacity()) {
-      if (start == 0) {
-        block->Reserve(2 * have, have);  // a line longer than the block; nothing points into it yet
-      } else {
-        // Lines handed out keep this block alive until their reports.
-        BlockPool::Block* next = pool.Get();
-        next->Reserve(have - start, 0);
-        std::memcpy(next->data(), block->data() + start, have - start);
-        have -= start;
-        start = 0;
-        block->Release();
-        block = next;
-        continue;  // the carried line may fill the new block too
-      }
-    }
-    ssize_t n = ::read(fd, block->data() + have, block->capacity() - have);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      status = Status::FromErrno("reading " + from, errno);
-      break;
-    }
-    if (n == 0) eof = true;
-    have += static_cast<size_t>(n);
-    const char* data = block->data();
-    while (status.ok() && !g_stop) {
-      const void* nl = std::memchr(data + start, '\n', have - start);
-      size_t end;
-      if (nl != nullptr) {
-        end = static_cast<size_t>(static_cast<const char*>(nl) - data);
-      } else if (eof && start < have) {
-        end = have;  // a last line without '\n'
-      } else {
-        break;
-      }
-      std::string_view line(data + start, end - start);
-      start = std::min(end + 1, have);
-      status = on_line(line, ++line_no, block);
-    }
-    if (status.ok()) status = on_read_done();
-  }
-  block->Release();
-  if (fd != STDIN_FILENO) ::close(fd);
-  return status;
-}
-
-// The lines of one read (ForEachLine) on their way from the reader thread to
-// the producing thread, with their keys already looked up for NDJSON.
+// Lines on their way from the thread that reads (ForEachLine) or simulates
+// them to the producing thread, with their keys already looked up (except for
+// --format json): the lines of one read, or of one simulator batch.
 struct LineChunk {
   struct Line {
     std::string_view text;
     uint64_t line_no;
     BlockPool::Block* block;
-    uint32_t key_at;  // the key is keys.substr(key_at, key_size) when has_key
+    int64_t timestamp_ms;  // 0: now
+    uint32_t key_at;       // the key is keys.substr(key_at, key_size) when has_key
     uint32_t key_size;
     bool has_key;
   };
   std::vector<Line> lines;
   std::string keys;
   std::vector<BlockPool::Block*> holds;  // one reference to each block the lines point into
+  uint64_t orders_started = 0;           // the simulator's progress when the chunk was made
+
+  void AddKey(Line* l, std::string_view key) {
+    l->key_at = static_cast<uint32_t>(keys.size());
+    l->key_size = static_cast<uint32_t>(key.size());
+    l->has_key = true;
+    keys += key;
+  }
+  std::optional<std::string_view> KeyOf(const Line& l) const {
+    if (!l.has_key) return std::nullopt;
+    return std::string_view(keys).substr(l.key_at, l.key_size);
+  }
 
   void ReleaseAndClear() {
     for (BlockPool::Block* b : holds) b->Release();
@@ -403,6 +302,176 @@ class LineQueue {
   bool cancelled_ = false;                          // guarded by mu_
 };
 
+// The producing side for both: produces each chunk's lines with
+// produce_line(chunk, line) until the queue closes; on the first failure it
+// cancels the other side and drains what it had queued. Serves delivery
+// reports while waiting for chunks.
+template <typename F>
+Status ProduceChunks(LineQueue& queue, kafka::Producer& producer, F&& produce_line) {
+  Status status;
+  while (true) {
+    bool closed = false;
+    std::unique_ptr<LineChunk> chunk = queue.Pop(10, &closed);
+    if (chunk == nullptr) {
+      if (closed) break;
+      producer.Poll();
+      continue;
+    }
+    for (const LineChunk::Line& l : chunk->lines) {
+      if (!status.ok()) break;
+      status = produce_line(*chunk, l);
+    }
+    queue.Recycle(std::move(chunk));
+    if (!status.ok()) queue.Cancel();  // the other side stops; what it queued is released as it drains
+  }
+  return status;
+}
+
+// The render threads join each batch's lines (RecordStream::Runs); a
+// simulator thread (which also runs the serial planner inside NextBatch)
+// copies them once into a pooled block and finds each record's line and key,
+// and this thread produces them from there without a copy (and without a
+// malloc) each.
+Status ProduceSimulated(const ProduceFlags& f, kafka::Producer& producer, Counts& counts, BlockPool& pool) {
+  const sim::Options& options = f.sim.options;  // resolved and validated before connecting
+  sim::RecordStream stream(options, f.threads, /*join_lines=*/true);
+  Progress progress("produce: orders", static_cast<uint64_t>(options.orders), "orders");
+  LineProducer lines(f, producer, counts);
+  const bool key_is_order_id = f.key_field == "order_id";
+  LineQueue queue(2);
+  Status sim_status;
+  std::thread sim_thread([&] {
+    uint64_t n = 0;
+    auto batches = [&]() -> Status {
+      for (std::span<sim::Record> batch = stream.NextBatch(); !batch.empty() && !g_stop;
+           batch = stream.NextBatch()) {
+        size_t total = 0;
+        for (const sim::RecordStream::LineRun& run : stream.Runs()) total += run.text.size();
+        std::unique_ptr<LineChunk> chunk = queue.Spare();
+        // A batch (~300 KB) takes a block of its own size, not a 4 MiB read
+        // block: a block is free only once all its records are acknowledged.
+        BlockPool::Block* block = pool.Get(total);
+        chunk->holds.push_back(block);  // the chunk takes the block's first reference
+        char* data = block->data();
+        size_t at = 0;
+        for (const sim::RecordStream::LineRun& run : stream.Runs()) {
+          std::memcpy(data + at, run.text.data(), run.text.size());
+          at += run.text.size();
+        }
+        size_t start = 0;
+        for (const sim::Record& record : batch) {
+          const void* nl = start < total ? std::memchr(data + start, '\n', total - start) : nullptr;
+          if (nl == nullptr) {
+            queue.Recycle(std::move(chunk));
+            return Status::Internal("simulator: a batch has fewer lines than records");
+          }
+          const size_t end = static_cast<size_t>(static_cast<const char*>(nl) - data);
+          LineChunk::Line l{std::string_view(data + start, end - start), ++n, block, record.ingest_time_us / 1000,
+                            0, 0, false};
+          if (key_is_order_id) {
+            chunk->AddKey(&l, record.key);
+          } else if (std::optional<std::string> key = event::ExtractKey(l.text, f.key_field)) {
+            chunk->AddKey(&l, *key);
+          }
+          chunk->lines.push_back(l);
+          start = end + 1;
+        }
+        if (start != total) {
+          queue.Recycle(std::move(chunk));
+          return Status::Internal("simulator: a batch has more lines than records");
+        }
+        chunk->orders_started = static_cast<uint64_t>(stream.orders_started());
+        if (!queue.Push(std::move(chunk))) return Status::Ok();  // the producing side failed and says why
+      }
+      if (std::string error = stream.error(); !error.empty()) return Status::Internal("simulator: " + error);
+      return Status::Ok();
+    };
+    sim_status = batches();
+    queue.Close();
+  });
+  uint64_t produced = 0;
+  Status status = ProduceChunks(queue, producer, [&](const LineChunk& chunk, const LineChunk::Line& l) -> Status {
+    if ((++produced & 1023) == 0) {
+      producer.Poll();
+      progress.Update(chunk.orders_started);
+    }
+    const std::optional<std::string_view> key = chunk.KeyOf(l);
+    return lines.Produce(l.text, &key, l.timestamp_ms, l.line_no, l.block);
+  });
+  sim_thread.join();
+  EVPIPE_RETURN_IF_ERROR(status);
+  EVPIPE_RETURN_IF_ERROR(sim_status);
+  progress.Finish();
+  return Status::Ok();
+}
+
+// Calls on_line(line, line_no, block) for each line of `from` (a file, or -
+// for stdin), without its '\n', as soon as a read completes it, then
+// on_read_done() once the lines of that read are handed out. Lines are
+// read into pooled blocks and handed out in place: on_line may Hold the block
+// to keep the line's bytes past the call. A block is filled to its end before
+// the next one starts (the partial line at its end moves over), so a pipe's
+// small reads do not each take a block.
+template <typename F, typename G>
+Status ForEachLine(const std::string& from, BlockPool& pool, F&& on_line, G&& on_read_done) {
+  int fd = STDIN_FILENO;
+  if (from != "-") {
+    fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::FromErrno("--from " + from, errno);
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  }
+  BlockPool::Block* block = pool.Get();
+  size_t have = 0;   // bytes in block
+  size_t start = 0;  // the first byte not handed out yet (a partial line from there to have)
+  uint64_t line_no = 0;
+  Status status;
+  bool eof = false;
+  while (!eof && !g_stop && status.ok()) {
+    if (have == block->capacity()) {
+      if (start == 0) {
+        block->Reserve(2 * have, have);  // a line longer than the block; nothing points into it yet
+      } else {
+        // Lines handed out keep this block alive until their reports.
+        BlockPool::Block* next = pool.Get();
+        next->Reserve(have - start, 0);
+        std::memcpy(next->data(), block->data() + start, have - start);
+        have -= start;
+        start = 0;
+        block->Release();
+        block = next;
+        continue;  // the carried line may fill the new block too
+      }
+    }
+    ssize_t n = ::read(fd, block->data() + have, block->capacity() - have);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      status = Status::FromErrno("reading " + from, errno);
+      break;
+    }
+    if (n == 0) eof = true;
+    have += static_cast<size_t>(n);
+    const char* data = block->data();
+    while (status.ok() && !g_stop) {
+      const void* nl = std::memchr(data + start, '\n', have - start);
+      size_t end;
+      if (nl != nullptr) {
+        end = static_cast<size_t>(static_cast<const char*>(nl) - data);
+      } else if (eof && start < have) {
+        end = have;  // a last line without '\n'
+      } else {
+        break;
+      }
+      std::string_view line(data + start, end - start);
+      start = std::min(end + 1, have);
+      status = on_line(line, ++line_no, block);
+    }
+    if (status.ok()) status = on_read_done();
+  }
+  block->Release();
+  if (fd != STDIN_FILENO) ::close(fd);
+  return status;
+}
+
 // A reader thread reads the input and, for NDJSON, looks up each line's key
 // (a third of the producing thread's CPU before); this thread produces.
 Status ProduceFromInput(const ProduceFlags& f, kafka::Producer& producer, Counts& counts, BlockPool& pool) {
@@ -423,14 +492,9 @@ Status ProduceFromInput(const ProduceFlags& f, kafka::Producer& producer, Counts
             block->Hold();
             chunk->holds.push_back(block);
           }
-          LineChunk::Line l{line, line_no, block, 0, 0, false};
+          LineChunk::Line l{line, line_no, block, 0, 0, 0, false};
           if (!json && !line.empty()) {
-            if (std::optional<std::string> key = event::ExtractKey(line, f.key_field)) {
-              l.key_at = static_cast<uint32_t>(chunk->keys.size());
-              l.key_size = static_cast<uint32_t>(key->size());
-              l.has_key = true;
-              chunk->keys += *key;
-            }
+            if (std::optional<std::string> key = event::ExtractKey(line, f.key_field)) chunk->AddKey(&l, *key);
           }
           chunk->lines.push_back(l);
           return Status::Ok();
@@ -455,9 +519,7 @@ Status ProduceFromInput(const ProduceFlags& f, kafka::Producer& producer, Counts
       return Status::Ok();
     }
     if (!json) {  // in place, no copy
-      const std::optional<std::string_view> key =
-          l.has_key ? std::optional<std::string_view>(std::string_view(chunk.keys).substr(l.key_at, l.key_size))
-                    : std::nullopt;
+      const std::optional<std::string_view> key = chunk.KeyOf(l);
       return lines.Produce(l.text, &key, 0, l.line_no, l.block);
     }
     Status s = reader.Parse(l.text, &record);
@@ -480,22 +542,7 @@ Status ProduceFromInput(const ProduceFlags& f, kafka::Producer& producer, Counts
     return Status::Ok();
   };
 
-  Status status;
-  while (true) {
-    bool closed = false;
-    std::unique_ptr<LineChunk> chunk = queue.Pop(10, &closed);
-    if (chunk == nullptr) {
-      if (closed) break;
-      producer.Poll();  // waiting for input: serve delivery reports meanwhile
-      continue;
-    }
-    for (const LineChunk::Line& l : chunk->lines) {
-      if (!status.ok()) break;
-      status = produce_line(*chunk, l);
-    }
-    queue.Recycle(std::move(chunk));
-    if (!status.ok()) queue.Cancel();  // the reader stops; what it queued is released as it drains
-  }
+  Status status = ProduceChunks(queue, producer, produce_line);
   reader_thread.join();
   EVPIPE_RETURN_IF_ERROR(status);
   return read_status;

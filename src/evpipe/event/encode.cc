@@ -2,6 +2,9 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "evpipe/core/text.h"
 #include "evpipe/event/event.h"
@@ -10,8 +13,8 @@ namespace evpipe::event {
 namespace {
 
 // True when `s` can be written between quotes as is (no control char, quote or
-// backslash). Eight bytes at a time (the strings are short, so a vectorised
-// loop spent most of its time in its scalar tail): for a word x,
+// backslash). Sixteen bytes at a time with SSE2, else eight (the strings are
+// short, so a vectorised loop spent most of its time in its scalar tail): for a word x,
 // (x - 0x01..) & ~x & 0x80.. is non-zero exactly when some byte of x is zero,
 // and (x - 0x20..) & ~x & 0x80.. when some byte is below 0x20.
 bool Clean(std::string_view s) {
@@ -31,6 +34,23 @@ bool Clean(std::string_view s) {
     }
     return bad == 0;
   }
+#if defined(__SSE2__)
+  if (n >= 16) {  // 16 bytes at a time, the last 16 overlapping
+    const __m128i below_space = _mm_set1_epi8(0x1f);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    __m128i bad16 = _mm_setzero_si128();
+    auto check = [&](const char* p) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v);  // v <= 0x1f, unsigned
+      bad16 = _mm_or_si128(bad16, _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                                      _mm_cmpeq_epi8(v, backslash))));
+    };
+    for (size_t i = 0; i + 16 <= n; i += 16) check(s.data() + i);
+    check(s.data() + n - 16);
+    return _mm_movemask_epi8(bad16) == 0;
+  }
+#endif
   uint64_t bad = 0;
   uint64_t word;
   for (size_t i = 0; i + 8 <= n; i += 8) {
@@ -134,9 +154,14 @@ std::optional<std::string_view> View(const std::optional<std::string>& s) {
   return std::string_view(*s);
 }
 
+std::optional<std::string> Owned(const std::optional<std::string_view>& v) {
+  if (!v) return std::nullopt;
+  return std::string(*v);
+}
+
 }  // namespace
 
-void EncodeLine(const Event& e, std::string* out) {
+EventView ViewOf(const Event& e) {
   EventView v;
   v.event_id = e.event_id;
   v.event_type = e.event_type;
@@ -151,8 +176,26 @@ void EncodeLine(const Event& e, std::string* out) {
   v.record_source = View(e.record_source);
   v.checksum = View(e.checksum);
   v.payload = e.payload;
-  EncodeLine(v, out);
+  return v;
 }
+
+void CopyFrom(const EventView& v, Event* out) {
+  out->event_id.assign(v.event_id);
+  out->event_type.assign(v.event_type);
+  out->schema_version = v.schema_version;
+  out->event_time_us = v.event_time_us;
+  out->ingest_time_us = v.ingest_time_us;
+  out->tenant_id = Owned(v.tenant_id);
+  out->user_id = Owned(v.user_id);
+  out->session_id = Owned(v.session_id);
+  out->source_system = Owned(v.source_system);
+  out->environment = Owned(v.environment);
+  out->record_source = Owned(v.record_source);
+  out->checksum = Owned(v.checksum);
+  out->payload.assign(v.payload);
+}
+
+void EncodeLine(const Event& e, std::string* out) { EncodeLine(ViewOf(e), out); }
 
 void EncodeLine(const EventView& e, std::string* out) {
   const std::optional<std::string_view>* optionals[] = {&e.tenant_id,     &e.user_id,     &e.session_id,

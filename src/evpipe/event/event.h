@@ -79,6 +79,11 @@ struct Event {
   std::string payload;  // JSON object text, written into the line as is
 };
 
+// The fields of `e` as views (valid while `e` lives unchanged).
+EventView ViewOf(const Event& e);
+// Copies every field of `v` into *out (the strings of *out are reused).
+void CopyFrom(const EventView& v, Event* out);
+
 // Appends one JSON line (no '\n') to *out. Field order: event_id, event_type,
 // schema_version, event_time, ingest_time, tenant_id, user_id, session_id,
 // source_system, environment, record_source, payload, checksum; absent

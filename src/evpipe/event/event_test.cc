@@ -183,12 +183,12 @@ TEST(RoundTrip, EveryEventType) {
 }
 
 // A character that needs escaping is found wherever it sits in a string of
-// any length (the clean check reads eight bytes at a time), and the view
+// any length (the clean check reads 16 or 8 bytes at a time), and the view
 // overload writes the same bytes as the Event one.
 TEST(RoundTrip, EscapesAtEveryPositionAndViewsEncodeTheSame) {
   LineParser parser;
   for (char bad : {'"', '\\', '\n', '\x01', '\x1f'}) {
-    for (size_t n = 1; n <= 20; ++n) {
+    for (size_t n = 1; n <= 70; ++n) {
       for (size_t at = 0; at < n; ++at) {
         Event e = SampleEvent("custom_type", R"({"order_id":"x"})");
         std::string user(n, 'u');
@@ -206,7 +206,7 @@ TEST(RoundTrip, EscapesAtEveryPositionAndViewsEncodeTheSame) {
     }
   }
   Event clean = SampleEvent("custom_type", R"({"order_id":"x"})");
-  clean.user_id = "\x7f\xc3\xa9 \x20 ok";  // DEL, UTF-8 and space need no escape
+  clean.user_id = "\x7f\xc3\xa9 \x20 ok, and past sixteen bytes: \xc3\xa9\x7f";  // DEL, UTF-8, space: no escape
   std::string line;
   EncodeLine(clean, &line);
   EXPECT_NE(line.find(*clean.user_id), std::string::npos) << line;

@@ -11,44 +11,42 @@
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <memory>
 #include <set>
+#include <vector>
 
 #include <fmt/core.h>
 
 #include "evpipe/iceberg/kill_point.h"
 #include "evpipe/iceberg/manifest_internal.h"
 #include "evpipe/iceberg/metadata_json_internal.h"
+#include "evpipe/io/sync_all.h"
 
 namespace evpipe::iceberg {
 namespace {
 
 constexpr std::string_view kVersionHint = "version-hint.text";
 
-// Writes a file that nothing references yet: write, fsync, close.
-Status WriteNewFile(io::FileSystem& fs, const std::string& path, std::string_view data) {
+// A new file that nothing references yet, written but not yet durable (the
+// commit fsyncs all of them at once, io::SyncAll).
+Result<std::unique_ptr<io::WritableFile>> WriteAside(io::FileSystem& fs, const std::string& path,
+                                                     std::string_view data) {
   EVPIPE_ASSIGN_OR_RETURN(auto file, fs.NewWritableFile(path));
   EVPIPE_RETURN_IF_ERROR(file->Append(data));
-  EVPIPE_RETURN_IF_ERROR(file->Sync());
-  return file->Close();
+  return file;
 }
 
-// Creates `path` with `data` only if it does not exist: a temp file, then
-// link(2), which fails with EEXIST instead of replacing.
-Status CreateExclusive(io::FileSystem& fs, const std::string& path, std::string_view data, std::string_view run_id) {
-  const std::string tmp = io::JoinPath(io::DirName(path), fmt::format(".{}.{}.tmp", io::BaseName(path), run_id));
-  EVPIPE_RETURN_IF_ERROR(WriteNewFile(fs, tmp, data));
-  KillPoint("metadata written aside");
+// Creates `path` from the durable file `tmp` only if `path` does not exist:
+// link(2), which fails with EEXIST instead of replacing; then the directory.
+Status LinkExclusive(io::FileSystem& fs, const std::string& tmp, const std::string& path) {
   if (::link(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
-    (void)fs.Remove(tmp);
     if (err == EEXIST) {
       return Status::AlreadyExists(path + " appeared meanwhile: another writer committed to this table");
     }
     return Status::FromErrno("link " + path, err);
   }
-  EVPIPE_RETURN_IF_ERROR(fs.SyncDir(io::DirName(path)));
-  KillPoint("metadata linked");
-  return fs.Remove(tmp);
+  return fs.SyncDir(io::DirName(path));
 }
 
 bool IsOurMetadataName(std::string_view n) {
@@ -167,7 +165,8 @@ Result<std::vector<DataFile>> ReadSnapshotFiles(io::FileSystem& fs, const TableD
 
 Result<CommitResult> Commit(io::FileSystem& fs, const TableDef& def, const TableState& base,
                             const std::vector<DataFile>& base_files, const std::vector<PartitionReplace>& changes,
-                            std::string_view run_id, const StringPairs& extra_summary) {
+                            std::string_view run_id, const StringPairs& extra_summary,
+                            const std::vector<std::string>& durable_dirs) {
   if (PartitionField(def) == nullptr) return Status::InvalidArgument("iceberg: the partition source field is not in the schema");
   const std::string dir = MetadataDir(base.location);
   EVPIPE_RETURN_IF_ERROR(fs.CreateDirs(dir));
@@ -230,7 +229,8 @@ Result<CommitResult> Commit(io::FileSystem& fs, const TableDef& def, const Table
   ml.path = io::JoinPath(dir, fmt::format("{}-m0.avro", run_id));
   const std::string manifest = ManifestFile(def, entries, sequence);
   ml.length = static_cast<int64_t>(manifest.size());
-  EVPIPE_RETURN_IF_ERROR(WriteNewFile(fs, ml.path, manifest));
+  std::vector<std::unique_ptr<io::WritableFile>> aside;  // written, made durable together in step 3
+  EVPIPE_ASSIGN_OR_RETURN(aside.emplace_back(), WriteAside(fs, ml.path, manifest));
   KillPoint("manifest written");
   Snapshot snap;
   snap.id = snapshot_id;
@@ -238,7 +238,8 @@ Result<CommitResult> Commit(io::FileSystem& fs, const TableDef& def, const Table
   snap.sequence = sequence;
   snap.timestamp_ms = now;
   snap.manifest_list = io::JoinPath(dir, fmt::format("snap-{}-1-{}.avro", snapshot_id, run_id));
-  EVPIPE_RETURN_IF_ERROR(WriteNewFile(fs, snap.manifest_list, ManifestListFile(ml, snapshot_id, snap.parent_id, sequence)));
+  EVPIPE_ASSIGN_OR_RETURN(aside.emplace_back(),
+                          WriteAside(fs, snap.manifest_list, ManifestListFile(ml, snapshot_id, snap.parent_id, sequence)));
   KillPoint("manifest list written");
   const char* operation = ml.deleted == 0 ? "append" : (ml.added == 0 ? "delete" : "overwrite");
   snap.summary = {
@@ -298,10 +299,33 @@ Result<CommitResult> Commit(io::FileSystem& fs, const TableDef& def, const Table
   }
 
   // 3. The commit: v(N+1).metadata.json appears whole or not at all, and never
-  // over another writer's. Then the hint, for readers that start from it.
-  EVPIPE_RETURN_IF_ERROR(CreateExclusive(fs, t.metadata_path, MetadataJson(def, t), run_id));
-  EVPIPE_RETURN_IF_ERROR(io::WriteFileAtomically(fs, io::JoinPath(dir, std::string(kVersionHint)),
-                                                 std::to_string(t.version)));
+  // over another writer's. It and the version hint are written aside under
+  // temp names; one round of fsyncs makes every new file and `durable_dirs`
+  // durable; then the metadata is linked (the commit point) and the hint
+  // renamed over the old one, each followed by an fsync of the directory.
+  const std::string metadata_tmp =
+      io::JoinPath(dir, fmt::format(".{}.{}.tmp", io::BaseName(t.metadata_path), run_id));
+  const std::string hint = io::JoinPath(dir, std::string(kVersionHint));
+  const std::string hint_tmp = io::JoinPath(dir, fmt::format(".{}.{}.tmp", kVersionHint, run_id));
+  Status s = [&]() -> Status {
+    EVPIPE_ASSIGN_OR_RETURN(aside.emplace_back(), WriteAside(fs, metadata_tmp, MetadataJson(def, t)));
+    KillPoint("metadata written aside");
+    EVPIPE_ASSIGN_OR_RETURN(aside.emplace_back(), WriteAside(fs, hint_tmp, std::to_string(t.version)));
+    std::vector<io::WritableFile*> files;
+    for (const auto& f : aside) files.push_back(f.get());
+    EVPIPE_RETURN_IF_ERROR(io::SyncAll(fs, durable_dirs, files));
+    for (const auto& f : aside) EVPIPE_RETURN_IF_ERROR(f->Close());
+    EVPIPE_RETURN_IF_ERROR(LinkExclusive(fs, metadata_tmp, t.metadata_path));
+    KillPoint("metadata linked");
+    EVPIPE_RETURN_IF_ERROR(fs.Remove(metadata_tmp));
+    EVPIPE_RETURN_IF_ERROR(fs.Rename(hint_tmp, hint));
+    return fs.SyncDir(dir);
+  }();
+  if (!s.ok()) {
+    (void)fs.Remove(metadata_tmp);  // best effort: a leftover is hidden and ours
+    (void)fs.Remove(hint_tmp);
+    return s;
+  }
   KillPoint("version hint written");
   r.snapshot = std::move(snap);
   return r;

@@ -126,8 +126,11 @@ struct CommitResult {
 // with link(2), so it never replaces a file another writer created: then
 // AlreadyExists), then version-hint.text. Snapshots that list a removed file
 // are expired in the same commit (docs/formats/iceberg.md, "Old snapshots").
+// `durable_dirs` (the directories of the new data files' names) are fsynced in
+// one round with the new metadata files, before the metadata is linked.
 Result<CommitResult> Commit(io::FileSystem& fs, const TableDef& def, const TableState& base,
                             const std::vector<DataFile>& base_files, const std::vector<PartitionReplace>& changes,
-                            std::string_view run_id, const StringPairs& extra_summary);
+                            std::string_view run_id, const StringPairs& extra_summary,
+                            const std::vector<std::string>& durable_dirs = {});
 
 }  // namespace evpipe::iceberg

@@ -6,11 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <set>
-#include <thread>
 
 #include <fmt/core.h>
 
@@ -63,23 +61,6 @@ iceberg::TableDef MakeDef() {
 }
 
 }  // namespace
-
-Status SyncDirs(io::FileSystem& fs, const std::vector<std::string>& dirs) {
-  // Concurrent fsyncs share the file system's journal commits (ext4 groups
-  // them): one round trip instead of one per directory.
-  constexpr size_t kThreads = 8;
-  std::vector<Status> results(dirs.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next.fetch_add(1); i < dirs.size(); i = next.fetch_add(1)) results[i] = fs.SyncDir(dirs[i]);
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < std::min(kThreads, dirs.size()); ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
-  for (const Status& s : results) EVPIPE_RETURN_IF_ERROR(s);
-  return Status::Ok();
-}
 
 const iceberg::TableDef& EventTableDef() {
   static const iceberg::TableDef def = MakeDef();
@@ -195,13 +176,13 @@ Status TableSession::Commit(const std::map<std::string, std::vector<NewFile>>& d
     changes.push_back(std::move(c));
     date_list += (date_list.empty() ? "" : ",") + date;
   }
-  // The links must be durable before the metadata that lists them.
+  // The links must be durable before the metadata that lists them: Commit
+  // syncs these directories in one round with its own new files.
   dirs.push_back(io::JoinPath(location_, "data"));
   dirs.push_back(location_);
-  EVPIPE_RETURN_IF_ERROR(SyncDirs(*fs_, dirs));
   EVPIPE_ASSIGN_OR_RETURN(iceberg::CommitResult r,
                           iceberg::Commit(*fs_, EventTableDef(), state_, files_, changes, run_id,
-                                          {{"evpipe.dates", date_list}}));
+                                          {{"evpipe.dates", date_list}}, dirs));
   state_ = std::move(r.table);
   replaced_ = std::move(r.removed);
   // The new current files: the kept ones and the added ones.

@@ -28,9 +28,6 @@ Result<std::string> TableLocation(std::string_view parquet_dir, std::string_view
 // <location>/data/ingest_date=D: where the table's data files are.
 std::string TableDataDir(std::string_view location, std::string_view date);
 
-// fsyncs every directory of `dirs`, several at once; the first error.
-Status SyncDirs(io::FileSystem& fs, const std::vector<std::string>& dirs);
-
 // The table as one run of raw-to-parquet sees it: opened (and checked to be
 // ours) before anything is built, committed once at the end.
 class TableSession {

@@ -8,6 +8,7 @@
 #include "evpipe/iceberg/kill_point.h"
 #include "evpipe/io/date_partition.h"
 #include "evpipe/io/quarantine.h"
+#include "evpipe/io/sync_all.h"
 
 namespace evpipe::jobs::internal {
 namespace {
@@ -98,7 +99,7 @@ Status PublishRun(io::FileSystem& fs, const Options& options, std::vector<Pendin
       staged.push_back(p.parquet->staging_dir());
       if (p.quarantine) staged.push_back(p.quarantine->staging_dir());
     }
-    EVPIPE_RETURN_IF_ERROR(SyncDirs(fs, staged));
+    EVPIPE_RETURN_IF_ERROR(io::SyncAll(fs, staged));
   }
   for (PendingDate& p : built) {
     Status s;

@@ -107,7 +107,8 @@ class Consumer {
   // Waits for the broker, checks the topic (and partition) exist, then assigns
   // or subscribes. A missing topic is NotFound after `topic_wait_ms` (0: at once).
   Status Start(int connect_timeout_ms, int topic_wait_ms = 0);
-  // Fills `batch` with up to `max` records (errors and end-of-partition
+  // Fills `batch` with up to `max` records: what is queued, or, when nothing
+  // is, what arrives first within `timeout_ms` (errors and end-of-partition
   // events are handled here, not returned). Fails on a permanent error.
   Status Poll(MessageBatch& batch, size_t max, int timeout_ms);
   // With exit_at_end: every owned partition has been read to its end (the

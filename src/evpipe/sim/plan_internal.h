@@ -1,6 +1,6 @@
 // Private to sim: the planner, which decides every record of the stream (what,
-// when, in which order) without rendering any text. Cheap (a few percent of a run);
-// rendering is the Renderer's (render_internal.h).
+// when, in which order) without rendering any text. About a tenth of gen's CPU,
+// on one thread; rendering is the Renderer's (render_internal.h).
 #pragma once
 
 #include <cstdint>

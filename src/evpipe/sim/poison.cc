@@ -44,29 +44,12 @@ void ReplaceValue(std::string* line, std::string_view name, std::string_view val
   line->replace(start, end - start, value);
 }
 
-std::optional<std::string> Owned(const std::optional<std::string_view>& v) {
-  if (!v) return std::nullopt;
-  return std::string(*v);
-}
-
 }  // namespace
 
 // Writes a line breaking exactly one rule into *line, from the event `valid`.
 void Renderer::RenderPoison(Poison variant, const ev::EventView& valid, std::string* line) {
   ev::Event& e = event_;
-  e.event_id.assign(valid.event_id);
-  e.event_type.assign(valid.event_type);
-  e.schema_version = valid.schema_version;
-  e.event_time_us = valid.event_time_us;
-  e.ingest_time_us = valid.ingest_time_us;
-  e.tenant_id = Owned(valid.tenant_id);
-  e.user_id = Owned(valid.user_id);
-  e.session_id = Owned(valid.session_id);
-  e.source_system = Owned(valid.source_system);
-  e.environment = Owned(valid.environment);
-  e.record_source = Owned(valid.record_source);
-  e.checksum = Owned(valid.checksum);
-  e.payload.assign(valid.payload);
+  ev::CopyFrom(valid, &e);
   switch (variant) {
     case Poison::kNotAnObject:
       // The event wrapped in an array, as a batching producer might send it.

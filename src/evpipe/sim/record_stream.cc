@@ -25,6 +25,7 @@ struct Slot {
   std::string text;                            // join_lines: every line and its '\n'
   std::vector<RecordStream::LineRun> runs;     // join_lines: views into text and records
   std::vector<size_t> run_ends;                // join_lines: where each run's text ends
+  int64_t orders_started = 0;                  // the planner's count once this slot was planned
 };
 
 }  // namespace
@@ -49,6 +50,13 @@ struct RecordStream::Impl {
   bool stopping = false;            // (mu)
   std::string error;                // first worker failure (mu)
   std::vector<std::thread> workers;
+  // ConsumeAll only: the consumer, whether a render thread is running it, its
+  // first failure, and the counters the caller and the workers share.
+  const Consumer* consumer = nullptr;
+  bool consuming = false;           // (mu)
+  Status consume_status;            // (mu)
+  uint64_t shared_planned = 0;      // slots planned and queued (mu)
+  uint64_t shared_consumed = 0;     // slots consumed and free again (mu)
 
   Impl(const Options& o, int t, bool join) : options(o), planner(o), inline_renderer(o), threads(t), join_lines(join) {
     slots.resize(threads <= 1 ? 1 : static_cast<size_t>(2 * threads + 2));
@@ -111,6 +119,10 @@ struct RecordStream::Impl {
           queue.pop_front();
         }
         RenderSlot(renderer, slots[index]);
+        if (consumer != nullptr) {
+          ConsumeRendered(index);
+          continue;
+        }
         {
           std::lock_guard<std::mutex> lock(mu);
           slots[index].rendered = true;
@@ -121,6 +133,81 @@ struct RecordStream::Impl {
       Fail(e.what());
     } catch (...) {
       Fail("unknown error in a render thread");
+    }
+  }
+
+  // The consumer on slot `s`; an exception becomes a failure (this thread must
+  // go on to clear `consuming`).
+  Status CallConsumer(Slot& s) const {
+    try {
+      return (*consumer)(Batch{std::span<Record>(s.records.data(), s.size), s.runs, s.orders_started});
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("consuming a batch: ") + e.what());
+    } catch (...) {
+      return Status::Internal("consuming a batch: unknown error");
+    }
+  }
+
+  // Marks slot `index` rendered; unless another thread is consuming, consumes
+  // every rendered slot whose turn has come (the caller's thread only plans).
+  void ConsumeRendered(size_t index) {
+    std::unique_lock<std::mutex> lock(mu);
+    slots[index].rendered = true;
+    if (consuming) return;
+    consuming = true;
+    while (consume_status.ok() && error.empty() && shared_consumed < shared_planned) {
+      Slot& s = slots[shared_consumed % slots.size()];
+      if (!s.rendered) break;
+      lock.unlock();
+      Status st = CallConsumer(s);
+      lock.lock();
+      s.rendered = false;
+      ++shared_consumed;
+      if (!st.ok() && consume_status.ok()) consume_status = std::move(st);
+      done_cv.notify_all();
+    }
+    consuming = false;
+    done_cv.notify_all();
+  }
+
+  Status ConsumeAll(const Consumer& consume) {
+    if (threads <= 1) {
+      for (std::span<Record> batch = NextInline(); !batch.empty(); batch = NextInline()) {
+        EVPIPE_RETURN_IF_ERROR(consume(Batch{batch, slots[0].runs, planner.orders_started()}));
+      }
+      return Status::Ok();
+    }
+    consumer = &consume;
+    uint64_t planned = 0;
+    while (true) {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        // Wait for a free slot, the end of a finished stream, or a failure; after
+        // a failure, also until no thread runs the consumer (whose state the
+        // caller may free once this returns).
+        done_cv.wait(lock, [&] {
+          if (!consume_status.ok() || !error.empty()) return !consuming;
+          return (planned - shared_consumed < slots.size() && !planner_done) ||
+                 (planner_done && shared_consumed == planned);
+        });
+        if (!consume_status.ok()) return consume_status;
+        if (!error.empty()) return Status::Internal("simulator: " + error);
+        if (planner_done) return Status::Ok();
+      }
+      Slot& s = slots[planned % slots.size()];  // free: no worker touches it until it is queued
+      if (!PlanInto(s)) {
+        std::lock_guard<std::mutex> lock(mu);
+        planner_done = true;
+        continue;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        s.rendered = false;
+        queue.push_back(planned % slots.size());
+        ++planned;
+        shared_planned = planned;
+      }
+      work_cv.notify_one();
     }
   }
 
@@ -137,6 +224,7 @@ struct RecordStream::Impl {
     s.planned.clear();
     internal::Planned p;
     while (s.planned.size() < static_cast<size_t>(kBatchRecords) && planner.Next(&p)) s.planned.push_back(p);
+    s.orders_started = planner.orders_started();
     return !s.planned.empty();
   }
 
@@ -192,6 +280,8 @@ RecordStream::RecordStream(const Options& options, int threads, bool join_lines)
 RecordStream::~RecordStream() = default;
 
 std::span<Record> RecordStream::NextBatch() { return impl_->Next(); }
+
+Status RecordStream::ConsumeAll(const Consumer& consume) { return impl_->ConsumeAll(consume); }
 
 std::span<const RecordStream::LineRun> RecordStream::Runs() const {
   if (impl_->current == nullptr) return {};

@@ -3,19 +3,22 @@
 // gives for the same options, whatever the thread count.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "evpipe/core/status.h"
 #include "evpipe/sim/simulator.h"
 
 namespace evpipe::sim {
 
-// Planning (cheap, sequential) runs in the caller's thread inside NextBatch;
-// rendering (the JSON text and the payload's SHA-256, ~90% of the work) runs on
-// `threads` worker threads a few batches ahead of the caller. With threads <= 1
-// everything runs in the caller's thread. One caller thread at a time.
+// Planning (sequential, about a tenth of the work) runs in the caller's thread
+// inside NextBatch or ConsumeAll; rendering (the JSON text and the payload's
+// SHA-256) runs on `threads` worker threads a few batches ahead of the caller.
+// With threads <= 1 everything runs in the caller's thread. One caller thread
+// at a time.
 class RecordStream {
  public:
   static constexpr int kBatchRecords = 512;
@@ -41,6 +44,21 @@ class RecordStream {
   // The batch NextBatch last returned as runs of joined lines (join_lines only;
   // else empty). Valid until the next NextBatch; ingest_date views the record's.
   std::span<const LineRun> Runs() const;
+  // Instead of NextBatch: hands every batch, in order, to `consume` with its
+  // runs (join_lines; else empty), and returns once all are consumed or one
+  // step failed (the consumer's Status, or Internal "simulator: ..." for a
+  // render failure).
+  // With several threads, `consume` runs on the render thread that finished
+  // the batch whose turn it is (so a batch's text is usually still in that
+  // core's cache when it is written), never on two threads at once, in batch
+  // order; this thread only plans. Call it once, instead of NextBatch.
+  struct Batch {
+    std::span<Record> records;
+    std::span<const LineRun> runs;
+    int64_t orders_started;  // when the batch was planned (for progress)
+  };
+  using Consumer = std::function<Status(const Batch& batch)>;
+  Status ConsumeAll(const Consumer& consume);
   // Empty unless a render thread failed (for example out of memory).
   std::string error() const;
   // Orders planned so far (for progress).

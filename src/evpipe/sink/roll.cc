@@ -1,12 +1,11 @@
 // The open roll of one partition and how it is published.
 #include "evpipe/sink/roll.h"
 
-#include <algorithm>
-#include <functional>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <unordered_set>
+
+#include "evpipe/io/sync_all.h"
 
 namespace evpipe::sink {
 
@@ -25,37 +24,6 @@ std::unordered_set<std::string>& KnownDurable() {
 bool IsKnownDurable(const std::string& dir) {
   std::lock_guard<std::mutex> lock(known_mu);
   return KnownDurable().count(dir) > 0;
-}
-
-// At most this many fsyncs in flight at once.
-constexpr size_t kSyncThreads = 32;
-
-// Runs job(0..n-1), up to kSyncThreads at once, and returns the error of the
-// lowest failing index. fsyncs issued together share the file system's
-// journal commits (ext4 commits once for every fsync waiting on a
-// transaction); one after the other, each waits for a commit of its own.
-Status RunConcurrently(size_t n, const std::function<Status(size_t)>& job) {
-  if (n <= 1) return n == 1 ? job(0) : Status::Ok();
-  std::vector<Status> results(n);
-  size_t threads = std::min(n, kSyncThreads);
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  auto run = [&](size_t first) {
-    for (size_t i = first; i < n; i += threads) results[i] = job(i);
-  };
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(run, t);
-  run(0);
-  for (std::thread& t : pool) t.join();
-  for (Status& r : results) {
-    if (!r.ok()) return std::move(r);
-  }
-  return Status::Ok();
-}
-
-Status SyncDirs(io::FileSystem& fs, const std::set<std::string>& dirs) {
-  std::vector<const std::string*> list;
-  for (const std::string& d : dirs) list.push_back(&d);
-  return RunConcurrently(list.size(), [&](size_t i) { return fs.SyncDir(*list[i]); });
 }
 
 }  // namespace
@@ -79,7 +47,7 @@ Status DurableDirs::MakeDurable(io::FileSystem& fs) {
       child = parent;
     }
   }
-  EVPIPE_RETURN_IF_ERROR(SyncDirs(fs, parents));
+  EVPIPE_RETURN_IF_ERROR(io::SyncAll(fs, {parents.begin(), parents.end()}));
   std::lock_guard<std::mutex> lock(known_mu);
   for (const auto& [dir, stop_at] : pending_) KnownDurable().insert(dir);
   pending_.clear();
@@ -146,11 +114,17 @@ Status Roll::AddQuarantine(std::string_view date, std::string_view line, int64_t
   return Status::Ok();
 }
 
-Status Roll::SyncAll(const std::vector<Roll*>& rolls) {
+Status Roll::SyncFiles(const std::vector<Roll*>& rolls) {
   std::vector<File*> files;
+  std::vector<io::WritableFile*> handles;
+  io::FileSystem* fs = nullptr;
   for (Roll* r : rolls) {
+    fs = &r->fs_;
     for (File& f : r->files_) {
-      if (!f.synced) files.push_back(&f);
+      if (!f.synced) {
+        files.push_back(&f);
+        handles.push_back(f.file.get());
+      }
     }
   }
   // Every file's writeback first, so the fsyncs below overlap on the device.
@@ -158,7 +132,8 @@ Status Roll::SyncAll(const std::vector<Roll*>& rolls) {
     f->writeback_at = f->file->Size();
     EVPIPE_RETURN_IF_ERROR(f->file->StartWriteback());
   }
-  EVPIPE_RETURN_IF_ERROR(RunConcurrently(files.size(), [&](size_t i) { return files[i]->file->Sync(); }));
+  if (files.empty()) return Status::Ok();
+  EVPIPE_RETURN_IF_ERROR(io::SyncAll(*fs, {}, handles));
   for (File* f : files) f->synced = true;
   return Status::Ok();
 }
@@ -167,7 +142,7 @@ Status Roll::Publish(PartitionState* published) {
   PartitionState state;
   state.partition = partition_;
   state.next_offset = last_offset_ + 1;
-  EVPIPE_RETURN_IF_ERROR(SyncAll({this}));
+  EVPIPE_RETURN_IF_ERROR(SyncFiles({this}));
   for (File& f : files_) {
     EVPIPE_RETURN_IF_ERROR(f.file->Close());
     RollEntry e;
@@ -187,7 +162,7 @@ Status Roll::Publish(PartitionState* published) {
     EVPIPE_RETURN_IF_ERROR(fs_.Rename(io::JoinPath(files_[i].dir, e.from), io::JoinPath(files_[i].dir, e.to)));
     dirs.insert(files_[i].dir);
   }
-  EVPIPE_RETURN_IF_ERROR(SyncDirs(fs_, dirs));
+  EVPIPE_RETURN_IF_ERROR(io::SyncAll(fs_, {dirs.begin(), dirs.end()}));
   files_.clear();
   last_file_ = nullptr;
   *published = std::move(state);

@@ -66,7 +66,7 @@ class Roll {
   // Makes every byte appended so far to the rolls' files durable (fsync),
   // all files at once; Publish then has only the state and the renames left.
   // Publishes nothing: a crash before Publish leaves the files hidden.
-  static Status SyncAll(const std::vector<Roll*>& rolls);
+  static Status SyncFiles(const std::vector<Roll*>& rolls);
 
   // Closes and removes the in-progress files (after a failure or a fence).
   void Discard();

@@ -120,5 +120,42 @@ TEST(RollTest, FailedFsyncPublishesNothingAndLeftoversAreRemoved) {
   }
 }
 
+TEST(RollTest, SyncFilesFsyncsEveryRollsFilesOnceBeforePublish) {
+  testing::TempDir tmp;
+  io::FaultInjectingFileSystem fs(io::FileSystem::Default());
+  Layout layout(tmp.path() + "/raw", tmp.path() + "/q", "events");
+  ASSERT_TRUE(fs.CreateDirs(layout.StateDir()).ok());
+  const std::vector<std::string> dates = {"2026-02-01", "2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05"};
+  Roll a(fs, layout, 1, 0), b(fs, layout, 2, 0);
+  int64_t offset = 0;
+  for (const std::string& d : dates) {
+    ASSERT_TRUE(a.AddLine(d, "a", offset).ok());
+    ASSERT_TRUE(b.AddLine(d, "b", offset).ok());
+    ++offset;
+  }
+  // One of the ten fsyncs fails: SyncFiles says so, with the errno.
+  fs.Arm(io::FaultOp::kSync, 9, EIO);
+  Status failed = Roll::SyncFiles({&a, &b});
+  EXPECT_FALSE(failed.ok());
+  EXPECT_NE(failed.message().find(std::strerror(EIO)), std::string::npos) << failed.ToString();
+  fs.Disarm();
+  // Ten fsyncs succeed; the next one is Publish's first, of the state file:
+  // the data files synced by SyncFiles are not synced again.
+  fs.Arm(io::FaultOp::kSync, 10, EIO);
+  ASSERT_TRUE(Roll::SyncFiles({&a, &b}).ok());
+  PartitionState st;
+  Status s = a.Publish(&st);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(layout.StateDir()), std::string::npos) << s.ToString();
+  fs.Disarm();
+  ASSERT_TRUE(b.Publish(&st).ok());
+  EXPECT_EQ(st.next_offset, 5);
+  for (const std::string& d : dates) {
+    std::vector<std::string> names = Names(fs, layout.RawDateDir(d));
+    ASSERT_EQ(names.size(), 2u) << d;  // a's hidden in-progress file and b's published one
+    EXPECT_NE(names[0], names[1]);
+  }
+}
+
 }  // namespace
 }  // namespace evpipe::sink

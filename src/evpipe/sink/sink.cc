@@ -144,7 +144,7 @@ struct Sink::Impl {
     }
     if (!failed() && !rolls.empty()) {
       int64_t start = MonotonicMicros();
-      Status s = Roll::SyncAll(rolls);
+      Status s = Roll::SyncFiles(rolls);
       publish_us += MonotonicMicros() - start;
       if (!s.ok()) Fail(s.WithContext(fmt::format("topic={}: fsync", opt.topic)));
     }

@@ -96,9 +96,15 @@ std::string CrashCopy(const std::string& dir, const std::string& to) {
   return to;
 }
 
-TEST(PartitionLogTest, AppendReadRoundTrip) {
+// Each test's log lives in `dir`, inside a temporary directory removed after the test.
+class PartitionLogTest : public ::testing::Test {
+ protected:
   testing::TempDir tmp;
-  auto log = OpenLog(tmp.path() + "/p");
+  const std::string dir = tmp.path() + "/p";
+};
+
+TEST_F(PartitionLogTest, AppendReadRoundTrip) {
+  auto log = OpenLog(dir);
   EXPECT_EQ(log->high_watermark(), 0);
   std::vector<testing::TestRecord> recs(2);
   recs[0].key = "k";
@@ -140,9 +146,8 @@ TEST(PartitionLogTest, AppendReadRoundTrip) {
   EXPECT_EQ(log->counters().records_appended.load(), 5);
 }
 
-TEST(PartitionLogTest, MaxBytesGivesWholeBatchesAndAtLeastOne) {
-  testing::TempDir tmp;
-  auto log = OpenLog(tmp.path() + "/p", {.index_interval_bytes = 0});
+TEST_F(PartitionLogTest, MaxBytesGivesWholeBatchesAndAtLeastOne) {
+  auto log = OpenLog(dir, {.index_interval_bytes = 0});
   std::vector<size_t> sizes;
   for (int i = 0; i < 10; ++i) {
     std::string b = BuildSimpleBatch(4, std::string(100, 'x'));
@@ -164,12 +169,11 @@ TEST(PartitionLogTest, MaxBytesGivesWholeBatchesAndAtLeastOne) {
   EXPECT_GE(slice->file->fd(), 0);
 }
 
-TEST(PartitionLogTest, OffsetsContinueAcrossSegmentRolls) {
-  testing::TempDir tmp;
+TEST_F(PartitionLogTest, OffsetsContinueAcrossSegmentRolls) {
   LogOptions o;
   o.segment_bytes = 1024;
   o.index_interval_bytes = 256;
-  auto log = OpenLog(tmp.path() + "/p", o);
+  auto log = OpenLog(dir, o);
   int64_t expect = 0;
   for (int i = 0; i < 200; ++i) {
     AppendResult r = MustAppend(*log, BuildSimpleBatch(1 + i % 5, "value-" + std::to_string(i) + "-"));
@@ -191,9 +195,7 @@ TEST(PartitionLogTest, OffsetsContinueAcrossSegmentRolls) {
   }
 }
 
-TEST(PartitionLogTest, RestartKeepsEverything) {
-  testing::TempDir tmp;
-  std::string dir = tmp.path() + "/p";
+TEST_F(PartitionLogTest, RestartKeepsEverything) {
   LogOptions o;
   o.segment_bytes = 2048;
   std::vector<DecodedRecord> before;
@@ -218,9 +220,7 @@ TEST(PartitionLogTest, RestartKeepsEverything) {
   }
 }
 
-TEST(PartitionLogTest, TornTailIsCutToLastGoodBatchWithALogLine) {
-  testing::TempDir tmp;
-  std::string dir = tmp.path() + "/p";
+TEST_F(PartitionLogTest, TornTailIsCutToLastGoodBatchWithALogLine) {
   std::string batch = BuildSimpleBatch(2);
   AppendAndClose(dir, batch, 10);
   std::string seg = SegmentPath(dir, 0);
@@ -236,9 +236,7 @@ TEST(PartitionLogTest, TornTailIsCutToLastGoodBatchWithALogLine) {
   EXPECT_EQ(MustAppend(*log, batch).base_offset, 18);
 }
 
-TEST(PartitionLogTest, FlippedByteIsCutNeverServed) {
-  testing::TempDir tmp;
-  std::string dir = tmp.path() + "/p";
+TEST_F(PartitionLogTest, FlippedByteIsCutNeverServed) {
   std::string batch = BuildSimpleBatch(2, "payload-");
   AppendAndClose(dir, batch, 10);
   std::string seg = SegmentPath(dir, 0);
@@ -260,9 +258,7 @@ TEST(PartitionLogTest, FlippedByteIsCutNeverServed) {
   EXPECT_EQ(log->counters().recovery_truncated_bytes.load(), static_cast<int64_t>(batch.size() * 4));
 }
 
-TEST(PartitionLogTest, CorruptTailInEarlierSegmentKeepsLaterSegmentsWithAGap) {
-  testing::TempDir tmp;
-  std::string dir = tmp.path() + "/p";
+TEST_F(PartitionLogTest, CorruptTailInEarlierSegmentKeepsLaterSegmentsWithAGap) {
   LogOptions o;
   o.segment_bytes = 2048;
   std::string batch = BuildSimpleBatch(2, std::string(50, 'z'));
@@ -299,9 +295,7 @@ TEST(PartitionLogTest, CorruptTailInEarlierSegmentKeepsLaterSegmentsWithAGap) {
 // then damage cuts the older segment at offset 5. Offsets 5..9 are lost with no
 // batch after them; a read there answered nothing while the high watermark
 // said 10, so a consumer at 5 waited for ever. A gap batch now covers them.
-TEST(PartitionLogTest, SegmentRecoveryFuzz_LostOffsetsBeforeAnEmptyNewestSegmentAreSkippable) {
-  testing::TempDir tmp;
-  std::string dir = tmp.path() + "/p";
+TEST_F(PartitionLogTest, SegmentRecoveryFuzz_LostOffsetsBeforeAnEmptyNewestSegmentAreSkippable) {
   std::string batch = BuildSimpleBatch(1, "v");
   AppendAndClose(dir, batch, 10);
   { std::ofstream(SegmentPath(dir, 10)); }  // the roll: an empty newest segment
@@ -341,9 +335,7 @@ TEST(PartitionLogTest, SegmentRecoveryFuzz_LostOffsetsBeforeAnEmptyNewestSegment
 
 // A sealed segment whose batches reach the next segment's base (a hand-made
 // or damaged directory) is cut there: no offset is served from two segments.
-TEST(PartitionLogTest, SegmentRecoveryFuzz_BatchesOverlappingTheNextSegmentAreCut) {
-  testing::TempDir tmp;
-  std::string dir = tmp.path() + "/p";
+TEST_F(PartitionLogTest, SegmentRecoveryFuzz_BatchesOverlappingTheNextSegmentAreCut) {
   std::string batch = BuildSimpleBatch(1, "v");
   AppendAndClose(dir, batch, 6);
   // A second segment claiming offsets from 3 on, holding one batch at 3.
@@ -363,9 +355,8 @@ TEST(PartitionLogTest, SegmentRecoveryFuzz_BatchesOverlappingTheNextSegmentAreCu
   for (int i = 0; i < 4; ++i) EXPECT_EQ(recs[i].offset, i);
 }
 
-TEST(PartitionLogTest, BadBatchesAreRefusedAndNothingAppended) {
-  testing::TempDir tmp;
-  auto log = OpenLog(tmp.path() + "/p", {.max_message_bytes = 4000});
+TEST_F(PartitionLogTest, BadBatchesAreRefusedAndNothingAppended) {
+  auto log = OpenLog(dir, {.max_message_bytes = 4000});
   std::string good = BuildSimpleBatch(2);
   auto expect_error = [&](std::string b, AppendError e) {
     auto r = log->Append(b);
@@ -397,9 +388,8 @@ TEST(PartitionLogTest, BadBatchesAreRefusedAndNothingAppended) {
 
 // Security audit (../shared/reviews/security-audit.md), finding 1: a batch with a
 // correct CRC around garbage records was stored and stalled every consumer.
-TEST(PartitionLogTest, SecurityAudit1_GarbageRecordsUnderAValidCrcAreRefused) {
-  testing::TempDir tmp;
-  auto log = OpenLog(tmp.path() + "/p");
+TEST_F(PartitionLogTest, SecurityAudit1_GarbageRecordsUnderAValidCrcAreRefused) {
+  auto log = OpenLog(dir);
   for (int16_t codec : {int16_t{0}, int16_t{1}}) {  // uncompressed, and flagged gzip
     std::string b = BuildSimpleBatch(1, std::string(40, 'A'));
     for (size_t i = batch::kBatchHeaderBytes; i < b.size(); ++i) b[i] = '\xff';
@@ -418,9 +408,8 @@ TEST(PartitionLogTest, SecurityAudit1_GarbageRecordsUnderAValidCrcAreRefused) {
 
 // Finding 2: with a producer id and base sequence -1 the 2nd, 3rd... batch was
 // acked as a "duplicate" of the first and dropped.
-TEST(PartitionLogTest, SecurityAudit2_ProducerIdWithSequenceMinusOneIsRefused) {
-  testing::TempDir tmp;
-  auto log = OpenLog(tmp.path() + "/p");
+TEST_F(PartitionLogTest, SecurityAudit2_ProducerIdWithSequenceMinusOneIsRefused) {
+  auto log = OpenLog(dir);
   BatchOptions o{.producer_id = 777, .producer_epoch = 0, .base_sequence = -1};
   for (const char* v : {"first", "second", "third"}) {
     auto r = log->Append(BuildSimpleBatch(1, v, o));
@@ -433,9 +422,8 @@ TEST(PartitionLogTest, SecurityAudit2_ProducerIdWithSequenceMinusOneIsRefused) {
 
 // Finding 8: a batch claiming 2^31-1 records with one inside jumped offsets by
 // 2^31 and rolled a new segment per batch.
-TEST(PartitionLogTest, SecurityAudit8_RecordCountLieIsRefused) {
-  testing::TempDir tmp;
-  auto log = OpenLog(tmp.path() + "/p");
+TEST_F(PartitionLogTest, SecurityAudit8_RecordCountLieIsRefused) {
+  auto log = OpenLog(dir);
   for (int i = 0; i < 3; ++i) {
     std::string b = BuildSimpleBatch(1);
     batch::StoreBe32(&b[batch::kRecordCountPos], 0x7fffffff);
@@ -462,9 +450,7 @@ std::vector<int64_t> FillSegments(const std::string& dir, const LogOptions& o, c
 
 // Finding 3: a few stray bytes after the end of a sealed segment made recovery
 // delete every later segment (acknowledged records lost, offsets reused).
-TEST(PartitionLogTest, SecurityAudit3_StrayBytesAfterASealedSegmentKeepLaterSegments) {
-  testing::TempDir tmp;
-  std::string dir = tmp.path() + "/p";
+TEST_F(PartitionLogTest, SecurityAudit3_StrayBytesAfterASealedSegmentKeepLaterSegments) {
   LogOptions o{.segment_bytes = 2048};
   std::string batch = BuildSimpleBatch(2, std::string(50, 'z'));
   std::vector<int64_t> bases = FillSegments(dir, o, batch, 40);
@@ -487,9 +473,7 @@ TEST(PartitionLogTest, SecurityAudit3_StrayBytesAfterASealedSegmentKeepLaterSegm
 
 // Finding 15: a sealed segment trusted by its index was never CRC-checked, so a
 // flipped byte was served to consumers.
-TEST(PartitionLogTest, SecurityAudit15_FlippedByteInASealedSegmentIsNeverServed) {
-  testing::TempDir tmp;
-  std::string dir = tmp.path() + "/p";
+TEST_F(PartitionLogTest, SecurityAudit15_FlippedByteInASealedSegmentIsNeverServed) {
   LogOptions o{.segment_bytes = 2048};
   std::string batch = BuildSimpleBatch(2, std::string(50, 'z'));
   std::vector<int64_t> bases = FillSegments(dir, o, batch, 40);
@@ -523,11 +507,10 @@ TEST(PartitionLogTest, SecurityAudit15_FlippedByteInASealedSegmentIsNeverServed)
 }
 
 // Finding 8 (second half): segments per partition are bounded.
-TEST(PartitionLogTest, SecurityAudit8_SegmentsPerPartitionAreBounded) {
-  testing::TempDir tmp;
+TEST_F(PartitionLogTest, SecurityAudit8_SegmentsPerPartitionAreBounded) {
   LogOptions o{.segment_bytes = 1024};
   o.max_segments = 3;
-  auto log = OpenLog(tmp.path() + "/p", o);
+  auto log = OpenLog(dir, o);
   std::string batch = BuildSimpleBatch(2, std::string(400, 'q'));
   AppendError last = AppendError::kNone;
   int appended = 0;
@@ -554,8 +537,7 @@ int64_t ResidentKiB() {
 
 // Finding 9: every partition writer kept its 1 MiB buffer resident after one
 // large batch (2000 partitions = 1.8 GB).
-TEST(PartitionLogTest, SecurityAudit9_WriteBuffersAreNotKeptAfterALargeBatch) {
-  testing::TempDir tmp;
+TEST_F(PartitionLogTest, SecurityAudit9_WriteBuffersAreNotKeptAfterALargeBatch) {
   std::vector<std::unique_ptr<PartitionLog>> logs;
   std::vector<TestRecord> recs(1);
   recs[0].value = std::string(900 << 10, 'w');
@@ -575,9 +557,8 @@ BatchOptions Idem(int64_t pid, int16_t epoch, int32_t seq) {
   return {.producer_id = pid, .producer_epoch = epoch, .base_sequence = seq};
 }
 
-TEST(PartitionLogTest, IdempotentDuplicatesAndGaps) {
-  testing::TempDir tmp;
-  auto log = OpenLog(tmp.path() + "/p");
+TEST_F(PartitionLogTest, IdempotentDuplicatesAndGaps) {
+  auto log = OpenLog(dir);
   std::string b0 = BuildSimpleBatch(3, "a", Idem(1000, 0, 0));
   std::string b1 = BuildSimpleBatch(2, "b", Idem(1000, 0, 3));
   MustAppend(*log, BuildSimpleBatch(1, "other"));  // non-idempotent: offset 0
@@ -604,9 +585,7 @@ TEST(PartitionLogTest, IdempotentDuplicatesAndGaps) {
   EXPECT_EQ(log->counters().duplicates.load(), 2);
 }
 
-TEST(PartitionLogTest, IdempotenceSurvivesCrashAndCleanRestart) {
-  testing::TempDir tmp;
-  std::string dir = tmp.path() + "/p";
+TEST_F(PartitionLogTest, IdempotenceSurvivesCrashAndCleanRestart) {
   LogOptions o;
   o.segment_bytes = 1024;
   std::vector<std::string> batches;
@@ -635,12 +614,11 @@ TEST(PartitionLogTest, IdempotenceSurvivesCrashAndCleanRestart) {
   }
 }
 
-TEST(PartitionLogTest, RetentionByBytes) {
-  testing::TempDir tmp;
+TEST_F(PartitionLogTest, RetentionByBytes) {
   LogOptions o;
   o.segment_bytes = 4096;
   o.retention_bytes = 10000;
-  auto log = OpenLog(tmp.path() + "/p", o);
+  auto log = OpenLog(dir, o);
   for (int i = 0; i < 100; ++i) MustAppend(*log, BuildSimpleBatch(5, std::string(60, 'r')));
   int64_t before = log->size_bytes();
   int32_t segs = log->segment_count();
@@ -664,17 +642,16 @@ TEST(PartitionLogTest, RetentionByBytes) {
   EXPECT_EQ(rest.back().offset, 499);
   // Deleted segments stay deleted after a restart.
   log.reset();
-  auto again = OpenLog(tmp.path() + "/p", o);
+  auto again = OpenLog(dir, o);
   EXPECT_EQ(again->log_start_offset(), r->new_log_start_offset);
   EXPECT_EQ(again->high_watermark(), 500);
 }
 
-TEST(PartitionLogTest, RetentionByAge) {
-  testing::TempDir tmp;
+TEST_F(PartitionLogTest, RetentionByAge) {
   LogOptions o;
   o.segment_bytes = 2048;
   o.retention_ms = 3600 * 1000;
-  auto log = OpenLog(tmp.path() + "/p", o);
+  auto log = OpenLog(dir, o);
   const int64_t now = NowMicros() / 1000;
   for (int i = 0; i < 30; ++i) MustAppend(*log, BuildSimpleBatch(3, "old", {.base_timestamp = now - 2 * 3600 * 1000}));
   const int64_t first_new = log->high_watermark();
@@ -694,9 +671,8 @@ TEST(PartitionLogTest, RetentionByAge) {
   EXPECT_EQ(MustAppend(*log, BuildSimpleBatch(1)).base_offset, 180);
 }
 
-TEST(PartitionLogTest, OffsetForTimestamp) {
-  testing::TempDir tmp;
-  auto log = OpenLog(tmp.path() + "/p", {.segment_bytes = 2048});
+TEST_F(PartitionLogTest, OffsetForTimestamp) {
+  auto log = OpenLog(dir, {.segment_bytes = 2048});
   for (int i = 0; i < 40; ++i) MustAppend(*log, BuildSimpleBatch(4, "t", {.base_timestamp = 1000 + 10 * i}));
   // Batch i holds timestamps 1000+10i .. 1000+10i+3 at offsets 4i..4i+3.
   auto exact = log->OffsetForTimestamp(1000 + 10 * 17 + 2);
@@ -709,9 +685,8 @@ TEST(PartitionLogTest, OffsetForTimestamp) {
   EXPECT_EQ(log->OffsetForTimestamp(99999)->offset, -1);
 }
 
-TEST(PartitionLogTest, LogAppendTimeStampsTheBatch) {
-  testing::TempDir tmp;
-  auto log = OpenLog(tmp.path() + "/p", {.log_append_time = true});
+TEST_F(PartitionLogTest, LogAppendTimeStampsTheBatch) {
+  auto log = OpenLog(dir, {.log_append_time = true});
   AppendResult r = MustAppend(*log, BuildSimpleBatch(2, "v", {.base_timestamp = 5}));
   EXPECT_GT(r.log_append_time, 1700000000000);
   auto recs = ReadAll(*log);  // the decoder checks the rewritten CRC
@@ -719,10 +694,8 @@ TEST(PartitionLogTest, LogAppendTimeStampsTheBatch) {
   EXPECT_EQ(recs[0].timestamp, r.log_append_time);
 }
 
-TEST(PartitionLogTest, FailedWriteIsRolledBackAndNotAcknowledged) {
-  testing::TempDir tmp;
+TEST_F(PartitionLogTest, FailedWriteIsRolledBackAndNotAcknowledged) {
   io::FaultInjectingFileSystem ffs(io::FileSystem::Default());
-  std::string dir = tmp.path() + "/p";
   auto log = OpenLog(dir, {}, ffs);
   std::string batch = BuildSimpleBatch(3);
   MustAppend(*log, batch);
@@ -738,10 +711,8 @@ TEST(PartitionLogTest, FailedWriteIsRolledBackAndNotAcknowledged) {
   EXPECT_EQ(ReadAll(*log).size(), 6u);
 }
 
-TEST(PartitionLogTest, FailedFsyncIsNotAcknowledgedAndPoisons) {
-  testing::TempDir tmp;
+TEST_F(PartitionLogTest, FailedFsyncIsNotAcknowledgedAndPoisons) {
   io::FaultInjectingFileSystem ffs(io::FileSystem::Default());
-  std::string dir = tmp.path() + "/p";
   auto log = OpenLog(dir, {}, ffs);
   std::string batch = BuildSimpleBatch(3);
   MustAppend(*log, batch);
@@ -764,10 +735,9 @@ TEST(PartitionLogTest, FailedFsyncIsNotAcknowledgedAndPoisons) {
   EXPECT_EQ(MustAppend(*again, batch).base_offset, 6);
 }
 
-TEST(PartitionLogTest, FailedRollFsyncRefusesTheAppend) {
-  testing::TempDir tmp;
+TEST_F(PartitionLogTest, FailedRollFsyncRefusesTheAppend) {
   io::FaultInjectingFileSystem ffs(io::FileSystem::Default());
-  auto log = OpenLog(tmp.path() + "/p", {.segment_bytes = 1024}, ffs);
+  auto log = OpenLog(dir, {.segment_bytes = 1024}, ffs);
   std::string batch = BuildSimpleBatch(3, std::string(200, 'q'));
   MustAppend(*log, batch);
   ffs.Arm(io::FaultOp::kSync, 0, EIO);
@@ -782,9 +752,8 @@ TEST(PartitionLogTest, FailedRollFsyncRefusesTheAppend) {
 namespace evpipe::broker::storage {
 namespace {
 
-TEST(PartitionLogTest, ConcurrentAppendReadAndSync) {
-  testing::TempDir tmp;
-  auto log = OpenLog(tmp.path() + "/p", {.segment_bytes = 64 << 10});
+TEST_F(PartitionLogTest, ConcurrentAppendReadAndSync) {
+  auto log = OpenLog(dir, {.segment_bytes = 64 << 10});
   std::atomic<bool> done{false};
   std::atomic<int> read_errors{0};
   std::thread syncer([&] {
@@ -822,14 +791,12 @@ namespace {
 
 // Seeded: random truncations and byte flips anywhere in the active segment
 // always recover to exactly the batches before the damage.
-TEST(PartitionLogTest, RandomDamageRecoversToTheUndamagedPrefix) {
+TEST_F(PartitionLogTest, RandomDamageRecoversToTheUndamagedPrefix) {
   const char* env = std::getenv("EVPIPE_TEST_SEED");
   const uint32_t seed = env != nullptr ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10))
                                        : static_cast<uint32_t>(NowMicros());
   std::printf("seed %u (EVPIPE_TEST_SEED=%u to repeat)\n", seed, seed);
   std::mt19937 rng(seed);
-  testing::TempDir tmp;
-  std::string dir = tmp.path() + "/p";
   std::vector<int64_t> starts;   // byte position of each batch
   std::vector<int64_t> offsets;  // first offset of each batch
   int64_t total = 0;
