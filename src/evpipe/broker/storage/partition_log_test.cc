@@ -866,12 +866,11 @@ namespace {
 // Retention deletes and rolls segments while another thread syncs: Sync holds
 // the segment file it fsyncs, so the broker runs retention without waiting
 // for the group commit's fsyncs (server.cc TickGroups).
-TEST(PartitionLogTest, ConcurrentSyncAndRetention) {
-  testing::TempDir tmp;
+TEST_F(PartitionLogTest, ConcurrentSyncAndRetention) {
   LogOptions o;
   o.segment_bytes = 4096;
   o.retention_bytes = 8192;
-  auto log = OpenLog(tmp.path() + "/p", o);
+  auto log = OpenLog(dir, o);
   std::atomic<bool> done{false};
   std::atomic<int> sync_errors{0};
   std::atomic<int> syncs{0};
