@@ -93,7 +93,8 @@ class LogStore {
 
   // A producer id never handed out before (persists across restarts).
   virtual Result<int64_t> AllocateProducerId() = 0;
-  // Applies retention now (called periodically).
+  // Applies retention now (called periodically, also while a partition's
+  // Sync runs on another thread).
   virtual void ApplyRetention() = 0;
   // Syncs everything (clean shutdown).
   virtual Status Close() = 0;

@@ -141,7 +141,8 @@ class PartitionLog {
   int32_t segment_count() const;
 
   // fsyncs what was appended before the call (a cheap no-op when clean);
-  // durable_offset() covers it on success. Callable from any thread.
+  // durable_offset() covers it on success. Callable from any thread, also
+  // while appends, reads, rolls and retention run (it holds the file it fsyncs).
   Status Sync();
 
   // The first offset with timestamp >= ts_ms (-1 latest / -2 earliest are the caller's).
