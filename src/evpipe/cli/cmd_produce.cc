@@ -1,15 +1,9 @@
 // `evpipe produce`: simulate orders (or read NDJSON / JSON records) and produce
 // them to a topic, counting every delivery report.
-#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <cstring>
 #include <memory>
 #include <optional>
