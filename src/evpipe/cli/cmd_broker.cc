@@ -1,28 +1,14 @@
 // `evpipe broker`: run the embedded durable Kafka-protocol broker.
-#include <malloc.h>
 
 #include <cstdio>
 
 #include "evpipe/broker/broker.h"
 #include "evpipe/broker/storage_log_store.h"
 #include "evpipe/cli/command.h"
+#include "evpipe/cli/heap_internal.h"
 #include "evpipe/cli/options.h"
 
 namespace evpipe::cli {
-namespace {
-
-// Every fetch builds multi-MiB buffers (the records read, the encoded
-// response). Past glibc's default thresholds each one is a fresh mmap (or
-// heap growth trimmed again at free): a page fault and a page zeroing per
-// 4 KiB, over half of the broker's CPU when serving a consumer. Keep freed
-// blocks up to 32 MiB in the heap for reuse (measured: 190 ms of broker CPU
-// instead of 360-550 ms to serve 265 MB to kcat -C -e).
-void KeepLargeBuffers() {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 128 << 20);
-}
-
-}  // namespace
 
 void RegisterBroker(CLI::App& root, Context& ctx) {
   CLI::App* sub = root.add_subcommand("broker", "run the embedded durable Kafka-protocol broker");
@@ -76,7 +62,10 @@ void RegisterBroker(CLI::App& root, Context& ctx) {
   sub->add_option("--ready-file", opts->ready_file,
                   "when both listeners are up, write {\"kafka\":..,\"admin\":..,\"pid\":..} here atomically");
   sub->callback([&ctx, opts, max_segments] {
-    KeepLargeBuffers();
+    // Every fetch builds multi-MiB buffers (the records read, the encoded
+    // response): fresh pages for each were over half of the broker's CPU when
+    // serving a consumer (190 ms instead of 360-550 ms for 265 MB to kcat -C -e).
+    KeepLargeBuffersOnTheHeap(size_t{128} << 20);
     broker::StorageOptions so;
     so.default_partitions = opts->default_partitions;
     so.retention_bytes = opts->retention_bytes;
