@@ -142,14 +142,13 @@ Status WriteStream(std::FILE* stream, std::string_view text, const std::string& 
   return Status::Ok();
 }
 
-// Streams the simulator into the chosen sink. The render threads join each
-// batch's lines by date and write them too (RecordStream::ConsumeAll: one
-// batch at a time, in order), each run straight from the text the thread has
-// just rendered (AppendAndFlush: no copy into the file's buffer); this thread
-// only plans. A
-// date's file is published (fsync, rename, fsync of its directory, on the
-// Publisher's thread) as soon as no later record can belong to that date
-// (sim::kMaxDuplicateDelayUs), the last ones at the end.
+// Streams the simulator into the chosen sink. The threads that plan and render
+// (this one among them) join each batch's lines by date and write them too
+// (RecordStream::ConsumeAll: one batch at a time, in order), each run straight
+// from the text the thread has just rendered (AppendAndFlush: no copy into the
+// file's buffer). A date's file is published (fsync, rename, fsync of its
+// directory, on the Publisher's thread) as soon as no later record can belong
+// to that date (sim::kMaxDuplicateDelayUs), the last ones at the end.
 Status Generate(const GenArgs& args, Totals* totals, int64_t* dates) {
   io::FileSystem& fs = io::FileSystem::Default();
   sim::RecordStream stream(args.sim.options, args.threads, /*join_lines=*/true);
