@@ -23,7 +23,7 @@ struct Slot {
   std::vector<Record> records;  // kept between uses: their strings keep their capacity
   size_t size = 0;
   bool rendered = false;
-  std::string text;                            // join_lines: every line and its '\n'
+  std::string text;                            // join_lines: every line and its '\n' (a buffer: see RenderSlot)
   std::vector<RecordStream::LineRun> runs;     // join_lines: views into text and records
   std::vector<size_t> run_ends;                // join_lines: where each run's text ends
   int64_t orders_started = 0;                  // the planner's count once this slot was planned
@@ -67,7 +67,7 @@ struct RecordStream::Impl {
     slots.resize(threads <= 1 ? 1 : static_cast<size_t>(std::max(8, 4 * threads)));
     for (Slot& s : slots) {
       s.planned.reserve(kBatchRecords);
-      if (join_lines) s.text.reserve(static_cast<size_t>(kBatchRecords) * 1024);
+      if (join_lines) s.text.resize(static_cast<size_t>(kBatchRecords) * 1024);  // once: never cleared
     }
   }
 
@@ -87,21 +87,22 @@ struct RecordStream::Impl {
       for (size_t i = 0; i < s.size; ++i) renderer.Render(s.planned[i], &s.records[i]);
       return;
     }
-    // Lines go straight into the slot's text; runs split it where ingest_date changes.
-    s.text.clear();
+    // Lines go straight into the slot's text (its size is its capacity, the
+    // lines fill [0, used)); runs split it where ingest_date changes.
     s.runs.clear();
     std::vector<size_t>& ends = s.run_ends;  // the views are made once text stops growing
     ends.clear();
+    size_t used = 0;
     for (size_t i = 0; i < s.size; ++i) {
-      const size_t at = s.text.size();
-      renderer.Render(s.planned[i], &s.records[i], &s.text);
+      const size_t at = used;
+      used = renderer.RenderJoined(s.planned[i], &s.records[i], &s.text, at);
       const Record& r = s.records[i];
       if (s.runs.empty() || s.runs.back().ingest_date != r.ingest_date) {
         if (!s.runs.empty()) ends.push_back(at);
         s.runs.push_back({r.ingest_date, {}});
       }
     }
-    if (!s.runs.empty()) ends.push_back(s.text.size());
+    if (!s.runs.empty()) ends.push_back(used);
     size_t begin = 0;
     for (size_t k = 0; k < s.runs.size(); ++k) {
       s.runs[k].text = std::string_view(s.text).substr(begin, ends[k] - begin);
