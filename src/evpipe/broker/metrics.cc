@@ -110,20 +110,18 @@ std::string Metrics::RenderPrometheus() const {
           "Connections closed for idleness or an unfinished request frame.", connections_timed_out.load());
   counter("evpipe_broker_malformed_requests_total", "Requests that could not be decoded (connection closed).",
           malformed_requests.load());
-  AppendPrometheusHeader("evpipe_broker_requests_total", "Requests received, per API.", "counter", &out);
-  for (int i = 0; i <= kMaxApiKey; ++i) {
-    uint64_t n = requests[static_cast<size_t>(i)].load();
-    if (n == 0) continue;
-    out += fmt::format("evpipe_broker_requests_total{{api=\"{}\"}} {}\n",
-                       i == kMaxApiKey ? "Unknown" : kafka_protocol::ApiName(static_cast<int16_t>(i)), n);
-  }
-  AppendPrometheusHeader("evpipe_broker_errors_total", "Responses carrying an error code, per API.", "counter", &out);
-  for (int i = 0; i <= kMaxApiKey; ++i) {
-    uint64_t n = errors[static_cast<size_t>(i)].load();
-    if (n == 0) continue;
-    out += fmt::format("evpipe_broker_errors_total{{api=\"{}\"}} {}\n",
-                       i == kMaxApiKey ? "Unknown" : kafka_protocol::ApiName(static_cast<int16_t>(i)), n);
-  }
+  // A counter per API key (the last slot: keys we do not know); APIs never seen are left out.
+  auto per_api = [&out](const char* name, const char* help, const auto& counts) {
+    AppendPrometheusHeader(name, help, "counter", &out);
+    for (int i = 0; i <= kMaxApiKey; ++i) {
+      uint64_t n = counts[static_cast<size_t>(i)].load();
+      if (n == 0) continue;
+      out += fmt::format("{}{{api=\"{}\"}} {}\n", name,
+                         i == kMaxApiKey ? "Unknown" : kafka_protocol::ApiName(static_cast<int16_t>(i)), n);
+    }
+  };
+  per_api("evpipe_broker_requests_total", "Requests received, per API.", requests);
+  per_api("evpipe_broker_errors_total", "Responses carrying an error code, per API.", errors);
   std::lock_guard lock(mu_);
   AppendPrometheusHeader("evpipe_broker_high_watermark", "Next offset to be written, per partition.", "gauge", &out);
   for (const auto& [k, hw] : high_watermarks_) {
