@@ -2,7 +2,7 @@
 // broker's decoders, for every supported API and version. Decoding must never
 // read out of bounds, crash or allocate without bound; whatever decodes must
 // re-encode without trouble (decode and encode come from one description of
-// each message, messages_internal.h).
+// each message, spec/*.json in broker/protocol).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
