@@ -65,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case kp::ApiKey::kDeleteTopics: DecodeAndReencode<kp::DeleteTopicsRequest>(r, v); break;
     case kp::ApiKey::kInitProducerId: DecodeAndReencode<kp::InitProducerIdRequest>(r, v); break;
     case kp::ApiKey::kDescribeConfigs: DecodeAndReencode<kp::DescribeConfigsRequest>(r, v); break;
+    case kp::ApiKey::kDeleteGroups: DecodeAndReencode<kp::DeleteGroupsRequest>(r, v); break;
   }
   return 0;
 }
