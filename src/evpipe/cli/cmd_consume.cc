@@ -255,10 +255,7 @@ void RegisterConsume(CLI::App& root, Context& ctx) {
                   "value: one value per line; json: one JSON record per line; or a template like '%p %o %k %s' "
                   "(%t topic, %p partition, %o offset, %k key, %s value, %T timestamp ms)")
       ->capture_default_str();
-  sub->callback([&ctx] {
-    Status s = Run(f);
-    ctx.exit_code = s.ok() ? kExitOk : Fail("consume", s);
-  });
+  sub->callback([&ctx] { ctx.exit_code = ExitCode("consume", Run(f)); });
 }
 
 }  // namespace evpipe::cli
