@@ -144,7 +144,13 @@ void Server::FinishFetch(const std::shared_ptr<PendingFetch>& pf) {
   pf->done = true;
   if (pf->timer) pf->timer->cancel();
   kp::FetchResponse resp = broker::HandleFetch(ctx_, pf->request);
-  pf->conn->Complete(pf->slot, Respond(pf->header, [&](kp::Writer& w) { resp.Encode(w, pf->header.api_version); }));
+  size_t bytes = 0;  // the records and, per partition, its fixed fields
+  for (const auto& t : resp.topics) {
+    bytes += t.topic.size() + 8;
+    for (const auto& p : t.partitions) bytes += p.records.size() + 64;
+  }
+  pf->conn->Complete(pf->slot,
+                     Respond(pf->header, [&](kp::Writer& w) { resp.Encode(w, pf->header.api_version); }, bytes));
 }
 
 void Server::HandleFetch(const ConnPtr& c, const SlotPtr& s, const Header& h, kp::Reader& r) {

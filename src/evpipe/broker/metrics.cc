@@ -6,50 +6,10 @@
 #include <algorithm>
 
 #include "evpipe/broker/protocol/api.h"
+#include "evpipe/core/names.h"
+#include "evpipe/core/prometheus.h"
 
 namespace evpipe::broker {
-
-namespace {
-
-// Length of the valid UTF-8 sequence at the start of `v`, 0 when invalid.
-size_t Utf8SequenceLength(std::string_view v) {
-  auto b = [&](size_t i) { return static_cast<unsigned char>(v[i]); };
-  unsigned char c = b(0);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-  if (n == 0 || n > v.size() || (n == 2 && c < 0xc2)) return n == 1 ? 1 : 0;
-  for (size_t i = 1; i < n; ++i) {
-    if ((b(i) & 0xc0) != 0x80) return 0;
-  }
-  return n;
-}
-
-}  // namespace
-
-std::string EscapeLabelValue(std::string_view v) {
-  std::string out;
-  out.reserve(v.size());
-  for (size_t i = 0; i < v.size();) {
-    size_t n = Utf8SequenceLength(v.substr(i));
-    if (n == 0) {  // label values must be UTF-8
-      out += "\xef\xbf\xbd";
-      ++i;
-      continue;
-    }
-    if (n > 1) {
-      out.append(v.substr(i, n));
-      i += n;
-      continue;
-    }
-    char c = v[i++];
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 void Metrics::CountRequest(int16_t key) {
   int i = (key >= 0 && key < kMaxApiKey) ? key : kMaxApiKey;
@@ -70,7 +30,7 @@ void LatencyHistogram::Observe(uint64_t micros) {
 }
 
 void LatencyHistogram::Render(std::string& out, const char* name, const char* help) const {
-  out += fmt::format("# HELP {0} {1}\n# TYPE {0} histogram\n", name, help);
+  AppendPrometheusHeader(name, help, "histogram", &out);
   uint64_t cumulative = 0;
   for (size_t i = 0; i < kBoundsMicros.size(); ++i) {
     cumulative += buckets_[i].load(std::memory_order_relaxed);
@@ -119,35 +79,30 @@ void Metrics::RemoveGroup(const std::string& group) {
 
 std::string Metrics::RenderPrometheus() const {
   std::string out;
-  auto counter = [&out](const char* name, const char* help, uint64_t v) {
-    out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, v);
-  };
+  auto counter = [&out](const char* name, const char* help, uint64_t v) { AppendPrometheusCounter(name, help, v, &out); };
   counter("evpipe_broker_bytes_in_total", "Record batch bytes accepted by Produce.", bytes_in.load());
   counter("evpipe_broker_bytes_out_total", "Record batch bytes returned by Fetch.", bytes_out.load());
   counter("evpipe_broker_records_in_total", "Records accepted by Produce.", records_in.load());
   counter("evpipe_broker_records_out_total", "Records (batch record counts) returned by Fetch.", records_out.load());
   counter("evpipe_broker_fsync_total", "fsync calls on partition logs.", fsyncs.load());
-  out += fmt::format(
-      "# HELP evpipe_broker_fsync_seconds Time spent in fsync.\n# TYPE evpipe_broker_fsync_seconds summary\n"
-      "evpipe_broker_fsync_seconds_sum {:.6f}\nevpipe_broker_fsync_seconds_count {}\n",
-      static_cast<double>(fsync_micros_total.load()) / 1e6, fsyncs.load());
-  out += fmt::format("# HELP evpipe_broker_fsync_seconds_max Longest fsync.\n# TYPE evpipe_broker_fsync_seconds_max gauge\n"
-                     "evpipe_broker_fsync_seconds_max {:.6f}\n",
-                     static_cast<double>(fsync_micros_max.load()) / 1e6);
+  AppendPrometheusHeader("evpipe_broker_fsync_seconds", "Time spent in fsync.", "summary", &out);
+  out += fmt::format("evpipe_broker_fsync_seconds_sum {:.6f}\nevpipe_broker_fsync_seconds_count {}\n",
+                     static_cast<double>(fsync_micros_total.load()) / 1e6, fsyncs.load());
+  AppendPrometheusHeader("evpipe_broker_fsync_seconds_max", "Longest fsync.", "gauge", &out);
+  out += fmt::format("evpipe_broker_fsync_seconds_max {:.6f}\n", static_cast<double>(fsync_micros_max.load()) / 1e6);
   fsync_seconds.Render(out, "evpipe_broker_fsync_duration_seconds",
                        "Partition syncs of the group commit, by duration (the wait for the fsync lock included).");
   produce_sync_wait_seconds.Render(out, "evpipe_broker_produce_sync_wait_seconds",
                                    "acks=all produces, from the append to the answer (the group commit's wait).");
-  out += "# HELP evpipe_broker_produce_sync_rounds_total acks=all produces by the group commit rounds that ended while "
-         "they waited (3 = 3 or more).\n# TYPE evpipe_broker_produce_sync_rounds_total counter\n";
+  AppendPrometheusHeader("evpipe_broker_produce_sync_rounds_total",
+                         "acks=all produces by the group commit rounds that ended while they waited (3 = 3 or more).",
+                         "counter", &out);
   for (size_t i = 0; i < produce_sync_rounds.size(); ++i) {
     out += fmt::format("evpipe_broker_produce_sync_rounds_total{{rounds=\"{}\"}} {}\n", i, produce_sync_rounds[i].load());
   }
   counter("evpipe_broker_connections_total", "Accepted Kafka connections.", connections_total.load());
-  out += fmt::format(
-      "# HELP evpipe_broker_connections_open Kafka connections open now.\n"
-      "# TYPE evpipe_broker_connections_open gauge\nevpipe_broker_connections_open {}\n",
-      connections_open.load());
+  AppendPrometheusHeader("evpipe_broker_connections_open", "Kafka connections open now.", "gauge", &out);
+  out += fmt::format("evpipe_broker_connections_open {}\n", connections_open.load());
   counter("evpipe_broker_connections_refused_total",
           "Connections closed at accept: over --max-connections or out of file descriptors.",
           connections_refused.load());
@@ -155,30 +110,31 @@ std::string Metrics::RenderPrometheus() const {
           "Connections closed for idleness or an unfinished request frame.", connections_timed_out.load());
   counter("evpipe_broker_malformed_requests_total", "Requests that could not be decoded (connection closed).",
           malformed_requests.load());
-  out += "# HELP evpipe_broker_requests_total Requests received, per API.\n# TYPE evpipe_broker_requests_total counter\n";
-  for (int i = 0; i <= kMaxApiKey; ++i) {
-    uint64_t n = requests[static_cast<size_t>(i)].load();
-    if (n == 0) continue;
-    out += fmt::format("evpipe_broker_requests_total{{api=\"{}\"}} {}\n",
-                       i == kMaxApiKey ? "Unknown" : kafka_protocol::ApiName(static_cast<int16_t>(i)), n);
-  }
-  out += "# HELP evpipe_broker_errors_total Responses carrying an error code, per API.\n# TYPE evpipe_broker_errors_total counter\n";
-  for (int i = 0; i <= kMaxApiKey; ++i) {
-    uint64_t n = errors[static_cast<size_t>(i)].load();
-    if (n == 0) continue;
-    out += fmt::format("evpipe_broker_errors_total{{api=\"{}\"}} {}\n",
-                       i == kMaxApiKey ? "Unknown" : kafka_protocol::ApiName(static_cast<int16_t>(i)), n);
-  }
+  // A counter per API key (the last slot: keys we do not know); APIs never seen are left out.
+  auto per_api = [&out](const char* name, const char* help, const auto& counts) {
+    AppendPrometheusHeader(name, help, "counter", &out);
+    for (int i = 0; i <= kMaxApiKey; ++i) {
+      uint64_t n = counts[static_cast<size_t>(i)].load();
+      if (n == 0) continue;
+      out += fmt::format("{}{{api=\"{}\"}} {}\n", name,
+                         i == kMaxApiKey ? "Unknown" : kafka_protocol::ApiName(static_cast<int16_t>(i)), n);
+    }
+  };
+  per_api("evpipe_broker_requests_total", "Requests received, per API.", requests);
+  per_api("evpipe_broker_errors_total", "Responses carrying an error code, per API.", errors);
   std::lock_guard lock(mu_);
-  out += "# HELP evpipe_broker_high_watermark Next offset to be written, per partition.\n# TYPE evpipe_broker_high_watermark gauge\n";
+  AppendPrometheusHeader("evpipe_broker_high_watermark", "Next offset to be written, per partition.", "gauge", &out);
   for (const auto& [k, hw] : high_watermarks_) {
-    out += fmt::format("evpipe_broker_high_watermark{{topic=\"{}\",partition=\"{}\"}} {}\n", EscapeLabelValue(k.first),
-                       k.second, hw);
+    out += "evpipe_broker_high_watermark{topic=\"";
+    AppendPrometheusLabelValue(k.first, &out);
+    out += fmt::format("\",partition=\"{}\"}} {}\n", k.second, hw);
   }
-  out += "# HELP evpipe_broker_group_members Members per consumer group, labelled with the group state.\n# TYPE evpipe_broker_group_members gauge\n";
+  AppendPrometheusHeader("evpipe_broker_group_members", "Members per consumer group, labelled with the group state.",
+                         "gauge", &out);
   for (const auto& [g, s] : groups_) {
-    out += fmt::format("evpipe_broker_group_members{{group=\"{}\",state=\"{}\"}} {}\n", EscapeLabelValue(g),
-                       s.first, s.second);
+    out += "evpipe_broker_group_members{group=\"";
+    AppendPrometheusLabelValue(g, &out);
+    out += fmt::format("\",state=\"{}\"}} {}\n", s.first, s.second);
   }
   return out;
 }

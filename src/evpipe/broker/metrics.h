@@ -14,9 +14,6 @@
 
 namespace evpipe::broker {
 
-// A Prometheus label value with `\`, `"` and newlines escaped (exposition format).
-std::string EscapeLabelValue(std::string_view v);
-
 // A Prometheus histogram of durations with fixed buckets (microseconds in,
 // seconds out). Lock-free: any thread observes, the admin thread renders.
 class LatencyHistogram {

@@ -224,8 +224,9 @@ void Server::AnswerWhenDurable(const kp::ProduceResponse& response, SyncWaiters:
   sync_waiters_.Add(std::move(needs), std::move(answer));
 }
 
-std::string Server::Respond(const Header& h, const std::function<void(kp::Writer&)>& body) {
+std::string Server::Respond(const Header& h, const std::function<void(kp::Writer&)>& body, size_t size_hint) {
   kp::Writer w;
+  if (size_hint > 0) w.Reserve(size_hint + 256);  // + the header's bytes
   w.Int32(0);
   kp::EncodeResponseHeader(w, h.api_key, h.api_version, h.correlation_id);
   body(w);

@@ -85,7 +85,8 @@ class Server {
   void DrainGroupCommit();
   void WakeFetches(bool all);
 
-  std::string Respond(const Header& h, const std::function<void(kafka_protocol::Writer&)>& body);
+  // `size_hint`: the bytes the body will take, if known (a fetch's records).
+  std::string Respond(const Header& h, const std::function<void(kafka_protocol::Writer&)>& body, size_t size_hint = 0);
   void Dispatch(const ConnPtr& conn, const SlotPtr& slot, const Header& h, kafka_protocol::Reader& body);
 
   // Decodes a Request, answers with handler(request) at once (dispatch.cc).

@@ -32,13 +32,11 @@ void OnStopSignal(int) { g_stop = true; }
 
 struct ConsumeFlags {
   std::string bootstrap;
-  std::string topic;
-  std::string group;
+  // --topic, --group, --partition and --exit-at-end; Run sets where to start.
+  kafka::ConsumeOptions consume;
   std::vector<std::string> properties;
   bool from_beginning = false;
-  bool exit_at_end = false;
   int64_t count = 0;  // 0: no limit
-  int32_t partition = -1;
   std::string offset;
   std::string format = "value";
   int timeout_ms = kafka::kDefaultConnectTimeoutMs;
@@ -61,24 +59,25 @@ Result<int64_t> ParseOffset(const std::string& text) {
 
 // An absolute --offset past the end of a partition fails (librdkafka would
 // silently restart at the reset position and print the whole partition).
-Status CheckOffsetInRange(kafka::Consumer& consumer, const ConsumeFlags& f, int64_t offset) {
+Status CheckOffsetInRange(kafka::Consumer& consumer, const kafka::ConsumeOptions& o, int timeout_ms) {
+  const int64_t offset = o.start_offset;
   std::vector<int32_t> partitions;
-  if (f.partition >= 0) {
-    partitions.push_back(f.partition);
+  if (o.partition >= 0) {
+    partitions.push_back(o.partition);
   } else {
-    EVPIPE_ASSIGN_OR_RETURN(kafka::TopicMetadata md, consumer.client().DescribeTopic(f.topic, f.timeout_ms));
+    EVPIPE_ASSIGN_OR_RETURN(kafka::TopicMetadata md, consumer.client().DescribeTopic(o.topic, timeout_ms));
     for (const kafka::PartitionMetadata& p : md.partitions) partitions.push_back(p.id);
   }
   for (int32_t p : partitions) {
     int64_t low = 0;
     int64_t high = 0;
     rd_kafka_resp_err_t err =
-        rd_kafka_query_watermark_offsets(consumer.client().handle(), f.topic.c_str(), p, &low, &high, f.timeout_ms);
+        rd_kafka_query_watermark_offsets(consumer.client().handle(), o.topic.c_str(), p, &low, &high, timeout_ms);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;  // the fetch will report it
     if (offset > high) {
       return Status::InvalidArgument(fmt::format(
           "offset {} is past the end of {}/{} ({}): use an offset up to {}, -o -N for the last N, or -o end",
-          offset, f.topic, p, high, high));
+          offset, o.topic, p, high, high));
     }
   }
   return Status::Ok();
@@ -159,16 +158,12 @@ void AppendRecord(const rd_kafka_message_t& m, const std::string& format, std::s
 }
 
 Status Run(const ConsumeFlags& f) {
-  kafka::ConsumeOptions options;
-  options.topic = f.topic;
-  options.group = f.group;
-  options.partition = f.partition;
-  options.exit_at_end = f.exit_at_end;
+  kafka::ConsumeOptions options = f.consume;
   options.start_offset = f.from_beginning ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
   if (!f.offset.empty()) {
     EVPIPE_ASSIGN_OR_RETURN(options.start_offset, ParseOffset(f.offset));
     options.explicit_offset = true;
-    if (!f.group.empty() && f.partition < 0) {
+    if (!options.group.empty() && options.partition < 0) {
       return Status::InvalidArgument("--offset with --group needs --partition (a group member resumes from its "
                                      "committed offsets; --from-beginning decides where a new group starts)");
     }
@@ -184,11 +179,11 @@ Status Run(const ConsumeFlags& f) {
   // in 20 here, a broker thread waiting on a lock during the offset reset).
   if (options.explicit_offset && options.start_offset >= 0) {
     EVPIPE_RETURN_IF_ERROR(consumer->client().WaitForBroker(f.timeout_ms));
-    EVPIPE_RETURN_IF_ERROR(CheckOffsetInRange(*consumer, f, options.start_offset));
+    EVPIPE_RETURN_IF_ERROR(CheckOffsetInRange(*consumer, options, f.timeout_ms));
   }
   EVPIPE_RETURN_IF_ERROR(consumer->Start(f.timeout_ms));
   // On a terminal, say once that we caught up and wait (not with --exit-at-end or --count).
-  bool notify_caught_up = !f.exit_at_end && f.count == 0 && Progress::Enabled();
+  bool notify_caught_up = !options.exit_at_end && f.count == 0 && Progress::Enabled();
 
   struct sigaction sa{};
   sa.sa_handler = OnStopSignal;
@@ -225,7 +220,7 @@ Status Run(const ConsumeFlags& f) {
         break;
       }
       std::fprintf(stderr, "consume: caught up with the end of %s; waiting for new records (Ctrl-C to stop)\n",
-                   f.topic.c_str());
+                   options.topic.c_str());
     }
   }
   batch.Clear();
@@ -245,25 +240,22 @@ void RegisterConsume(CLI::App& root, Context& ctx) {
   static ConsumeFlags f;
   CLI::App* sub = root.add_subcommand("consume", "print a topic's records (values, or JSON records with --format json)");
   AddBootstrap(sub, f.bootstrap);
-  AddTopic(sub, f.topic);
+  AddTopic(sub, f.consume.topic);
   AddKafkaProperties(sub, f.properties);
   AddConnectTimeout(sub, f.timeout_ms);
   sub->add_flag("--from-beginning", f.from_beginning, "Start at each partition's first record (default: only new ones)");
-  AddExitAtEnd(sub, f.exit_at_end);
+  AddExitAtEnd(sub, f.consume.exit_at_end);
   sub->add_option("-c,--count", f.count, "Stop after this many records")->check(CLI::PositiveNumber);
-  sub->add_option("-p,--partition", f.partition, "Read only this partition")->check(CLI::NonNegativeNumber);
+  sub->add_option("-p,--partition", f.consume.partition, "Read only this partition")->check(CLI::NonNegativeNumber);
   sub->add_option("-o,--offset", f.offset, "Start at beginning, end, N, or -N (N before the end)");
-  sub->add_option("-g,--group", f.group,
+  sub->add_option("-g,--group", f.consume.group,
                   "Consume as a member of this group: resume from its committed offsets, commit what is read "
                   "(--from-beginning: where a new group starts)");
   sub->add_option("-f,--format", f.format,
                   "value: one value per line; json: one JSON record per line; or a template like '%p %o %k %s' "
                   "(%t topic, %p partition, %o offset, %k key, %s value, %T timestamp ms)")
       ->capture_default_str();
-  sub->callback([&ctx] {
-    Status s = Run(f);
-    ctx.exit_code = s.ok() ? kExitOk : Fail("consume", s);
-  });
+  sub->callback([&ctx] { ctx.exit_code = ExitCode("consume", Run(f)); });
 }
 
 }  // namespace evpipe::cli

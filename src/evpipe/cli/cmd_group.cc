@@ -218,14 +218,6 @@ CLI::App* AddSub(CLI::App* parent, const char* name, const char* help, GroupFlag
 
 void AddGroupArg(CLI::App* sub, GroupFlags& f) { sub->add_option("group", f.group, "Consumer group")->required(); }
 
-template <typename Fn>
-void Run(CLI::App* sub, Context& ctx, const char* name, GroupFlags& f, Fn fn) {
-  sub->callback([&ctx, name, &f, fn] {
-    Status s = fn(f);
-    ctx.exit_code = s.ok() ? kExitOk : Fail(name, s);
-  });
-}
-
 }  // namespace
 
 void RegisterGroup(CLI::App& root, Context& ctx) {
@@ -235,13 +227,13 @@ void RegisterGroup(CLI::App& root, Context& ctx) {
 
   CLI::App* list = AddSub(group, "list", "every consumer group with its state and member count", list_flags);
   list->add_flag("--json", list_flags.json, "a JSON array on stdout instead of the table");
-  Run(list, ctx, "group list", list_flags, List);
+  SetRun(list, ctx, "group list", list_flags, List);
 
   CLI::App* describe = AddSub(group, "describe", "a group's members and, per partition, committed offset and lag",
                               describe_flags);
   AddGroupArg(describe, describe_flags);
   describe->add_flag("--json", describe_flags.json, "one JSON object on stdout instead of the tables");
-  Run(describe, ctx, "group describe", describe_flags, Describe);
+  SetRun(describe, ctx, "group describe", describe_flags, Describe);
 
   GroupFlags& r = reset_flags;
   CLI::App* reset = AddSub(group, "reset-offsets",
@@ -256,12 +248,12 @@ void RegisterGroup(CLI::App& root, Context& ctx) {
   r.shift_by_opt = reset->add_option("--shift-by", r.shift_by, "by N from the committed offset (negative: back)");
   reset->add_flag("--execute", r.execute, "commit the new offsets (refused while the group has members)");
   reset->add_flag("--json", r.json, "the plan as one JSON object on stdout");
-  Run(reset, ctx, "group reset-offsets", r, Reset);
+  SetRun(reset, ctx, "group reset-offsets", r, Reset);
 
   CLI::App* del = AddSub(group, "delete", "delete a group and its committed offsets (it must have no members)",
                          delete_flags);
   AddGroupArg(del, delete_flags);
-  Run(del, ctx, "group delete", delete_flags, Delete);
+  SetRun(del, ctx, "group delete", delete_flags, Delete);
 }
 
 }  // namespace evpipe::cli

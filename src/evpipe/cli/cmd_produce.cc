@@ -421,8 +421,7 @@ void RegisterProduce(CLI::App& root, Context& ctx) {
       ctx.exit_code = Fail("produce", Status::InvalidArgument(invalid));
       return;
     }
-    Status s = Run(f);
-    ctx.exit_code = s.ok() ? kExitOk : Fail("produce", s);
+    ctx.exit_code = ExitCode("produce", Run(f));
   });
 }
 

@@ -26,14 +26,14 @@ std::atomic<bool> g_stop{false};
 extern "C" void OnStopSignal(int) { g_stop.store(true); }
 
 struct SinkRawArgs {
-  std::string bootstrap, topic, group, raw_dir, quarantine_dir;
+  // The flags that are sink options as they stand (--bootstrap, --topic, --group,
+  // the two dirs, --exit-at-end, --metrics-port, --connect-timeout); the rest
+  // are converted by RunSinkRaw.
+  sink::SinkOptions sink;
   int roll_max_mb = kDefaultRollMaxMb;
   int roll_max_seconds = kDefaultRollMaxSeconds;
   int64_t roll_max_bytes = 0;
-  bool exit_at_end = false;
-  int metrics_port = -1;
   int status_interval = static_cast<int>(sink::kDefaultStatusIntervalSeconds);
-  int connect_timeout_ms = kafka::kDefaultConnectTimeoutMs;
   double topic_wait_s = sink::kDefaultTopicWaitMs / 1000.0;
   std::string validate = std::string(sink::ValidationName(sink::kDefaultValidation));
   std::vector<std::string> properties;
@@ -65,19 +65,11 @@ bool ArmFaultFromEnv(io::FaultInjectingFileSystem& fs) {
 }
 
 int RunSinkRaw(const SinkRawArgs& a) {
-  sink::SinkOptions o;
-  o.bootstrap = a.bootstrap;
-  o.topic = a.topic;
-  o.group = a.group;
-  o.raw_dir = a.raw_dir;
-  o.quarantine_dir = a.quarantine_dir;
+  sink::SinkOptions o = a.sink;
   o.roll_max_bytes = a.roll_max_bytes > 0 ? static_cast<uint64_t>(a.roll_max_bytes)
                                           : static_cast<uint64_t>(a.roll_max_mb) << 20;
   o.roll_max_us = static_cast<int64_t>(a.roll_max_seconds) * 1'000'000;
-  o.exit_at_end = a.exit_at_end;
-  o.connect_timeout_ms = a.connect_timeout_ms;
   o.topic_wait_ms = static_cast<int>(a.topic_wait_s * 1000);
-  o.metrics_port = a.metrics_port;
   o.status_interval_us = static_cast<int64_t>(a.status_interval) * 1'000'000;
   o.progress = Progress::Enabled();
   for (const std::string& kv : a.properties) {
@@ -124,22 +116,22 @@ int RunSinkRaw(const SinkRawArgs& a) {
 void RegisterSinkRaw(CLI::App& root, Context& ctx) {
   CLI::App* sub = root.add_subcommand("sink-raw", "land records as raw NDJSON partitioned by ingest_date");
   auto args = std::make_shared<SinkRawArgs>();
-  AddBootstrap(sub, args->bootstrap);
-  AddTopic(sub, args->topic);
-  AddGroup(sub, args->group);
-  AddRawDir(sub, args->raw_dir);
-  AddQuarantineDir(sub, args->quarantine_dir);
+  AddBootstrap(sub, args->sink.bootstrap);
+  AddTopic(sub, args->sink.topic);
+  AddGroup(sub, args->sink.group);
+  AddRawDir(sub, args->sink.raw_dir);
+  AddQuarantineDir(sub, args->sink.quarantine_dir);
   AddRollMaxMb(sub, args->roll_max_mb);
   AddRollMaxSeconds(sub, args->roll_max_seconds);
   sub->add_option("--roll-max-bytes", args->roll_max_bytes, "Roll at this many bytes (overrides --roll-max-mb)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  AddExitAtEnd(sub, args->exit_at_end);
-  sub->add_option("--metrics-port", args->metrics_port,
+  AddExitAtEnd(sub, args->sink.exit_at_end);
+  sub->add_option("--metrics-port", args->sink.metrics_port,
                   "Serve Prometheus metrics on 127.0.0.1:PORT/metrics (0: any free port)")
       ->check(CLI::Range(0, 65535));
   sub->add_option("--status-interval", args->status_interval, "Seconds between status lines")
       ->check(CLI::Range(1, 86400))->capture_default_str();
-  AddConnectTimeout(sub, args->connect_timeout_ms);
+  AddConnectTimeout(sub, args->sink.connect_timeout_ms);
   sub->add_option("--topic-wait", args->topic_wait_s,
                   "With --exit-at-end: seconds to wait for a missing topic before failing")
       ->check(CLI::Range(0.0, 3600.0))->capture_default_str();

@@ -193,14 +193,6 @@ void AddCommon(CLI::App* sub, TopicFlags& f) {
   AddConnectTimeout(sub, f.timeout_ms);
 }
 
-template <typename Fn>
-void Run(CLI::App* sub, Context& ctx, const char* name, TopicFlags& f, Fn fn) {
-  sub->callback([&ctx, name, &f, fn] {
-    Status s = fn(f);
-    ctx.exit_code = s.ok() ? kExitOk : Fail(name, s);
-  });
-}
-
 }  // namespace
 
 void RegisterTopic(CLI::App& root, Context& ctx) {
@@ -215,12 +207,12 @@ void RegisterTopic(CLI::App& root, Context& ctx) {
   AddPartitions(create, c.partitions);
   AddReplication(create, c.replication);
   create->add_option("-c,--config", c.topic_configs, "Topic config key=value (repeatable), e.g. retention.ms=-1");
-  Run(create, ctx, "topic create", c, Create);
+  SetRun(create, ctx, "topic create", c, Create);
 
   CLI::App* list = topic->add_subcommand("list", "list topics with their partition counts");
   AddCommon(list, list_flags);
   list->add_flag("--json", list_flags.json, "a JSON array on stdout instead of the table");
-  Run(list, ctx, "topic list", list_flags, List);
+  SetRun(list, ctx, "topic list", list_flags, List);
 
   TopicFlags& d = describe_flags;
   CLI::App* describe = topic->add_subcommand("describe", "partitions (leaders, offsets) and configs of a topic");
@@ -228,7 +220,7 @@ void RegisterTopic(CLI::App& root, Context& ctx) {
   AddTopic(describe, d.topic);
   describe->add_option("name", d.topic_arg, "The topic (instead of --topic)");
   describe->add_flag("--json", d.json, "one JSON object on stdout instead of the tables");
-  Run(describe, ctx, "topic describe", d, Describe);
+  SetRun(describe, ctx, "topic describe", d, Describe);
 
   TopicFlags& x = delete_flags;
   x.topic.clear();
@@ -236,7 +228,7 @@ void RegisterTopic(CLI::App& root, Context& ctx) {
   AddCommon(del, x);
   del->add_option("-t,--topic", x.topic, "The topic (no TOPIC environment fallback here)");
   del->add_option("name", x.topic_arg, "The topic");
-  Run(del, ctx, "topic delete", x, Delete);
+  SetRun(del, ctx, "topic delete", x, Delete);
 }
 
 }  // namespace evpipe::cli

@@ -1,5 +1,6 @@
-// What the Kafka subcommands (topic, produce, consume) share: the connect
-// timeout flag and turning a Status into one line on stderr plus an exit code.
+// What the Kafka subcommands (topic, group, produce, consume) share: the
+// connect timeout flag and turning a Status into one line on stderr plus an
+// exit code.
 #pragma once
 
 #include <cstdio>
@@ -27,6 +28,18 @@ inline CLI::Option* AddConnectTimeout(CLI::App* app, int& out_ms) {
 inline int Fail(const char* command, const Status& status) {
   std::fprintf(stderr, "evpipe %s: %s\n", command, status.message().c_str());
   return status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+}
+
+// kExitOk for an ok status, else Fail.
+inline int ExitCode(const char* command, const Status& status) {
+  return status.ok() ? kExitOk : Fail(command, status);
+}
+
+// `sub` runs fn(flags) and sets the exit code from the Status it returns
+// (ExitCode). `flags` must outlive the run.
+template <typename Flags, typename Fn>
+void SetRun(CLI::App* sub, Context& ctx, const char* command, Flags& flags, Fn fn) {
+  sub->callback([&ctx, command, &flags, fn] { ctx.exit_code = ExitCode(command, fn(flags)); });
 }
 
 }  // namespace evpipe::cli

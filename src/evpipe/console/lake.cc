@@ -39,13 +39,7 @@ std::string_view NextLine(std::string_view data, size_t* pos) {
 Status ScanRaw(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topic,
                std::map<std::string, LakeDate>& dates) {
   for (const std::string& date : DateDirs(fs, io::JoinPath(dirs.raw_dir, topic))) {
-    LakeDate& d = dates[date];
-    EVPIPE_ASSIGN_OR_RETURN(jobs::RawDateCounts raw,
-                            jobs::CountRawDate(fs, io::DatePartitionDir(dirs.raw_dir, topic, date)));
-    d.raw_files += raw.files;
-    d.raw_bytes += raw.bytes;
-    d.raw_lines += raw.lines;
-    d.duplicates_removed = raw.duplicates_removed;
+    EVPIPE_RETURN_IF_ERROR(jobs::AddRawDate(fs, io::DatePartitionDir(dirs.raw_dir, topic, date), dates[date]));
   }
   return Status::Ok();
 }
@@ -93,12 +87,8 @@ Status ScanQuarantine(io::FileSystem& fs, const LakeDirs& dirs, const std::strin
 Status ScanParquet(io::FileSystem& fs, const LakeDirs& dirs, const std::string& topic,
                    std::map<std::string, LakeDate>& dates) {
   for (const std::string& date : DateDirs(fs, io::JoinPath(dirs.parquet_dir, topic))) {
-    LakeDate& d = dates[date];
-    EVPIPE_ASSIGN_OR_RETURN(jobs::ParquetDateCounts pq,
-                            jobs::CountParquetDate(fs, io::DatePartitionDir(dirs.parquet_dir, topic, date)));
-    d.parquet_files += pq.files;
-    d.parquet_rows += pq.rows;
-    d.parquet_bytes += pq.bytes;
+    EVPIPE_RETURN_IF_ERROR(
+        jobs::AddParquetDate(fs, io::DatePartitionDir(dirs.parquet_dir, topic, date), dates[date]));
   }
   return Status::Ok();
 }
@@ -244,14 +234,7 @@ std::string LakeToJson(const LakeReport& r) {
     NullableCount(w, "files", d.iceberg_files);
     w.EndObject();
     w.Field("balance", d.balance).EndObject();
-    total.raw_files += d.raw_files;
-    total.raw_lines += d.raw_lines;
-    total.raw_bytes += d.raw_bytes;
-    total.quarantined += d.quarantined;
-    total.duplicates_removed += d.duplicates_removed;
-    total.parquet_files += d.parquet_files;
-    total.parquet_rows += d.parquet_rows;
-    total.parquet_bytes += d.parquet_bytes;
+    total.Add(d);
     for (const auto& [reason, n] : d.quarantined_by_reason) total.quarantined_by_reason[reason] += n;
     for (const auto& [stage, n] : d.quarantined_by_stage) total.quarantined_by_stage[stage] += n;
   }

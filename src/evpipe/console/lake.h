@@ -10,6 +10,7 @@
 
 #include "evpipe/core/status.h"
 #include "evpipe/io/file_system.h"
+#include "evpipe/jobs/lake_scan.h"
 
 namespace evpipe::console {
 
@@ -17,14 +18,11 @@ struct LakeDirs {
   std::string raw_dir, parquet_dir, quarantine_dir;
 };
 
-struct LakeDate {
+// The raw, quarantine and Parquet counts (jobs::LakeCounts), and what the page adds.
+struct LakeDate : jobs::LakeCounts {
   std::string date;  // YYYY-MM-DD, or "unknown" (quarantined records whose ingest_time could not be read)
-  int64_t raw_files = 0, raw_lines = 0, raw_bytes = 0;
-  int64_t duplicates_removed = 0;  // valid raw lines minus their distinct event_ids
-  int64_t quarantined = 0;
   std::map<std::string, int64_t> quarantined_by_reason;
   std::map<std::string, int64_t> quarantined_by_stage;  // sink-raw, raw-to-parquet
-  int64_t parquet_files = 0, parquet_rows = 0, parquet_bytes = 0;
   // What the Iceberg table's current snapshot holds for the date (-1: no table,
   // or the date is not in it).
   int64_t iceberg_rows = -1, iceberg_files = -1;

@@ -18,8 +18,36 @@ Status ValidateTopicName(std::string_view name) {
   return Status::Ok();
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence at the start of `v`, 0 when invalid.
+size_t Utf8SequenceLength(std::string_view v) {
+  auto b = [&](size_t i) { return static_cast<unsigned char>(v[i]); };
+  unsigned char c = b(0);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || n > v.size() || (n == 2 && c < 0xc2)) return n == 1 ? 1 : 0;
+  for (size_t i = 1; i < n; ++i) {
+    if ((b(i) & 0xc0) != 0x80) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
 void AppendPrometheusLabelValue(std::string_view value, std::string* out) {
-  for (char c : value) {
+  for (size_t i = 0; i < value.size();) {
+    size_t n = Utf8SequenceLength(value.substr(i));
+    if (n == 0) {
+      *out += "\xef\xbf\xbd";
+      ++i;
+      continue;
+    }
+    if (n > 1) {
+      out->append(value.substr(i, n));
+      i += n;
+      continue;
+    }
+    char c = value[i++];
     switch (c) {
       case '\\': *out += "\\\\"; break;
       case '"': *out += "\\\""; break;

@@ -19,7 +19,10 @@ Status ValidateTopicName(std::string_view name);
 
 // Appends `value` as a Prometheus text-format label value (without the
 // quotes): backslash, double quote and line feed escaped as the exposition
-// format requires.
+// format requires, and each byte that does not start a UTF-8 sequence
+// replaced by U+FFFD (label values must be UTF-8). The broker's and the
+// sink's /metrics both write labels with it (core/prometheus.h: the rest of
+// the text format).
 void AppendPrometheusLabelValue(std::string_view value, std::string* out);
 
 }  // namespace evpipe

@@ -73,4 +73,32 @@ Result<ParquetDateCounts> CountParquetDate(io::FileSystem& fs, const std::string
   return c;
 }
 
+void LakeCounts::Add(const LakeCounts& other) {
+  raw_files += other.raw_files;
+  raw_lines += other.raw_lines;
+  raw_bytes += other.raw_bytes;
+  duplicates_removed += other.duplicates_removed;
+  quarantined += other.quarantined;
+  parquet_files += other.parquet_files;
+  parquet_rows += other.parquet_rows;
+  parquet_bytes += other.parquet_bytes;
+}
+
+Status AddRawDate(io::FileSystem& fs, const std::string& date_dir, LakeCounts& c) {
+  EVPIPE_ASSIGN_OR_RETURN(RawDateCounts raw, CountRawDate(fs, date_dir));
+  c.raw_files += raw.files;
+  c.raw_bytes += raw.bytes;
+  c.raw_lines += raw.lines;
+  c.duplicates_removed += raw.duplicates_removed;
+  return Status::Ok();
+}
+
+Status AddParquetDate(io::FileSystem& fs, const std::string& date_dir, LakeCounts& c) {
+  EVPIPE_ASSIGN_OR_RETURN(ParquetDateCounts pq, CountParquetDate(fs, date_dir));
+  c.parquet_files += pq.files;
+  c.parquet_rows += pq.rows;
+  c.parquet_bytes += pq.bytes;
+  return Status::Ok();
+}
+
 }  // namespace evpipe::jobs

@@ -41,4 +41,20 @@ struct ParquetDateCounts {
 // read is an error.
 Result<ParquetDateCounts> CountParquetDate(io::FileSystem& fs, const std::string& date_dir);
 
+// What the lake holds for one date, as reconcile and the console's lake page
+// count it (each adds its own columns beside these).
+struct LakeCounts {
+  int64_t raw_files = 0, raw_lines = 0, raw_bytes = 0;
+  int64_t duplicates_removed = 0;  // valid raw lines minus their distinct event_ids
+  int64_t quarantined = 0;         // every stage
+  int64_t parquet_files = 0, parquet_rows = 0, parquet_bytes = 0;
+
+  // Field by field (a total of several dates).
+  void Add(const LakeCounts& other);
+};
+// Adds one raw date folder (CountRawDate) to `c`.
+Status AddRawDate(io::FileSystem& fs, const std::string& date_dir, LakeCounts& c);
+// Adds one Parquet date folder (CountParquetDate) to `c`.
+Status AddParquetDate(io::FileSystem& fs, const std::string& date_dir, LakeCounts& c);
+
 }  // namespace evpipe::jobs

@@ -151,12 +151,22 @@ RunReport RunConversion(io::FileSystem& fs, const Options& options, const std::v
   return run;
 }
 
-Result<DateReport> ConvertDate(io::FileSystem& fs, const Options& options, std::string_view date) {
+namespace {
+
+// One checked date as a run of its own: the run's error, else the date's.
+Result<DateReport> ConvertOneDate(io::FileSystem& fs, const Options& options, std::string_view date,
+                                  bool only_changed) {
   EVPIPE_RETURN_IF_ERROR(CheckDate(fs, options, date));
-  RunReport run = RunConversion(fs, options, {std::string(date)}, false);
+  RunReport run = RunConversion(fs, options, {std::string(date)}, only_changed);
   if (!run.status.ok()) return run.status;
   if (!run.dates[0].status.ok()) return run.dates[0].status;
   return run.dates[0].report;
+}
+
+}  // namespace
+
+Result<DateReport> ConvertDate(io::FileSystem& fs, const Options& options, std::string_view date) {
+  return ConvertOneDate(fs, options, date, false);
 }
 
 Result<std::vector<std::string>> ListDates(io::FileSystem& fs, const Options& options) {
@@ -174,11 +184,7 @@ Result<Manifest> ReadManifest(io::FileSystem& fs, const Options& options, std::s
 }
 
 Result<DateReport> ConvertDateIfChanged(io::FileSystem& fs, const Options& options, std::string_view date) {
-  EVPIPE_RETURN_IF_ERROR(CheckDate(fs, options, date));
-  RunReport run = RunConversion(fs, options, {std::string(date)}, true);
-  if (!run.status.ok()) return run.status;
-  if (!run.dates[0].status.ok()) return run.dates[0].status;
-  return run.dates[0].report;
+  return ConvertOneDate(fs, options, date, true);
 }
 
 Result<TopicLock> TopicLock::Acquire(io::FileSystem& fs, const Options& options) {

@@ -66,10 +66,7 @@ Status CountTopic(const ReconcileOptions& o, Rows& rows) {
 // Raw lines per date, and duplicates: valid lines minus their distinct event_ids.
 Status CountRaw(io::FileSystem& fs, const ReconcileOptions& o, Rows& rows) {
   for (const std::string& date : PartitionDates(fs, io::JoinPath(o.raw_dir, o.topic))) {
-    DateCounts& c = rows[date];
-    EVPIPE_ASSIGN_OR_RETURN(RawDateCounts raw, CountRawDate(fs, io::DatePartitionDir(o.raw_dir, o.topic, date)));
-    c.raw_lines += raw.lines;
-    c.duplicates_removed = raw.duplicates_removed;
+    EVPIPE_RETURN_IF_ERROR(AddRawDate(fs, io::DatePartitionDir(o.raw_dir, o.topic, date), rows[date]));
   }
   return Status::Ok();
 }
@@ -96,12 +93,7 @@ Status CountQuarantine(io::FileSystem& fs, const ReconcileOptions& o, Rows& rows
 
 Status CountParquet(io::FileSystem& fs, const ReconcileOptions& o, Rows& rows) {
   for (const std::string& date : PartitionDates(fs, io::JoinPath(o.parquet_dir, o.topic))) {
-    DateCounts& c = rows[date];
-    EVPIPE_ASSIGN_OR_RETURN(ParquetDateCounts pq,
-                            CountParquetDate(fs, io::DatePartitionDir(o.parquet_dir, o.topic, date)));
-    c.parquet_rows += pq.rows;
-    c.parquet_files += pq.files;
-    c.parquet_bytes += pq.bytes;
+    EVPIPE_RETURN_IF_ERROR(AddParquetDate(fs, io::DatePartitionDir(o.parquet_dir, o.topic, date), rows[date]));
   }
   return Status::Ok();
 }
@@ -240,17 +232,12 @@ Result<ReconcileReport> Reconcile(io::FileSystem& fs, const ReconcileOptions& o,
                  (date == kUnknownDate || c.parquet_rows == c.made_unique);
     c.topic_ok = !report.topic_read || c.topic == c.made;
     if (!c.balanced || !c.topic_ok) ++report.unbalanced;
+    total.Add(c);
     total.made += c.made;
     total.made_unique += c.made_unique;
     total.made_duplicates += c.made_duplicates;
     total.made_poison += c.made_poison;
     if (total.topic >= 0) total.topic += std::max<int64_t>(c.topic, 0);
-    total.raw_lines += c.raw_lines;
-    total.quarantined += c.quarantined;
-    total.duplicates_removed += c.duplicates_removed;
-    total.parquet_rows += c.parquet_rows;
-    total.parquet_files += c.parquet_files;
-    total.parquet_bytes += c.parquet_bytes;
   }
   total.balanced = report.unbalanced == 0;
   if (!rows.empty() && report.unbalanced == static_cast<int>(rows.size())) {

@@ -14,6 +14,7 @@
 
 #include "evpipe/core/status.h"
 #include "evpipe/io/file_system.h"
+#include "evpipe/jobs/lake_scan.h"
 #include "evpipe/sim/simulator.h"
 
 namespace evpipe::jobs {
@@ -35,18 +36,14 @@ struct ReconcileOptions {
   int connect_timeout_ms = 10000;
 };
 
-struct DateCounts {
+// The lake's counts (LakeCounts; raw_files and raw_bytes are not reported),
+// and what the simulator made and the topic holds.
+struct DateCounts : LakeCounts {
   int64_t made = 0;             // simulator records accounted under this date
   int64_t made_unique = 0;      // of which first deliveries
   int64_t made_duplicates = 0;  // re-deliveries
   int64_t made_poison = 0;
   int64_t topic = -1;           // records in the topic (-1: not read)
-  int64_t raw_lines = 0;
-  int64_t quarantined = 0;         // every stage
-  int64_t duplicates_removed = 0;  // valid raw lines minus distinct event_ids
-  int64_t parquet_rows = 0;
-  int64_t parquet_files = 0;
-  int64_t parquet_bytes = 0;
   // made == parquet + duplicates removed + quarantined, and every first delivery is a row.
   bool balanced = true;
   bool topic_ok = true;  // topic == made (true when the topic was not read)

@@ -5,6 +5,15 @@
 namespace evpipe::sim::internal {
 namespace {
 
+// Where the value starting at `start` of an EncodeLine line ends: after a
+// string's closing quote, before the `,"checksum"` after the payload object,
+// else at the next ',' or '}'.
+size_t ValueEnd(const std::string& line, size_t start) {
+  if (line[start] == '"') return line.find('"', start + 1) + 1;
+  if (line[start] == '{') return line.find(",\"checksum\"", start);
+  return line.find_first_of(",}", start);
+}
+
 // Removes `,"<name>":<value>` (a string or null value) from a line encoded by EncodeLine.
 void EraseField(std::string* line, std::string_view name) {
   std::string pattern = ",\"" + std::string(name) + "\":";
@@ -17,31 +26,14 @@ void EraseField(std::string* line, std::string_view name) {
     line->erase(at, end + 2 - at);
     return;
   }
-  size_t value = at + pattern.size();
-  size_t end;
-  if ((*line)[value] == '"') {
-    end = line->find('"', value + 1) + 1;
-  } else if ((*line)[value] == '{') {
-    end = line->find(",\"checksum\"", value);
-  } else {
-    end = line->find_first_of(",}", value);
-  }
-  line->erase(at, end - at);
+  line->erase(at, ValueEnd(*line, at + pattern.size()) - at);
 }
 
 // Replaces the string value of `name` (an EncodeLine line) with `value` (raw JSON text).
 void ReplaceValue(std::string* line, std::string_view name, std::string_view value) {
   const std::string pattern = "\"" + std::string(name) + "\":";
   const size_t start = line->find(pattern) + pattern.size();
-  size_t end;
-  if ((*line)[start] == '"') {
-    end = line->find('"', start + 1) + 1;
-  } else if ((*line)[start] == '{') {
-    end = line->find(",\"checksum\"", start);
-  } else {
-    end = line->find_first_of(",}", start);
-  }
-  line->replace(start, end - start, value);
+  line->replace(start, ValueEnd(*line, start) - start, value);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "evpipe/core/listen_options.h"
 #include "evpipe/core/names.h"
+#include "evpipe/core/prometheus.h"
 
 namespace evpipe::sink {
 
@@ -53,9 +54,7 @@ std::map<int32_t, SinkMetrics::PartitionGauges> SinkMetrics::Partitions() const 
 
 std::string SinkMetrics::Render(const std::string& topic) const {
   std::string out;
-  auto counter = [&out](const char* name, const char* help, uint64_t v) {
-    out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, v);
-  };
+  auto counter = [&out](const char* name, const char* help, uint64_t v) { AppendPrometheusCounter(name, help, v, &out); };
   counter("evpipe_sink_records_total", "Records landed (raw lines and quarantined).", records.load());
   counter("evpipe_sink_bytes_total", "Record value bytes landed.", bytes.load());
   counter("evpipe_sink_files_total", "Raw and quarantine files published.", files.load());
@@ -63,17 +62,17 @@ std::string SinkMetrics::Render(const std::string& topic) const {
   counter("evpipe_sink_commits_total", "Offset commits acknowledged by the group coordinator.", commits.load());
   counter("evpipe_sink_quarantined_total", "Records quarantined.", quarantined.load());
   counter("evpipe_sink_skipped_total", "Redelivered records already durable in RAW_DIR.", skipped.load());
-  out += fmt::format("# HELP evpipe_sink_open_files Files being written.\n# TYPE evpipe_sink_open_files gauge\n"
-                     "evpipe_sink_open_files {}\n", open_files.load());
-  out += fmt::format("# HELP evpipe_sink_oldest_open_roll_age_seconds Age of the oldest open roll not yet published "
-                     "(0: none open).\n# TYPE evpipe_sink_oldest_open_roll_age_seconds gauge\n"
-                     "evpipe_sink_oldest_open_roll_age_seconds {:.3f}\n",
+  AppendPrometheusHeader("evpipe_sink_open_files", "Files being written.", "gauge", &out);
+  out += fmt::format("evpipe_sink_open_files {}\n", open_files.load());
+  AppendPrometheusHeader("evpipe_sink_oldest_open_roll_age_seconds",
+                         "Age of the oldest open roll not yet published (0: none open).", "gauge", &out);
+  out += fmt::format("evpipe_sink_oldest_open_roll_age_seconds {:.3f}\n",
                      static_cast<double>(oldest_roll_age_us.load()) / 1e6);
   std::map<int32_t, PartitionGauges> parts = Partitions();
   std::string topic_label;
   AppendPrometheusLabelValue(topic, &topic_label);
   auto gauge = [&](const char* name, const char* help, int64_t PartitionGauges::*field) {
-    out += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n", name, help);
+    AppendPrometheusHeader(name, help, "gauge", &out);
     for (const auto& [p, g] : parts) {
       out += fmt::format("{}{{topic=\"{}\",partition=\"{}\"}} {}\n", name, topic_label, p, g.*field);
     }

@@ -51,7 +51,10 @@ if [[ "$(cat "$tmp/group2")" != "new after commit" ]]; then
 fi
 # Metrics and readiness from the admin endpoint.
 curl -fsS "http://$EVPIPE_ADMIN/v1/status/ready" >/dev/null
-curl -fsS "http://$EVPIPE_ADMIN/metrics" | grep -q '^evpipe_broker_records_in_total 301$' || {
+# Read the whole page first: `curl | grep -q` fails under pipefail when grep
+# exits at its match while curl still writes (curl: (23) Failed writing body).
+metrics=$(curl -fsS "http://$EVPIPE_ADMIN/metrics")
+grep -q '^evpipe_broker_records_in_total 301$' <<<"$metrics" || {
   echo "FAIL: metrics do not count 301 records in" >&2
   curl -fsS "http://$EVPIPE_ADMIN/metrics" | grep records_in >&2
   exit 1

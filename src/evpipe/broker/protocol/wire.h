@@ -89,6 +89,8 @@ class Writer {
   // Overwrites 4 bytes at `pos` (a length prefix reserved earlier).
   void PatchInt32(size_t pos, int32_t v);
   size_t size() const { return buf_.size(); }
+  // Room for n bytes in all, so a large body is not copied as the buffer grows.
+  void Reserve(size_t n) { buf_.reserve(n); }
   std::string& buffer() { return buf_; }
   std::string Release() { return std::move(buf_); }
 
