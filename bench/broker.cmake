@@ -8,3 +8,7 @@ evpipe_apply_flags(broker_mock_cluster)
 add_executable(broker_latency ${CMAKE_CURRENT_LIST_DIR}/broker_latency.cc)
 target_link_libraries(broker_latency PRIVATE PkgConfig::RDKAFKA Threads::Threads)
 evpipe_apply_flags(broker_latency)
+# The disk's side of the latency row without the broker (docs/readme/broker.md, "Latency").
+add_executable(fsync_probe ${CMAKE_CURRENT_LIST_DIR}/fsync_probe.cc)
+target_link_libraries(fsync_probe PRIVATE Threads::Threads)
+evpipe_apply_flags(fsync_probe)

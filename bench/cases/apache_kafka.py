@@ -98,6 +98,11 @@ def latency_rows(ctx, deadline):
             for side in ("ours", "kafka"):
                 if time.time() > deadline:
                     break
+                # Each run starts with no dirty page cache: Kafka does not fsync,
+                # so what its runs and the set-up wrote (hundreds of MB) would
+                # otherwise be written back during a later run (dirty_expire 30 s)
+                # and queue our fsyncs behind it (docs/readme/broker.md, "Latency").
+                os.sync()
                 p = subprocess.run([exe, b[side], str(rate), str(seconds), f"latency-{rate}-{i}", str(value_bytes)],
                                    capture_output=True, text=True, timeout=max(5.0, deadline - time.time()))
                 m = _LAT.search(p.stdout)

@@ -101,8 +101,17 @@ Status PartitionLog::CheckpointLocked() {
   return Status::Ok();
 }
 
+Status PartitionLog::SyncDirIfRolledLocked() {
+  if (segments_created_synced_ >= segments_created_) return Status::Ok();
+  Status s = fs_.SyncDir(dir_);
+  if (!s.ok()) return FsyncFailedLocked(s);
+  segments_created_synced_ = segments_created_;
+  return Status::Ok();
+}
+
 Status PartitionLog::SyncLocked() {
   EVPIPE_RETURN_IF_ERROR(UsableLocked());
+  EVPIPE_RETURN_IF_ERROR(SyncDirIfRolledLocked());
   const int64_t target = high_watermark_.load();
   if (durable_offset_.load() >= target) return Status::Ok();
   int64_t start = MonotonicMicros();
@@ -124,35 +133,106 @@ Status PartitionLog::FsyncFailedLocked(const Status& s) {
 }
 
 Status PartitionLog::Sync() {
-  // One fsync at a time per partition; appends and reads go on meanwhile (the
-  // fsync goes through the segment's read handle, not the writer).
-  MutexLock sync_lock(sync_mu_);
-  int64_t target;
-  std::shared_ptr<io::RandomAccessFile> file;
+  {
+    // One fsync at a time per partition; appends and reads go on meanwhile (the
+    // fsync goes through the segment's read handle, not the writer).
+    MutexLock sync_lock(sync_mu_);
+    int64_t target;
+    int64_t created;
+    bool dir_due;
+    std::shared_ptr<io::RandomAccessFile> file;
+    {
+      MutexLock lock(mu_);
+      EVPIPE_RETURN_IF_ERROR(UsableLocked());
+      target = high_watermark_.load();
+      created = segments_created_;
+      dir_due = segments_created_synced_ < created;
+      // Append hands every batch to the kernel before returning, and a roll
+      // fsyncs the segment it seals, so syncing the active file covers target.
+      if (durable_offset_.load() < target) file = segments_.rbegin()->second->reader;
+    }
+    if (dir_due) {
+      // The segment files the rolls created: their names must be durable
+      // before their data counts as such.
+      Status s = fs_.SyncDir(dir_);
+      MutexLock lock(mu_);
+      if (!s.ok()) return FsyncFailedLocked(s);
+      segments_created_synced_ = std::max(segments_created_synced_, created);
+    }
+    if (file != nullptr) {
+      int64_t start = MonotonicMicros();
+      Status s = file->Sync();
+      MutexLock lock(mu_);
+      if (!s.ok()) return FsyncFailedLocked(s);
+      counters_.fsyncs++;
+      counters_.fsync_micros += MonotonicMicros() - start;
+      if (durable_offset_.load() < target) durable_offset_.store(target, std::memory_order_release);
+    }
+  }
+  return WriteRollFilesAfterSync();
+}
+
+Status PartitionLog::WriteRollFilesAfterSync() {
+  MutexLock files_lock(roll_files_mu_);
+  struct Due {
+    int64_t base;
+    std::string path;
+    std::string data;
+  };
+  std::vector<Due> indexes;
+  std::string checkpoint;
+  int64_t point;
   {
     MutexLock lock(mu_);
-    EVPIPE_RETURN_IF_ERROR(UsableLocked());
-    target = high_watermark_.load();
-    if (durable_offset_.load() >= target) return Status::Ok();
-    // Append hands every batch to the kernel before returning, and a roll
-    // fsyncs the segment it seals, so syncing the active file covers target.
-    file = segments_.rbegin()->second->reader;
+    if (closed_ || (unwritten_indexes_.empty() && pending_checkpoint_point_ < 0)) return Status::Ok();
+    for (int64_t base : unwritten_indexes_) {
+      auto it = segments_.find(base);
+      if (it != segments_.end() && !it->second->index_written) {
+        indexes.push_back({base, it->second->index_path, it->second->EncodeIndex()});
+      }
+    }
+    unwritten_indexes_.clear();
+    checkpoint = std::move(pending_checkpoint_);
+    point = pending_checkpoint_point_;
+    pending_checkpoint_point_ = -1;
   }
-  int64_t start = MonotonicMicros();
-  Status s = file->Sync();
+  // Both are optimisations for the next Open (a sealed segment without an
+  // index is scanned, a missing checkpoint means a longer scan): a failure is
+  // logged and loses nothing. A sealed segment's data was fsynced at its roll,
+  // so its index may be written now; the checkpoint goes after the indexes.
+  bool indexes_ok = true;
+  for (const Due& d : indexes) {
+    Status s = io::WriteFileAtomically(fs_, d.path, d.data);
+    MutexLock lock(mu_);
+    if (!s.ok()) {
+      indexes_ok = false;
+      log::Warn("partition {}: index of segment {}: {}", name_, d.base, s.ToString());
+      continue;
+    }
+    auto it = segments_.find(d.base);
+    if (it == segments_.end()) {
+      (void)fs_.Remove(d.path);  // retention deleted the segment meanwhile
+    } else {
+      it->second->index_written = true;
+    }
+  }
+  if (point < 0 || !indexes_ok) return Status::Ok();
+  Status c = io::WriteFileAtomically(fs_, io::JoinPath(dir_, std::string(kCheckpointFileName)), checkpoint);
   MutexLock lock(mu_);
-  if (!s.ok()) return FsyncFailedLocked(s);
-  counters_.fsyncs++;
-  counters_.fsync_micros += MonotonicMicros() - start;
-  if (durable_offset_.load() < target) durable_offset_.store(target, std::memory_order_release);
+  if (!c.ok()) {
+    log::Warn("partition {}: checkpoint: {}", name_, c.ToString());
+  } else if (!closed_) {
+    recovery_point_ = std::max(recovery_point_, point);
+  }
   return Status::Ok();
 }
 
 Status PartitionLog::RollLocked(int64_t now_ms) {
   Segment& old = *segments_.rbegin()->second;
+  // The sealed segment's data is fsynced before the new one gets any, so a
+  // crash never leaves a newer segment's batches after a torn older one.
   EVPIPE_RETURN_IF_ERROR(SyncLocked());
   EVPIPE_RETURN_IF_ERROR(active_writer_->Close());
-  EVPIPE_RETURN_IF_ERROR(WriteIndexLocked(old));
   const int64_t base = high_watermark_.load();
   auto seg = std::make_unique<Segment>();
   seg->base_offset = base;
@@ -164,19 +244,21 @@ Status PartitionLog::RollLocked(int64_t now_ms) {
     poisoned_ = w.status();  // no file to append to any more
     return w.status();
   }
-  Status s = fs_.SyncDir(dir_);
-  auto r = s.ok() ? fs_.NewRandomAccessFile(seg->log_path) : Result<std::unique_ptr<io::RandomAccessFile>>(s);
+  auto r = fs_.NewRandomAccessFile(seg->log_path);
   if (!r.ok()) {
     poisoned_ = r.status();
     return r.status();
   }
   seg->reader = std::move(r).value();
   active_writer_ = std::move(w).value();
+  ++segments_created_;
+  // The index and the checkpoint (about 4 fsyncs) are the next Sync's: the
+  // appending thread (the broker's I/O thread) does not wait for them.
+  unwritten_indexes_.push_back(old.base_offset);
+  pending_checkpoint_ = EncodeCheckpoint({base, producers_->Serialize()});
+  pending_checkpoint_point_ = base;
   segments_.emplace(base, std::move(seg));
   log::Debug("partition {}: rolled to segment {}", name_, base);
-  // The checkpoint is an optimisation for the next Open; failing it loses nothing.
-  Status c = CheckpointLocked();
-  if (!c.ok()) log::Warn("partition {}: checkpoint: {}", name_, c.ToString());
   return Status::Ok();
 }
 
@@ -490,9 +572,17 @@ Result<RetentionReport> PartitionLog::ApplyRetention(int64_t now_ms) {
 }
 
 Status PartitionLog::Close() {
+  MutexLock files_lock(roll_files_mu_);
   MutexLock lock(mu_);
   if (closed_) return Status::Ok();
   Status s = SyncLocked();
+  // The sealed segments' indexes the rolls left.
+  for (int64_t base : unwritten_indexes_) {
+    auto it = segments_.find(base);
+    if (s.ok() && it != segments_.end() && !it->second->index_written) s = WriteIndexLocked(*it->second);
+  }
+  unwritten_indexes_.clear();
+  pending_checkpoint_point_ = -1;
   if (s.ok()) s = active_writer_->Close();
   // The active segment's index is rebuilt by the scan at Open; the checkpoint
   // saves replaying producer state from older segments.

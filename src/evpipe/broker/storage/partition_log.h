@@ -143,6 +143,10 @@ class PartitionLog {
   // fsyncs what was appended before the call (a cheap no-op when clean);
   // durable_offset() covers it on success. Callable from any thread, also
   // while appends, reads, rolls and retention run (it holds the file it fsyncs).
+  // It also does what the rolls since the last call left (see RollLocked): the
+  // directory fsync for the new segment files before their data counts as
+  // durable, and after that the sealed segments' index files and the
+  // checkpoint, outside the lock that serialises the fsyncs.
   Status Sync();
 
   // The first offset with timestamp >= ts_ms (-1 latest / -2 earliest are the caller's).
@@ -184,7 +188,14 @@ class PartitionLog {
   Status Recover() EVPIPE_EXCLUDES(mu_);
   // Writes a gap batch over lost offsets that have no batch after them.
   Status BridgeTrailingGapLocked(int64_t now_ms) EVPIPE_REQUIRES(mu_);
+  // Seals the active segment (its data fsynced) and opens a new one; the
+  // directory fsync, the sealed segment's index and the checkpoint are left to
+  // the next Sync (or Close), off the appending thread.
   Status RollLocked(int64_t now_ms) EVPIPE_REQUIRES(mu_);
+  // The index files and the checkpoint the rolls left (Sync, after the fsync).
+  Status WriteRollFilesAfterSync() EVPIPE_EXCLUDES(mu_, sync_mu_);
+  // SyncDir when a roll created a segment file since the last one.
+  Status SyncDirIfRolledLocked() EVPIPE_REQUIRES(mu_);
   Status CheckpointLocked() EVPIPE_REQUIRES(mu_);
   Status WriteIndexLocked(Segment& seg) EVPIPE_REQUIRES(mu_);
   Status SyncLocked() EVPIPE_REQUIRES(mu_);
@@ -199,7 +210,10 @@ class PartitionLog {
   LogOptions options_;  // written only under mu_ (SetOptions); read unlocked by options()
   const std::string name_;
 
-  // Lock order: sync_mu_, then mu_ (Sync fsyncs holding only sync_mu_).
+  // Lock order: roll_files_mu_, sync_mu_, then mu_ (Sync fsyncs holding only
+  // sync_mu_; the roll's index and checkpoint files are written holding only
+  // roll_files_mu_, so the next fsync need not wait for them).
+  Mutex roll_files_mu_ EVPIPE_ACQUIRED_BEFORE(sync_mu_);
   Mutex sync_mu_ EVPIPE_ACQUIRED_BEFORE(mu_);
   mutable Mutex mu_;
   std::map<int64_t, std::unique_ptr<Segment>> segments_ EVPIPE_GUARDED_BY(mu_);  // by base offset; last is active
@@ -207,6 +221,15 @@ class PartitionLog {
   std::unique_ptr<ProducerStateTable> producers_ EVPIPE_PT_GUARDED_BY(mu_);
   int64_t recovery_point_ EVPIPE_GUARDED_BY(mu_) = 0;  // offsets below it are fsynced and indexed on disk
   Status poisoned_ EVPIPE_GUARDED_BY(mu_);             // sticky after a failed fsync
+  // Left by rolls for the next Sync: segment files created (a generation
+  // count, so a roll during a SyncDir is not taken as synced), sealed segments
+  // whose index file is due (by base offset), and the checkpoint of the
+  // newest roll (recovery point, encoded).
+  int64_t segments_created_ EVPIPE_GUARDED_BY(mu_) = 0;
+  int64_t segments_created_synced_ EVPIPE_GUARDED_BY(mu_) = 0;
+  std::vector<int64_t> unwritten_indexes_ EVPIPE_GUARDED_BY(mu_);
+  int64_t pending_checkpoint_point_ EVPIPE_GUARDED_BY(mu_) = -1;  // -1: none
+  std::string pending_checkpoint_ EVPIPE_GUARDED_BY(mu_);
   bool closed_ EVPIPE_GUARDED_BY(mu_) = false;
 
   std::atomic<int64_t> high_watermark_{0};

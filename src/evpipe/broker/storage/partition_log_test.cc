@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -744,6 +745,102 @@ TEST_F(PartitionLogTest, FailedRollFsyncRefusesTheAppend) {
   EXPECT_FALSE(log->Append(batch).ok());  // needs a roll, whose fsync fails
   EXPECT_EQ(log->high_watermark(), 3);
   EXPECT_EQ(log->durable_offset(), 0);
+}
+
+// Indexes (.index) and checkpoint present in `dir`, by base offset / true.
+std::vector<int64_t> IndexFiles(const std::string& dir) {
+  std::vector<int64_t> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".index") out.push_back(std::stoll(e.path().stem().string()));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A roll fsyncs the segment it seals and nothing else: the directory fsync for
+// the new segment, the sealed segment's index and the checkpoint (about 5
+// fsyncs, on the broker's I/O thread before) are the next Sync's.
+TEST_F(PartitionLogTest, ARollLeavesTheDirectoryFsyncIndexAndCheckpointToTheNextSync) {
+  io::FaultInjectingFileSystem ffs(io::FileSystem::Default());
+  std::string batch = BuildSimpleBatch(3, std::string(200, 'q'));
+  auto log = OpenLog(dir, {.segment_bytes = static_cast<int64_t>(3 * batch.size())}, ffs);  // 3 batches each
+  for (int i = 0; i < 3; ++i) MustAppend(*log, batch);
+  ffs.Arm(io::FaultOp::kSyncDir, 0, EIO);
+  MustAppend(*log, batch);  // rolls: no directory fsync (it would fail), no index written
+  MustAppend(*log, batch);
+  ASSERT_EQ(log->segment_count(), 2);
+  EXPECT_EQ(ffs.fired(), 0);
+  EXPECT_TRUE(IndexFiles(dir).empty());
+  EXPECT_FALSE(fs::exists(dir + "/checkpoint"));
+  EXPECT_EQ(log->durable_offset(), 9);  // the sealed segment, fsynced by the roll
+  ffs.Disarm();
+  ASSERT_TRUE(log->Sync().ok());
+  EXPECT_EQ(log->durable_offset(), 15);
+  EXPECT_EQ(IndexFiles(dir), std::vector<int64_t>{0});
+  EXPECT_TRUE(fs::exists(dir + "/checkpoint"));
+}
+
+// The directory fsync a roll left fails at the next Sync: the new segment's
+// data is not durable, and the partition is poisoned like after a failed fsync.
+TEST_F(PartitionLogTest, AFailedDirectoryFsyncAfterARollIsNotAcknowledged) {
+  io::FaultInjectingFileSystem ffs(io::FileSystem::Default());
+  std::string batch = BuildSimpleBatch(3, std::string(200, 'q'));
+  auto log = OpenLog(dir, {.segment_bytes = static_cast<int64_t>(3 * batch.size())}, ffs);  // 3 batches each
+  for (int i = 0; i < 5; ++i) MustAppend(*log, batch);
+  ASSERT_EQ(log->segment_count(), 2);
+  ffs.Arm(io::FaultOp::kSyncDir, 0, EIO);
+  EXPECT_FALSE(log->Sync().ok());
+  EXPECT_EQ(log->durable_offset(), 9);
+  ffs.Disarm();
+  EXPECT_FALSE(log->Sync().ok());
+  EXPECT_FALSE(log->Append(batch).ok());
+}
+
+// A crash between a roll and the next Sync: the sealed segment has no index
+// and the checkpoint is older than it. Recovery scans it and keeps every batch.
+TEST_F(PartitionLogTest, CrashBeforeTheRollsIndexIsWrittenKeepsEverything) {
+  LogOptions o{.segment_bytes = 2048};
+  std::string batch = BuildSimpleBatch(2, std::string(50, 'z'));
+  {
+    auto log = OpenLog(dir, o);
+    for (int i = 0; i < 20; ++i) MustAppend(*log, batch);
+    ASSERT_TRUE(log->Sync().ok());  // indexes and checkpoint of the rolls so far
+    for (int i = 0; i < 20; ++i) MustAppend(*log, batch);  // more rolls, nothing written for them
+    CrashCopy(dir, tmp.path() + "/c");
+  }
+  const std::string c = tmp.path() + "/c";
+  std::vector<int64_t> bases;
+  for (const auto& e : fs::directory_iterator(c)) {
+    if (e.path().extension() == ".log") bases.push_back(std::stoll(e.path().stem().string()));
+  }
+  std::sort(bases.begin(), bases.end());
+  ASSERT_GT(bases.size(), IndexFiles(c).size() + 1);  // sealed segments without an index
+  std::string err;
+  auto log = OpenLogCapturingStderr(c, &err, o);
+  EXPECT_EQ(err.find("truncated"), std::string::npos) << err;
+  EXPECT_EQ(log->high_watermark(), 80);
+  EXPECT_EQ(ReadAll(*log).size(), 80u);
+  bases.pop_back();  // the active segment has none
+  EXPECT_EQ(IndexFiles(c), bases);  // written by recovery
+  EXPECT_EQ(MustAppend(*log, batch).base_offset, 80);
+}
+
+// Retention may delete a sealed segment before the Sync that writes its index:
+// no index file is left behind for it.
+TEST_F(PartitionLogTest, RetentionBeforeTheRollsIndexLeavesNoStrayIndex) {
+  LogOptions o{.segment_bytes = 1024};
+  o.retention_bytes = 1;
+  auto log = OpenLog(dir, o);
+  std::string batch = BuildSimpleBatch(3, std::string(200, 'q'));
+  for (int i = 0; i < 12; ++i) MustAppend(*log, batch);
+  ASSERT_GT(log->segment_count(), 2);
+  auto r = log->ApplyRetention(NowMicros() / 1000);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_GT(r->segments_deleted, 0);
+  ASSERT_EQ(log->segment_count(), 1);
+  ASSERT_TRUE(log->Sync().ok());
+  EXPECT_TRUE(IndexFiles(dir).empty());
+  EXPECT_EQ(ReadAll(*log).size(), 3u * 12 - static_cast<size_t>(log->log_start_offset()));
 }
 
 }  // namespace
