@@ -2,7 +2,7 @@
 // broker's decoders, for every supported API and version. Decoding must never
 // read out of bounds, crash or allocate without bound; whatever decodes must
 // re-encode without trouble (decode and encode come from one description of
-// each message, messages_internal.h).
+// each message, spec/*.json in broker/protocol).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -65,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case kp::ApiKey::kDeleteTopics: DecodeAndReencode<kp::DeleteTopicsRequest>(r, v); break;
     case kp::ApiKey::kInitProducerId: DecodeAndReencode<kp::InitProducerIdRequest>(r, v); break;
     case kp::ApiKey::kDescribeConfigs: DecodeAndReencode<kp::DescribeConfigsRequest>(r, v); break;
+    case kp::ApiKey::kDeleteGroups: DecodeAndReencode<kp::DeleteGroupsRequest>(r, v); break;
   }
   return 0;
 }

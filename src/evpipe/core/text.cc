@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdint>
 
+#include "evpipe/core/digit_tables.h"
+
 namespace evpipe {
 
 bool IsValidUtf8(std::string_view s) {
@@ -44,7 +46,6 @@ bool IsValidUtf8(std::string_view s) {
 }
 
 void AppendJsonEscaped(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   size_t run = 0;  // start of the current run of bytes copied as they are
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -59,8 +60,8 @@ void AppendJsonEscaped(std::string_view s, std::string* out) {
       case '\t': out->append("\\t"); break;
       default:
         out->append("\\u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
+        out->push_back(kHexDigits[c >> 4]);
+        out->push_back(kHexDigits[c & 15]);
     }
   }
   out->append(s.data() + run, s.size() - run);

@@ -8,24 +8,10 @@
 #include <array>
 #include <cstring>
 
+#include "evpipe/core/digit_tables.h"
 #include "evpipe/event/event.h"
 
 namespace evpipe::event {
-
-namespace {
-
-// "000102...feff": the two hex digits of every byte, lowercase.
-constexpr auto kHexPairs = [] {
-  constexpr char kHex[] = "0123456789abcdef";
-  std::array<char, 512> pairs{};
-  for (int b = 0; b < 256; ++b) {
-    pairs[2 * b] = kHex[b >> 4];
-    pairs[2 * b + 1] = kHex[b & 15];
-  }
-  return pairs;
-}();
-
-}  // namespace
 
 void Sha256HexTo(std::string_view bytes, char out[64]) {
   SHA256_CTX ctx;

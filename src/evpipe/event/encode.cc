@@ -197,29 +197,21 @@ void CopyFrom(const EventView& v, Event* out) {
 
 void EncodeLine(const Event& e, std::string* out) { EncodeLine(ViewOf(e), out); }
 
-void EncodeLine(const EventView& e, std::string* out) {
+bool IsCleanString(std::string_view s) { return Clean(s); }
+
+size_t MaxCleanLineSize(const EventView& e) {
   const std::optional<std::string_view>* optionals[] = {&e.tenant_id,     &e.user_id,     &e.session_id,
                                                         &e.source_system, &e.environment, &e.record_source,
                                                         &e.checksum};
-  bool clean = Clean(e.event_id) && Clean(e.event_type);
-  // Upper bound: names, quotes, two timestamps, an int32, the strings, '}'.
+  // Names, quotes, two timestamps, an int32, the strings, '}'.
   size_t size = NamesLength() + 2 * (kTimestampLength + 2) + 11 + e.event_id.size() + e.event_type.size() + 4 +
                 e.payload.size() + 1;
-  for (const auto* o : optionals) {
-    if (*o) {
-      clean = clean && Clean(**o);
-      size += (*o)->size() + 2;
-    } else {
-      size += 4;
-    }
-  }
-  if (!clean) {
-    EncodeSlow(e, out);
-    return;
-  }
-  const size_t at = out->size();
-  out->resize(at + size);
-  Writer w(out->data() + at);
+  for (const auto* o : optionals) size += *o ? (*o)->size() + 2 : 4;
+  return size;
+}
+
+char* EncodeCleanLineTo(const EventView& e, char* out) {
+  Writer w(out);
   w.Raw(kNames[0]);
   w.Quoted(e.event_id);
   w.Raw(kNames[1]);
@@ -230,6 +222,8 @@ void EncodeLine(const EventView& e, std::string* out) {
   w.Time(e.event_time_us);
   w.Raw(kNames[4]);
   w.Time(e.ingest_time_us);
+  const std::optional<std::string_view>* optionals[] = {&e.tenant_id,     &e.user_id,       &e.session_id,
+                                                        &e.source_system, &e.environment,   &e.record_source};
   for (int i = 0; i < 6; ++i) {
     w.Raw(kNames[5 + i]);
     w.Optional(*optionals[i]);
@@ -239,7 +233,23 @@ void EncodeLine(const EventView& e, std::string* out) {
   w.Raw(kNames[12]);
   w.Optional(e.checksum);
   w.Raw("}");
-  out->resize(static_cast<size_t>(w.end() - out->data()));
+  return w.end();
+}
+
+void EncodeLine(const EventView& e, std::string* out) {
+  const std::optional<std::string_view>* optionals[] = {&e.tenant_id,     &e.user_id,     &e.session_id,
+                                                        &e.source_system, &e.environment, &e.record_source,
+                                                        &e.checksum};
+  bool clean = Clean(e.event_id) && Clean(e.event_type);
+  for (const auto* o : optionals) clean = clean && (!*o || Clean(**o));
+  if (!clean) {
+    EncodeSlow(e, out);
+    return;
+  }
+  const size_t at = out->size();
+  out->resize(at + MaxCleanLineSize(e));
+  char* end = EncodeCleanLineTo(e, out->data() + at);
+  out->resize(static_cast<size_t>(end - out->data()));
 }
 
 }  // namespace evpipe::event

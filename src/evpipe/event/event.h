@@ -93,6 +93,14 @@ void EncodeLine(const Event& e, std::string* out);
 // The same from views (no owned strings: the simulator's hot path). Only the
 // fields above are read; the bytes are those of the Event overload.
 void EncodeLine(const EventView& e, std::string* out);
+// EncodeLine's bytes for an event none of whose strings needs JSON escaping (no
+// quote, backslash or control character: the caller knows, e.g. the
+// simulator's own text; not checked), written at `out`, which has room for
+// MaxCleanLineSize(e) bytes. Returns the end of the line.
+char* EncodeCleanLineTo(const EventView& e, char* out);
+size_t MaxCleanLineSize(const EventView& e);
+// True when `s` goes between a JSON string's quotes as is (EncodeLine's test).
+bool IsCleanString(std::string_view s);
 // Sets e->checksum to Sha256Hex(e->payload).
 void SetChecksum(Event* e);
 

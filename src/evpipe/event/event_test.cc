@@ -210,6 +210,31 @@ TEST(RoundTrip, EscapesAtEveryPositionAndViewsEncodeTheSame) {
   std::string line;
   EncodeLine(clean, &line);
   EXPECT_NE(line.find(*clean.user_id), std::string::npos) << line;
+  EXPECT_TRUE(IsCleanString(*clean.user_id));
+  EXPECT_FALSE(IsCleanString("tab\there"));
+}
+
+// EncodeCleanLineTo (the simulator's path) writes EncodeLine's bytes for clean
+// strings, within MaxCleanLineSize, whichever optionals are null.
+TEST(RoundTrip, CleanLineToIsEncodeLine) {
+  for (int nulls = 0; nulls < (1 << 7); ++nulls) {
+    Event e = SampleEvent("custom_type", R"({"order_id":"x","n":[1,2]})");
+    std::optional<std::string>* optionals[] = {&e.tenant_id,   &e.user_id,       &e.session_id, &e.source_system,
+                                               &e.environment, &e.record_source, &e.checksum};
+    for (int i = 0; i < 7; ++i) {
+      if (nulls & (1 << i)) optionals[i]->reset();
+    }
+    e.schema_version = nulls % 3 == 0 ? -2147483647 - 1 : nulls;
+    std::string want;
+    EncodeLine(e, &want);
+    const EventView v = ViewOf(e);
+    const size_t max = MaxCleanLineSize(v);
+    std::string got(max + 8, '#');
+    char* end = EncodeCleanLineTo(v, got.data());
+    ASSERT_LE(static_cast<size_t>(end - got.data()), max);
+    EXPECT_EQ(std::string_view(got.data(), static_cast<size_t>(end - got.data())), want) << nulls;
+    EXPECT_EQ(got.substr(max), std::string(8, '#'));  // nothing past the bound
+  }
 }
 
 TEST(RoundTrip, NullsEscapesAndUnicode) {

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "evpipe/core/digit_tables.h"
 #include "evpipe/event/event.h"
 
 namespace evpipe::event {
@@ -41,11 +42,6 @@ unsigned DaysInMonth(int64_t y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
 }
-
-constexpr char kDigitPairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
 
 inline void Put2(unsigned v, char* out) { std::memcpy(out, kDigitPairs + 2 * v, 2); }
 

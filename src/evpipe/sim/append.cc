@@ -1,27 +1,10 @@
 // The simulator's text writer (append_internal.h): digits and hex without temporaries.
 #include "evpipe/sim/append_internal.h"
 
-#include <array>
+#include "evpipe/core/digit_tables.h"
 
 namespace evpipe::sim::internal {
 namespace {
-
-constexpr char kDigitPairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-constexpr char kHex[] = "0123456789abcdef";
-
-// "000102...feff": the two hex digits of every byte, lowercase.
-constexpr auto kHexPairs = [] {
-  std::array<char, 512> pairs{};
-  for (int b = 0; b < 256; ++b) {
-    pairs[2 * b] = kHex[b >> 4];
-    pairs[2 * b + 1] = kHex[b & 15];
-  }
-  return pairs;
-}();
 
 int DecimalDigits(uint64_t v) {
   int n = 1;
@@ -53,7 +36,7 @@ void Writer::Hex(uint64_t v, int digits) {
     std::memcpy(p_ + i - 2, kHexPairs.data() + 2 * (v & 0xff), 2);
     v >>= 8;
   }
-  if (i == 1) p_[0] = kHex[v & 15];
+  if (i == 1) p_[0] = kHexDigits[v & 15];
   p_ += digits;
 }
 

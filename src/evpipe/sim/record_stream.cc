@@ -7,6 +7,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -22,7 +23,7 @@ struct Slot {
   std::vector<Record> records;  // kept between uses: their strings keep their capacity
   size_t size = 0;
   bool rendered = false;
-  std::string text;                            // join_lines: every line and its '\n'
+  std::string text;                            // join_lines: every line and its '\n' (a buffer: see RenderSlot)
   std::vector<RecordStream::LineRun> runs;     // join_lines: views into text and records
   std::vector<size_t> run_ends;                // join_lines: where each run's text ends
   int64_t orders_started = 0;                  // the planner's count once this slot was planned
@@ -36,7 +37,7 @@ struct RecordStream::Impl {
   internal::Renderer inline_renderer;  // threads <= 1
   int threads;
   bool join_lines;
-  bool planner_done = false;
+  bool planner_done = false;  // NextBatch: caller thread only; ConsumeAll: (mu)
   uint64_t planned_seq = 0;   // slots planned so far (caller thread only)
   uint64_t consumed_seq = 0;  // slots handed back to the caller so far (caller thread only)
   bool holding = false;       // the caller holds slot consumed_seq
@@ -44,27 +45,30 @@ struct RecordStream::Impl {
   const Slot* current = nullptr;  // the slot NextBatch last returned (caller thread only)
 
   std::mutex mu;
-  std::condition_variable work_cv;  // workers wait for planned slots
-  std::condition_variable done_cv;  // the caller waits for a rendered slot
+  std::condition_variable work_cv;  // workers wait for planned slots (ConsumeAll: for any step)
+  std::condition_variable done_cv;  // NextBatch: the caller waits for a rendered slot
   std::deque<size_t> queue;         // planned slots not yet taken by a worker, in order (mu)
   bool stopping = false;            // (mu)
   std::string error;                // first worker failure (mu)
-  std::vector<std::thread> workers;
-  // ConsumeAll only: the consumer, whether a render thread is running it, its
-  // first failure, and the counters the caller and the workers share.
+  std::vector<std::thread> workers; // NextBatch: started by the first call; ConsumeAll: joined before it returns
+  // ConsumeAll only: the consumer, whether a thread is running it or the
+  // planner, its first failure, and the slot counters the threads share.
   const Consumer* consumer = nullptr;
   bool consuming = false;           // (mu)
+  bool planning = false;            // (mu)
   Status consume_status;            // (mu)
   uint64_t shared_planned = 0;      // slots planned and queued (mu)
   uint64_t shared_consumed = 0;     // slots consumed and free again (mu)
 
+  // The ring is deep enough that a thread the scheduler takes off its core for
+  // a while (a loaded machine) does not stall the others: while its slot waits
+  // to be consumed, they can plan and render this many slots ahead.
   Impl(const Options& o, int t, bool join) : options(o), planner(o), inline_renderer(o), threads(t), join_lines(join) {
-    slots.resize(threads <= 1 ? 1 : static_cast<size_t>(2 * threads + 2));
+    slots.resize(threads <= 1 ? 1 : static_cast<size_t>(std::max(8, 4 * threads)));
     for (Slot& s : slots) {
       s.planned.reserve(kBatchRecords);
-      if (join_lines) s.text.reserve(static_cast<size_t>(kBatchRecords) * 1024);
+      if (join_lines) s.text.resize(static_cast<size_t>(kBatchRecords) * 1024);  // once: never cleared
     }
-    for (int i = 0; threads > 1 && i < threads; ++i) workers.emplace_back([this] { WorkerMain(); });
   }
 
   ~Impl() {
@@ -83,21 +87,22 @@ struct RecordStream::Impl {
       for (size_t i = 0; i < s.size; ++i) renderer.Render(s.planned[i], &s.records[i]);
       return;
     }
-    // Lines go straight into the slot's text; runs split it where ingest_date changes.
-    s.text.clear();
+    // Lines go straight into the slot's text (its size is its capacity, the
+    // lines fill [0, used)); runs split it where ingest_date changes.
     s.runs.clear();
     std::vector<size_t>& ends = s.run_ends;  // the views are made once text stops growing
     ends.clear();
+    size_t used = 0;
     for (size_t i = 0; i < s.size; ++i) {
-      const size_t at = s.text.size();
-      renderer.Render(s.planned[i], &s.records[i], &s.text);
+      const size_t at = used;
+      used = renderer.RenderJoined(s.planned[i], &s.records[i], &s.text, at);
       const Record& r = s.records[i];
       if (s.runs.empty() || s.runs.back().ingest_date != r.ingest_date) {
         if (!s.runs.empty()) ends.push_back(at);
         s.runs.push_back({r.ingest_date, {}});
       }
     }
-    if (!s.runs.empty()) ends.push_back(s.text.size());
+    if (!s.runs.empty()) ends.push_back(used);
     size_t begin = 0;
     for (size_t k = 0; k < s.runs.size(); ++k) {
       s.runs[k].text = std::string_view(s.text).substr(begin, ends[k] - begin);
@@ -105,7 +110,7 @@ struct RecordStream::Impl {
     }
   }
 
-  // A thread entry point: never lets an exception out.
+  // NextBatch's render threads (a thread entry point: never lets an exception out).
   void WorkerMain() {
     try {
       internal::Renderer renderer(options);
@@ -119,10 +124,6 @@ struct RecordStream::Impl {
           queue.pop_front();
         }
         RenderSlot(renderer, slots[index]);
-        if (consumer != nullptr) {
-          ConsumeRendered(index);
-          continue;
-        }
         {
           std::lock_guard<std::mutex> lock(mu);
           slots[index].rendered = true;
@@ -149,7 +150,7 @@ struct RecordStream::Impl {
   }
 
   // Marks slot `index` rendered; unless another thread is consuming, consumes
-  // every rendered slot whose turn has come (the caller's thread only plans).
+  // every rendered slot whose turn has come.
   void ConsumeRendered(size_t index) {
     std::unique_lock<std::mutex> lock(mu);
     slots[index].rendered = true;
@@ -164,10 +165,62 @@ struct RecordStream::Impl {
       s.rendered = false;
       ++shared_consumed;
       if (!st.ok() && consume_status.ok()) consume_status = std::move(st);
-      done_cv.notify_all();
+      work_cv.notify_all();  // a free slot to plan into, or the end
     }
     consuming = false;
-    done_cv.notify_all();
+  }
+
+  // One of ConsumeAll's threads (the caller is one of them): each plans the next
+  // batch while fewer than `threads` planned slots wait to be rendered (one
+  // thread at a time: the planner is sequential), else renders the earliest
+  // planned slot, and consumes rendered slots in order (ConsumeRendered).
+  // Returns at the end or after a failure.
+  void ConsumeLoop(internal::Renderer& renderer) {
+    std::unique_lock<std::mutex> lock(mu);
+    while (true) {
+      if (stopping || !consume_status.ok() || !error.empty()) return;
+      const bool can_plan = !planning && !planner_done && shared_planned - shared_consumed < slots.size();
+      if (can_plan && queue.size() < static_cast<size_t>(threads)) {
+        planning = true;
+        const size_t index = shared_planned % slots.size();  // free: consumed, and no thread touches it until queued
+        lock.unlock();
+        const bool more = PlanInto(slots[index]);
+        lock.lock();
+        planning = false;
+        if (more) {
+          slots[index].rendered = false;
+          queue.push_back(index);
+          ++shared_planned;
+        } else {
+          planner_done = true;
+        }
+        work_cv.notify_all();
+        continue;
+      }
+      if (!queue.empty()) {
+        const size_t index = queue.front();
+        queue.pop_front();
+        lock.unlock();
+        RenderSlot(renderer, slots[index]);
+        ConsumeRendered(index);
+        lock.lock();
+        continue;
+      }
+      if (planner_done && !planning && shared_consumed == shared_planned) return;
+      work_cv.wait(lock);
+    }
+  }
+
+  // A thread entry point (and the caller's share of ConsumeAll): never lets an exception out.
+  void GuardedConsumeLoop() {
+    try {
+      internal::Renderer renderer(options);
+      ConsumeLoop(renderer);
+    } catch (const std::exception& e) {
+      Fail(e.what());
+    } catch (...) {
+      Fail("unknown error in a render thread");
+    }
   }
 
   Status ConsumeAll(const Consumer& consume) {
@@ -178,37 +231,22 @@ struct RecordStream::Impl {
       return Status::Ok();
     }
     consumer = &consume;
-    uint64_t planned = 0;
-    while (true) {
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        // Wait for a free slot, the end of a finished stream, or a failure; after
-        // a failure, also until no thread runs the consumer (whose state the
-        // caller may free once this returns).
-        done_cv.wait(lock, [&] {
-          if (!consume_status.ok() || !error.empty()) return !consuming;
-          return (planned - shared_consumed < slots.size() && !planner_done) ||
-                 (planner_done && shared_consumed == planned);
-        });
-        if (!consume_status.ok()) return consume_status;
-        if (!error.empty()) return Status::Internal("simulator: " + error);
-        if (planner_done) return Status::Ok();
+    // `threads` threads in all, the caller included, so that on as many cores
+    // none waits on a thread that has no core (a planner of its own would).
+    for (int i = 1; i < threads; ++i) {
+      try {
+        workers.emplace_back([this] { GuardedConsumeLoop(); });
+      } catch (const std::system_error&) {
+        break;  // fewer threads: the same bytes, later
       }
-      Slot& s = slots[planned % slots.size()];  // free: no worker touches it until it is queued
-      if (!PlanInto(s)) {
-        std::lock_guard<std::mutex> lock(mu);
-        planner_done = true;
-        continue;
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        s.rendered = false;
-        queue.push_back(planned % slots.size());
-        ++planned;
-        shared_planned = planned;
-      }
-      work_cv.notify_one();
     }
+    GuardedConsumeLoop();
+    for (std::thread& w : workers) w.join();  // after this no thread runs the consumer
+    workers.clear();
+    std::lock_guard<std::mutex> lock(mu);
+    if (!consume_status.ok()) return consume_status;
+    if (!error.empty()) return Status::Internal("simulator: " + error);
+    return Status::Ok();
   }
 
   void Fail(const std::string& why) {
@@ -217,6 +255,7 @@ struct RecordStream::Impl {
       if (error.empty()) error = why;
     }
     done_cv.notify_all();
+    work_cv.notify_all();
   }
 
   // Plans the next batch into `s`; false when the planner has nothing left.
@@ -242,6 +281,9 @@ struct RecordStream::Impl {
   std::span<Record> Next() {
     current = nullptr;
     if (threads <= 1) return NextInline();
+    if (workers.empty()) {
+      for (int i = 0; i < threads; ++i) workers.emplace_back([this] { WorkerMain(); });
+    }
     if (holding) {  // the caller is done with its slot: free it
       holding = false;
       ++consumed_seq;

@@ -14,9 +14,10 @@
 
 namespace evpipe::sim {
 
-// Planning (sequential, about a tenth of the work) runs in the caller's thread
-// inside NextBatch or ConsumeAll; rendering (the JSON text and the payload's
-// SHA-256) runs on `threads` worker threads a few batches ahead of the caller.
+// Planning (sequential, about a fifth of the work) runs in the caller's thread
+// inside NextBatch, rendering (the JSON text and the payload's SHA-256) on
+// `threads` worker threads a few batches ahead of the caller. ConsumeAll
+// instead shares all three steps among `threads` threads, the caller included.
 // With threads <= 1 everything runs in the caller's thread. One caller thread
 // at a time.
 class RecordStream {
@@ -48,10 +49,12 @@ class RecordStream {
   // runs (join_lines; else empty), and returns once all are consumed or one
   // step failed (the consumer's Status, or Internal "simulator: ..." for a
   // render failure).
-  // With several threads, `consume` runs on the render thread that finished
-  // the batch whose turn it is (so a batch's text is usually still in that
-  // core's cache when it is written), never on two threads at once, in batch
-  // order; this thread only plans. Call it once, instead of NextBatch.
+  // With several threads, each thread (this one and threads - 1 more) plans
+  // the next batch when few planned ones wait (one thread at a time), else
+  // renders the earliest planned batch; `consume` runs on the thread that
+  // finished the batch whose turn it is (so a batch's text is usually still in
+  // that core's cache when it is written), never on two threads at once, in
+  // batch order. Call it once, instead of NextBatch.
   struct Batch {
     std::span<Record> records;
     std::span<const LineRun> runs;

@@ -1,13 +1,19 @@
 // The renderer: one planned record to its JSON line (payload, checksum, envelope).
 #include "evpipe/sim/render_internal.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "evpipe/sim/append_internal.h"
 #include "evpipe/sim/rng_internal.h"
 
 namespace evpipe::sim::internal {
 
 Renderer::Renderer(const Options& options)
-    : options_(options), users_per_tenant_(UsersPerTenant(options)), fields_(kFieldsCapacity, '\0') {}
+    : options_(options),
+      users_per_tenant_(UsersPerTenant(options)),
+      clean_environment_(ev::IsCleanString(options.environment)),
+      fields_(kFieldsCapacity, '\0') {}
 
 // The payload of one event (aux: see Planned).
 void Renderer::BuildPayload(const Planned& p, const OrderInfo& info, std::string_view order_number, Rng& rng,
@@ -95,7 +101,9 @@ void Renderer::BuildPayload(const Planned& p, const OrderInfo& info, std::string
   w.Char('}');
 }
 
-void Renderer::Render(const Planned& p, Record* out, std::string* joined) {
+// Writes p's event into fields_, viewed by *out_event, and sets everything of
+// *out but its line and poison reason.
+void Renderer::Build(const Planned& p, Record* out, ev::EventView* out_event) {
   const bool needs_items =
       p.type == Type::kCreated || p.type == Type::kAuthorized || p.type == Type::kFailed || p.type == Type::kRefund;
   const OrderInfo info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, p.order,
@@ -105,7 +113,7 @@ void Renderer::Render(const Planned& p, Record* out, std::string* joined) {
   char* const base = fields_.data();
   Writer w(base);
   auto view = [&](char* begin) { return std::string_view(begin, static_cast<size_t>(w.end() - begin)); };
-  ev::EventView e;
+  ev::EventView& e = *out_event;
   const uint64_t id_salt = p.kind == Kind::kPoison ? kSaltPoisonId : kSaltId;
   char* at = w.end();
   w.OrderNumber(p.order);
@@ -157,26 +165,57 @@ void Renderer::Render(const Planned& p, Record* out, std::string* joined) {
   at = w.end();
   ev::Sha256HexTo(e.payload, at);
   e.checksum = std::string_view(at, 64);
-
-  out->line.clear();
-  if (p.kind == Kind::kPoison) {
-    RenderPoison(static_cast<Poison>(p.poison), e, &out->line);  // edits a line of its own
-    out->poison_reason.assign(kPoisonReasons[p.poison]);
-    if (joined != nullptr) {
-      joined->append(out->line);
-      out->line.clear();
-    }
-  } else {
-    ev::EncodeLine(e, joined != nullptr ? joined : &out->line);  // EncodeLine appends
-    out->poison_reason.clear();
-  }
-  if (joined != nullptr) joined->push_back('\n');
   out->key.assign("ORD-");
   out->key.append(order_number);
   out->ingest_date.resize(ev::kDateLength);
   ev::IngestDateTo(p.ingest_time_us, out->ingest_date.data());
   out->ingest_time_us = p.ingest_time_us;
   out->kind = p.kind;
+}
+
+void Renderer::Render(const Planned& p, Record* out) {
+  ev::EventView e;
+  Build(p, out, &e);
+  out->line.clear();
+  if (p.kind == Kind::kPoison) {
+    RenderPoison(static_cast<Poison>(p.poison), e, &out->line);  // edits a line of its own
+    out->poison_reason.assign(kPoisonReasons[p.poison]);
+  } else {
+    ev::EncodeLine(e, &out->line);  // EncodeLine appends
+    out->poison_reason.clear();
+  }
+}
+
+size_t Renderer::RenderJoined(const Planned& p, Record* out, std::string* text, size_t at) {
+  ev::EventView e;
+  Build(p, out, &e);
+  out->line.clear();
+  std::string_view other;  // a line made elsewhere, copied in
+  if (p.kind == Kind::kPoison) {
+    scratch_line_.clear();
+    RenderPoison(static_cast<Poison>(p.poison), e, &scratch_line_);  // edits a line of its own
+    out->poison_reason.assign(kPoisonReasons[p.poison]);
+    other = scratch_line_;
+  } else {
+    out->poison_reason.clear();
+    if (!clean_environment_) {  // --environment needs escaping: EncodeLine's general path
+      scratch_line_.clear();
+      ev::EncodeLine(e, &scratch_line_);
+      other = scratch_line_;
+    }
+  }
+  const size_t need = (other.empty() ? ev::MaxCleanLineSize(e) : other.size()) + 1;
+  if (text->size() - at < need) text->resize(std::max(at + need, 2 * text->size()));
+  char* const begin = text->data();
+  char* end;
+  if (other.empty()) {
+    end = ev::EncodeCleanLineTo(e, begin + at);  // every other string is the simulator's own text
+  } else {
+    std::memcpy(begin + at, other.data(), other.size());
+    end = begin + at + other.size();
+  }
+  *end++ = '\n';
+  return static_cast<size_t>(end - begin);
 }
 
 }  // namespace evpipe::sim::internal

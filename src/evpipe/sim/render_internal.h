@@ -17,10 +17,12 @@ class Renderer {
  public:
   explicit Renderer(const Options& options);
 
-  // Fills *out (reusing its buffers) with the record `p` describes. With
-  // `joined`, the line and a '\n' are appended there instead and out->line is
-  // left empty.
-  void Render(const Planned& p, Record* out, std::string* joined = nullptr);
+  // Fills *out (reusing its buffers) with the record `p` describes.
+  void Render(const Planned& p, Record* out);
+  // The same, but the line and a '\n' go into *text at offset `at` instead
+  // (out->line is left empty); returns where they end. *text is a buffer whose
+  // size is its capacity: it grows (rarely) when the line would not fit.
+  size_t RenderJoined(const Planned& p, Record* out, std::string* text, size_t at);
 
  private:
   static constexpr std::string_view kRecordSource = "evpipe-sim";
@@ -29,6 +31,7 @@ class Renderer {
   // numbers, < 800 bytes) and a checksum (64).
   static constexpr size_t kFieldsCapacity = 4096;
 
+  void Build(const Planned& p, Record* out, ev::EventView* out_event);
   // order_number: Writer::OrderNumber's text for p.order.
   void BuildPayload(const Planned& p, const OrderInfo& info, std::string_view order_number, Rng& rng,
                     Writer& w) const;
@@ -37,9 +40,11 @@ class Renderer {
 
   Options options_;
   int64_t users_per_tenant_;
+  bool clean_environment_;  // --environment needs no JSON escaping (every other string is ours)
   std::string fields_;    // the strings an event's EventView points into, rewritten for every line
   ev::Event event_;       // reused for poison lines (which edit an owned copy)
   std::string scratch_;   // reused for poison rewrites
+  std::string scratch_line_;  // RenderJoined: a poison line, or one with an escaped environment
 };
 
 }  // namespace evpipe::sim::internal

@@ -1,9 +1,12 @@
 // Request and response structs for every API the broker supports (one header
 // per API family: messages_cluster.h, messages_data.h, messages_groups.h,
-// messages_admin.h; this header includes them all), with
-// version-aware Decode (requests) and Encode (responses); requests also have
-// Encode so that tests and tools can build them. Field names follow the
-// message definitions of the Kafka protocol; see docs/formats/kafka_protocol.md.
+// messages_admin.h, generated at build time from spec/<family>.json by
+// gen_messages.py; this header includes them all), each with version-aware
+// Decode and Encode (requests have Encode so that tests and tools can build
+// them, responses have Decode for the same reason). Field names follow the
+// message definitions of the Kafka protocol; see docs/formats/kafka_protocol.md
+// and docs/decisions/protocol-message-specs.md. Decode and Encode are defined
+// for the supported versions (api.h); the dispatcher refuses others first.
 //
 // Decode reads from a Reader over the request body (after the header); the
 // string_views inside a decoded request point into that body, so the body
