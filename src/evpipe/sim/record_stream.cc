@@ -170,7 +170,7 @@ struct RecordStream::Impl {
     consuming = false;
   }
 
-  // One of ConsumeAll's threads (the caller is one of them): each plans the next
+  // One of ConsumeAll's threads (the caller too): each plans the next
   // batch while fewer than `threads` planned slots wait to be rendered (one
   // thread at a time: the planner is sequential), else renders the earliest
   // planned slot, and consumes rendered slots in order (ConsumeRendered).
@@ -231,9 +231,12 @@ struct RecordStream::Impl {
       return Status::Ok();
     }
     consumer = &consume;
-    // `threads` threads in all, the caller included, so that on as many cores
-    // none waits on a thread that has no core (a planner of its own would).
-    for (int i = 1; i < threads; ++i) {
+    // `threads` threads and the caller, all alike: none waits for a thread
+    // with a role of its own (a planner) that has no core. One thread more
+    // than --threads gave the same wall time with nothing else running
+    // (SCHED_FIFO runs) and keeps the cores busy when the scheduler takes one
+    // of the threads away for a while (a loaded machine).
+    for (int i = 0; i < threads; ++i) {
       try {
         workers.emplace_back([this] { GuardedConsumeLoop(); });
       } catch (const std::system_error&) {

@@ -17,7 +17,7 @@ namespace evpipe::sim {
 // Planning (sequential, about a fifth of the work) runs in the caller's thread
 // inside NextBatch, rendering (the JSON text and the payload's SHA-256) on
 // `threads` worker threads a few batches ahead of the caller. ConsumeAll
-// instead shares all three steps among `threads` threads, the caller included.
+// instead shares all three steps among `threads` threads and the caller.
 // With threads <= 1 everything runs in the caller's thread. One caller thread
 // at a time.
 class RecordStream {
@@ -49,7 +49,7 @@ class RecordStream {
   // runs (join_lines; else empty), and returns once all are consumed or one
   // step failed (the consumer's Status, or Internal "simulator: ..." for a
   // render failure).
-  // With several threads, each thread (this one and threads - 1 more) plans
+  // With several threads, each thread (`threads` and this one) plans
   // the next batch when few planned ones wait (one thread at a time), else
   // renders the earliest planned batch; `consume` runs on the thread that
   // finished the batch whose turn it is (so a batch's text is usually still in
