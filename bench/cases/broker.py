@@ -32,12 +32,20 @@ def cases(ctx):
     mock_produce = _mock(ctx, "bench")
     mock_fetch = _mock(ctx, "fetch")
     produce = "kcat -b {b} -t {t} -P -X acks=all -X linger.ms=5 -X batch.num.messages=10000 -l " + data
-    for b in (ours, mock_fetch):  # the fetch topics hold the data once
-        subprocess.run(["bash", "-c", produce.format(b=b, t="fetch")], check=True)
+    # The fetch topics hold the data once, spread record by record over the
+    # partitions: keyless records otherwise stick to one partition per batch,
+    # and the mock keeps only the newest 5 MiB of each partition.
+    load = produce + " -X sticky.partitioning.linger.ms=0"
+    for b in (ours, mock_fetch):
+        subprocess.run(["bash", "-c", load.format(b=b, t="fetch")], check=True)
+        held = subprocess.run(["bash", "-c", "timeout 60 kcat -b %s -t fetch -C -e -q -o beginning | wc -l" % b],
+                              check=True, capture_output=True, text=True).stdout.strip()
+        if int(held) != records:
+            raise RuntimeError(f"the fetch topic on {b} holds {held} of {records} records")
     # Stop at the record count, not at -e: librdkafka reports the end of a
     # partition only in answer to a fetch at the high watermark, which either
     # broker holds for fetch.wait.max.ms (500 ms), so -e measured that timer.
-    fetch = "kcat -b {b} -t fetch -C -c %d -q -o beginning > /dev/null" % records
+    fetch = "timeout 60 kcat -b {b} -t fetch -C -c %d -q -o beginning > /dev/null" % records
     return [
         Case(name="broker produce (kcat, acks=all)", unit="records/s", items=records, bytes=size,
              ours=produce.format(b=ours, t="bench"), baseline=produce.format(b=mock_produce, t="bench"),
