@@ -15,5 +15,5 @@ foreach(t record_batch_fuzzer segment_recovery_fuzzer)
   target_link_options(${t} PRIVATE -fsanitize=fuzzer,address,undefined)
 endforeach()
 target_sources(segment_recovery_fuzzer PRIVATE ${evpipe_storage_dir}/segment.cc ${evpipe_storage_dir}/producer_state.cc
-  ${evpipe_storage_dir}/checkpoint.cc ${evpipe_storage_dir}/partition_log.cc
+  ${evpipe_storage_dir}/checkpoint.cc ${evpipe_storage_dir}/partition_log.cc ${evpipe_storage_dir}/partition_log_read.cc
   ${evpipe_storage_dir}/partition_log_recovery.cc ${PROJECT_SOURCE_DIR}/src/evpipe/io/file_system.cc)
