@@ -2,6 +2,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -11,6 +12,12 @@
 
 namespace evpipe::event {
 namespace {
+
+// The optional strings between ingest_time and payload, in line order (names
+// kNames[5..10]); checksum, the last field, is optional too.
+constexpr std::optional<std::string_view> EventView::*kMiddleOptionals[] = {
+    &EventView::tenant_id,     &EventView::user_id,     &EventView::session_id,
+    &EventView::source_system, &EventView::environment, &EventView::record_source};
 
 // True when `s` can be written between quotes as is (no control char, quote or
 // backslash). Sixteen bytes at a time with SSE2, else eight (the strings are
@@ -136,11 +143,9 @@ void EncodeSlow(const EventView& e, std::string* out) {
   AppendTimeSlow(e.event_time_us, out);
   out->append(kNames[4]);
   AppendTimeSlow(e.ingest_time_us, out);
-  const std::optional<std::string_view>* optionals[] = {&e.tenant_id,     &e.user_id,     &e.session_id,
-                                                        &e.source_system, &e.environment, &e.record_source};
-  for (int i = 0; i < 6; ++i) {
+  for (size_t i = 0; i < std::size(kMiddleOptionals); ++i) {
     out->append(kNames[5 + i]);
-    AppendOptionalSlow(*optionals[i], out);
+    AppendOptionalSlow(e.*kMiddleOptionals[i], out);
   }
   out->append(kNames[11]);
   out->append(e.payload);
@@ -200,13 +205,12 @@ void EncodeLine(const Event& e, std::string* out) { EncodeLine(ViewOf(e), out); 
 bool IsCleanString(std::string_view s) { return Clean(s); }
 
 size_t MaxCleanLineSize(const EventView& e) {
-  const std::optional<std::string_view>* optionals[] = {&e.tenant_id,     &e.user_id,     &e.session_id,
-                                                        &e.source_system, &e.environment, &e.record_source,
-                                                        &e.checksum};
   // Names, quotes, two timestamps, an int32, the strings, '}'.
   size_t size = NamesLength() + 2 * (kTimestampLength + 2) + 11 + e.event_id.size() + e.event_type.size() + 4 +
                 e.payload.size() + 1;
-  for (const auto* o : optionals) size += *o ? (*o)->size() + 2 : 4;
+  auto add = [&](const std::optional<std::string_view>& o) { size += o ? o->size() + 2 : 4; };
+  for (auto field : kMiddleOptionals) add(e.*field);
+  add(e.checksum);
   return size;
 }
 
@@ -222,11 +226,9 @@ char* EncodeCleanLineTo(const EventView& e, char* out) {
   w.Time(e.event_time_us);
   w.Raw(kNames[4]);
   w.Time(e.ingest_time_us);
-  const std::optional<std::string_view>* optionals[] = {&e.tenant_id,     &e.user_id,       &e.session_id,
-                                                        &e.source_system, &e.environment,   &e.record_source};
-  for (int i = 0; i < 6; ++i) {
+  for (size_t i = 0; i < std::size(kMiddleOptionals); ++i) {
     w.Raw(kNames[5 + i]);
-    w.Optional(*optionals[i]);
+    w.Optional(e.*kMiddleOptionals[i]);
   }
   w.Raw(kNames[11]);
   w.Raw(e.payload);
@@ -237,11 +239,9 @@ char* EncodeCleanLineTo(const EventView& e, char* out) {
 }
 
 void EncodeLine(const EventView& e, std::string* out) {
-  const std::optional<std::string_view>* optionals[] = {&e.tenant_id,     &e.user_id,     &e.session_id,
-                                                        &e.source_system, &e.environment, &e.record_source,
-                                                        &e.checksum};
-  bool clean = Clean(e.event_id) && Clean(e.event_type);
-  for (const auto* o : optionals) clean = clean && (!*o || Clean(**o));
+  auto clean_or_absent = [](const std::optional<std::string_view>& o) { return !o || Clean(*o); };
+  bool clean = Clean(e.event_id) && Clean(e.event_type) && clean_or_absent(e.checksum);
+  for (auto field : kMiddleOptionals) clean = clean && clean_or_absent(e.*field);
   if (!clean) {
     EncodeSlow(e, out);
     return;
