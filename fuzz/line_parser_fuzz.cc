@@ -1,5 +1,6 @@
 // libFuzzer target: LineParser (parse + validate), the lenient look-ups and timestamps on arbitrary bytes.
-// Beyond "no crash, no sanitizer report" it checks round trips: a valid line
+// Beyond "no crash, no sanitizer report" it checks that ParseInLine agrees with
+// Parse, and round trips: a valid line
 // re-encoded from its view parses to the same event, and a parsed timestamp
 // formats and parses back to the same instant.
 #include <cstdint>
@@ -32,8 +33,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   static LineParser parser;
   static LineParser reparser;
+  static LineParser in_line_parser;
   EventView v;
   std::optional<std::string> reason = parser.Parse(input, &v);
+  EventView u;
+  std::optional<std::string> in_line_reason = in_line_parser.ParseInLine(input, &u);
+  Check(in_line_reason == reason, "ParseInLine gives Parse's reason");
+  if (!reason) {
+    Check(u.event_id == v.event_id && u.event_type == v.event_type && u.tenant_id == v.tenant_id &&
+              u.user_id == v.user_id && u.session_id == v.session_id && u.source_system == v.source_system &&
+              u.environment == v.environment && u.record_source == v.record_source && u.checksum == v.checksum &&
+              u.payload == v.payload && u.event_time_us == v.event_time_us && u.ingest_time_us == v.ingest_time_us &&
+              u.schema_version == v.schema_version,
+          "ParseInLine gives Parse's event");
+  }
   (void)ExtractKey(input, "order_id");
   std::optional<int64_t> ingest = ExtractIngestTime(input);
 

@@ -1,6 +1,7 @@
 // Tests for the event library: time, checksum, encode/parse round trips, every validation reason, keys.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 #include "evpipe/event/event.h"
@@ -283,6 +284,49 @@ TEST(Parse, PayloadLastAndEmpty) {
       R"({"event_id":"e","event_type":"t","event_time":"2026-02-05T10:11:12Z","ingest_time":"2026-02-05T10:11:12Z","payload":{"x":{"y":[]}}   })";
   ASSERT_FALSE(parser.Parse(spaced, &v));
   EXPECT_EQ(v.payload, R"({"x":{"y":[]}})");
+}
+
+// ParseInLine: the same event as Parse, with each string that has no escape
+// viewing the line at its own bytes, and an escaped one unescaped elsewhere.
+TEST(Parse, InLineViewsThePlainStringsOfTheLine) {
+  const std::string payload = R"({"k":"v\"w"})";
+  const std::string line = R"({"event_id" : "e-1","event_type":"a\"b","event_time":"2026-02-05T10:11:12Z",)"
+                           R"("ingest_time":"2026-02-05T10:11:12Z","tenant_id":"t\u0041","user_id":"u 7",)"
+                           R"("session_id":null,"environment":"","payload":)" +
+                           payload + R"(,"checksum":")" + Sha256Hex(payload) + "\"}";
+  LineParser parser;
+  EventView in_line, copied;
+  ASSERT_FALSE(parser.ParseInLine(line, &in_line));
+  auto inside = [&line](std::string_view v) {
+    return std::less_equal<const char*>()(line.data(), v.data()) &&
+           std::less_equal<const char*>()(v.data() + v.size(), line.data() + line.size());
+  };
+  EXPECT_EQ(in_line.event_id, "e-1");
+  EXPECT_TRUE(inside(in_line.event_id));
+  EXPECT_EQ(line.substr(static_cast<size_t>(in_line.event_id.data() - line.data()) - 1, 5), "\"e-1\"");
+  EXPECT_EQ(in_line.event_type, "a\"b");
+  EXPECT_FALSE(inside(in_line.event_type));
+  EXPECT_EQ(in_line.tenant_id, "tA");
+  EXPECT_FALSE(inside(*in_line.tenant_id));
+  EXPECT_EQ(in_line.user_id, "u 7");
+  EXPECT_TRUE(inside(*in_line.user_id));
+  EXPECT_FALSE(in_line.session_id);
+  EXPECT_EQ(in_line.environment, "");
+  EXPECT_TRUE(inside(*in_line.checksum));
+  EXPECT_EQ(in_line.payload, payload);
+  // Parse gives the same values, none of the small strings inside the line.
+  ASSERT_FALSE(parser.Parse(line, &copied));
+  EXPECT_EQ(copied.event_id, "e-1");
+  EXPECT_FALSE(inside(copied.event_id));
+  EXPECT_EQ(copied.event_type, "a\"b");
+  EXPECT_EQ(copied.user_id, "u 7");
+  EXPECT_FALSE(inside(*copied.user_id));
+  EXPECT_EQ(copied.checksum, Sha256Hex(payload));
+  EXPECT_EQ(copied.ingest_time_us, in_line.ingest_time_us);
+  // Bad lines get the same reasons.
+  for (const std::string& bad : {std::string(R"({"event_id":"e\q"})"), line.substr(0, line.size() - 1)}) {
+    EXPECT_EQ(parser.ParseInLine(bad, &in_line), parser.Parse(bad, &copied)) << bad;
+  }
 }
 
 // A valid line with one field's raw JSON replaced (or removed when value is empty).

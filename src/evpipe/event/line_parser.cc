@@ -98,6 +98,14 @@ std::string InvalidJsonReason(simdjson::dom::parser& dom, const char* padded, si
 LineParser::~LineParser() = default;
 
 std::optional<std::string> LineParser::Parse(std::string_view line, EventView* out) {
+  return Run(line, out, false);
+}
+
+std::optional<std::string> LineParser::ParseInLine(std::string_view line, EventView* out) {
+  return Run(line, out, true);
+}
+
+std::optional<std::string> LineParser::Run(std::string_view line, EventView* out, bool strings_in_line) {
   size_t first = 0;
   while (first < line.size() && IsJsonSpace(line[first])) ++first;
   if (first == line.size()) return "empty_line";
@@ -178,7 +186,15 @@ std::optional<std::string> LineParser::Parse(std::string_view line, EventView* o
       continue;
     }
     std::string_view s;  // the value of a string field
-    if (vt == od::json_type::string && value.get_string().get(s)) return invalid_json();
+    if (vt == od::json_type::string) {
+      // The token starts at the opening quote, at the same offset in buf as in the line.
+      const size_t at = strings_in_line ? static_cast<size_t>(value.raw_json_token().data() - buf) + 1 : 0;
+      if (value.get_string().get(s)) return invalid_json();
+      // A string without escapes is the line's own bytes there (compared: that is the test).
+      if (strings_in_line && at + s.size() <= line.size() && std::memcmp(line.data() + at, s.data(), s.size()) == 0) {
+        s = line.substr(at, s.size());
+      }
+    }
 
     switch (id) {
       case kEventId:

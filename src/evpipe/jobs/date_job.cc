@@ -31,7 +31,11 @@ namespace {
 
 constexpr uint64_t kReleaseWhileWritingBytes = 1ull << 20;  // of payload written
 constexpr uint64_t kMinChunkBytes = 1ull << 20;
-constexpr size_t kBatchRows = 4096;
+// Rows gathered per batch: few enough that their lines stay in cache while each
+// column takes its values from them (4096 rows of ~600 bytes did not: 8% more
+// CPU). The file's bytes do not depend on it (the writer cuts pages and row
+// groups at fixed counts).
+constexpr size_t kBatchRows = 512;
 constexpr size_t kRowGroupBytes = 16u << 20;
 
 std::string PartName(int64_t index, std::string_view run_id) {
@@ -74,7 +78,8 @@ class DateJob {
   std::string_view run_id_;
   std::vector<MappedFile> maps_;
   std::vector<std::unique_ptr<Chunk>> chunks_;
-  std::vector<RowRef> rows_;  // valid rows, then the kept ones in output order
+  std::vector<RowRef> rows_;     // valid rows, then the kept ones
+  std::vector<uint32_t> order_;  // rows_ in output order
   std::vector<BadLine> bad_;
   Manifest manifest_;
   DateReport report_;
@@ -118,7 +123,7 @@ Status DateJob::WriteParquet(const std::string& dir) {
     const std::string name = PartName(part, run_id_);
     EVPIPE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(fs_, io::JoinPath(dir, name), schema, wopt));
     for (int64_t i = first; i < last; ++i) {
-      const RowRef& r = rows_[static_cast<size_t>(i)];
+      const RowRef& r = rows_[order_[static_cast<size_t>(i)]];
       const char* line = maps_[r.file].data().data() + r.line_off;
       chunks_[r.chunk]->arena.Get(r.block, r.block_off, line, small, nulls);
       event::EventView ev;
@@ -229,7 +234,7 @@ Result<PendingDate> DateJob::Build() {
   // 2. Deduplicate by event_id, 3. order by (event_time, event_id).
   const RowTable table(chunks_);
   report_.duplicates_removed = DeduplicateRows(table, &rows_);
-  SortForOutput(table, &rows_);
+  order_ = OutputOrder(table, rows_);
   report_.rows_out = static_cast<int64_t>(rows_.size());
 
   manifest_.topic = options_.topic;

@@ -1,6 +1,7 @@
 // Reading a date's raw lines: chunks of mapped files parsed in parallel into
 // RowRefs, arena records and bad lines (raw_rows_internal.h).
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <thread>
@@ -45,7 +46,7 @@ void ParseChunk(ParseContext& ctx, uint32_t chunk_index, Chunk& c, event::LinePa
     if (len >= 0xFFFFFFFFull) {
       reason = "line_too_long";
     } else {
-      reason = parser.Parse(line, &ev);
+      reason = parser.ParseInLine(line, &ev);  // the map outlives the views
       if (!reason && (ev.ingest_time_us < ctx.day_begin_us || ev.ingest_time_us > ctx.day_end_us)) {
         reason = "ingest_date_mismatch";
       }
@@ -116,12 +117,19 @@ std::pair<uint32_t, uint32_t> Arena::Add(const std::string_view* values, const b
     }
     const std::string_view v = values[i];
     if (i != kSfEventId && !v.empty() && v.size() <= kMaxInLineLength && line.size() <= kMaxInLineOffset + 1) {
-      // Any occurrence of the same bytes in the line will do. The fields are
-      // most often in the line in this order (the checksum after the payload),
-      // so look after the previous one first.
-      const size_t from = i == kSfChecksum ? std::max(next, payload_end) : next;
-      size_t off = line.find(v, from);
-      if (off == std::string_view::npos && from > 0) off = line.find(v);
+      // Any occurrence of the same bytes in the line will do. A view into the
+      // line is its own (ParseInLine); an unescaped copy is looked for. The
+      // fields are most often in the line in this order (the checksum after
+      // the payload), so look after the previous one first.
+      const auto at = reinterpret_cast<uintptr_t>(v.data()) - reinterpret_cast<uintptr_t>(line.data());
+      size_t off = std::string_view::npos;
+      if (at < line.size() && v.size() <= line.size() - at) {
+        off = at;
+      } else {
+        const size_t from = i == kSfChecksum ? std::max(next, payload_end) : next;
+        off = line.find(v, from);
+        if (off == std::string_view::npos && from > 0) off = line.find(v);
+      }
       if (off != std::string_view::npos) {
         desc[i] = kInLine | static_cast<uint32_t>(off << 16) | static_cast<uint32_t>(v.size());
         next = off + v.size();

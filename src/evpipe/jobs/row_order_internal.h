@@ -15,7 +15,9 @@ namespace evpipe::jobs::internal {
 // Returns how many rows were dropped.
 int64_t DeduplicateRows(const RowTable& table, std::vector<RowRef>* rows);
 
-// Orders unique rows by (event_time, event_id).
+// The output order of unique rows, (event_time, event_id): indexes into `rows`.
+std::vector<uint32_t> OutputOrder(const RowTable& table, const std::vector<RowRef>& rows);
+// Reorders unique rows into OutputOrder().
 void SortForOutput(const RowTable& table, std::vector<RowRef>* rows);
 
 }  // namespace evpipe::jobs::internal

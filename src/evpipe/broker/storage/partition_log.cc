@@ -82,10 +82,10 @@ Status PartitionLog::CheckpointLocked() {
 }
 
 Status PartitionLog::SyncDirIfRolledLocked() {
-  if (segments_created_synced_ >= segments_created_) return Status::Ok();
+  if (rolls_.segments_created_synced >= rolls_.segments_created) return Status::Ok();
   Status s = fs_.SyncDir(dir_);
   if (!s.ok()) return FsyncFailedLocked(s);
-  segments_created_synced_ = segments_created_;
+  rolls_.segments_created_synced = rolls_.segments_created;
   return Status::Ok();
 }
 
@@ -125,8 +125,8 @@ Status PartitionLog::Sync() {
       MutexLock lock(mu_);
       EVPIPE_RETURN_IF_ERROR(UsableLocked());
       target = high_watermark_.load();
-      created = segments_created_;
-      dir_due = segments_created_synced_ < created;
+      created = rolls_.segments_created;
+      dir_due = rolls_.segments_created_synced < created;
       // Append hands every batch to the kernel before returning, and a roll
       // fsyncs the segment it seals, so syncing the active file covers target.
       if (durable_offset_.load() < target) file = segments_.rbegin()->second->reader;
@@ -137,7 +137,7 @@ Status PartitionLog::Sync() {
       Status s = fs_.SyncDir(dir_);
       MutexLock lock(mu_);
       if (!s.ok()) return FsyncFailedLocked(s);
-      segments_created_synced_ = std::max(segments_created_synced_, created);
+      rolls_.segments_created_synced = std::max(rolls_.segments_created_synced, created);
     }
     if (file != nullptr) {
       int64_t start = MonotonicMicros();
@@ -164,17 +164,17 @@ Status PartitionLog::WriteRollFilesAfterSync() {
   int64_t point;
   {
     MutexLock lock(mu_);
-    if (closed_ || (unwritten_indexes_.empty() && pending_checkpoint_point_ < 0)) return Status::Ok();
-    for (int64_t base : unwritten_indexes_) {
+    if (closed_ || (rolls_.unwritten_indexes.empty() && rolls_.checkpoint_point < 0)) return Status::Ok();
+    for (int64_t base : rolls_.unwritten_indexes) {
       auto it = segments_.find(base);
       if (it != segments_.end() && !it->second->index_written) {
         indexes.push_back({base, it->second->index_path, it->second->EncodeIndex()});
       }
     }
-    unwritten_indexes_.clear();
-    checkpoint = std::move(pending_checkpoint_);
-    point = pending_checkpoint_point_;
-    pending_checkpoint_point_ = -1;
+    rolls_.unwritten_indexes.clear();
+    checkpoint = std::move(rolls_.checkpoint);
+    point = rolls_.checkpoint_point;
+    rolls_.checkpoint_point = -1;
   }
   // Both are optimisations for the next Open (a sealed segment without an
   // index is scanned, a missing checkpoint means a longer scan): a failure is
@@ -231,12 +231,12 @@ Status PartitionLog::RollLocked(int64_t now_ms) {
   }
   seg->reader = std::move(r).value();
   active_writer_ = std::move(w).value();
-  ++segments_created_;
+  ++rolls_.segments_created;
   // The index and the checkpoint (about 4 fsyncs) are the next Sync's: the
   // appending thread (the broker's I/O thread) does not wait for them.
-  unwritten_indexes_.push_back(old.base_offset);
-  pending_checkpoint_ = EncodeCheckpoint({base, producers_->Serialize()});
-  pending_checkpoint_point_ = base;
+  rolls_.unwritten_indexes.push_back(old.base_offset);
+  rolls_.checkpoint = EncodeCheckpoint({base, producers_->Serialize()});
+  rolls_.checkpoint_point = base;
   segments_.emplace(base, std::move(seg));
   log::Debug("partition {}: rolled to segment {}", name_, base);
   return Status::Ok();
@@ -428,12 +428,12 @@ Status PartitionLog::Close() {
   if (closed_) return Status::Ok();
   Status s = SyncLocked();
   // The sealed segments' indexes the rolls left.
-  for (int64_t base : unwritten_indexes_) {
+  for (int64_t base : rolls_.unwritten_indexes) {
     auto it = segments_.find(base);
     if (s.ok() && it != segments_.end() && !it->second->index_written) s = WriteIndexLocked(*it->second);
   }
-  unwritten_indexes_.clear();
-  pending_checkpoint_point_ = -1;
+  rolls_.unwritten_indexes.clear();
+  rolls_.checkpoint_point = -1;
   if (s.ok()) s = active_writer_->Close();
   // The active segment's index is rebuilt by the scan at Open; the checkpoint
   // saves replaying producer state from older segments.

@@ -221,15 +221,18 @@ class PartitionLog {
   std::unique_ptr<ProducerStateTable> producers_ EVPIPE_PT_GUARDED_BY(mu_);
   int64_t recovery_point_ EVPIPE_GUARDED_BY(mu_) = 0;  // offsets below it are fsynced and indexed on disk
   Status poisoned_ EVPIPE_GUARDED_BY(mu_);             // sticky after a failed fsync
-  // Left by rolls for the next Sync: segment files created (a generation
-  // count, so a roll during a SyncDir is not taken as synced), sealed segments
-  // whose index file is due (by base offset), and the checkpoint of the
-  // newest roll (recovery point, encoded).
-  int64_t segments_created_ EVPIPE_GUARDED_BY(mu_) = 0;
-  int64_t segments_created_synced_ EVPIPE_GUARDED_BY(mu_) = 0;
-  std::vector<int64_t> unwritten_indexes_ EVPIPE_GUARDED_BY(mu_);
-  int64_t pending_checkpoint_point_ EVPIPE_GUARDED_BY(mu_) = -1;  // -1: none
-  std::string pending_checkpoint_ EVPIPE_GUARDED_BY(mu_);
+  // What the rolls leave to the next Sync (RollLocked fills it, Sync and
+  // Close drain it).
+  struct RollBacklog {
+    // Segment files created, and how many of them a directory fsync covers
+    // (generation counts, so a roll during a SyncDir is not taken as synced).
+    int64_t segments_created = 0;
+    int64_t segments_created_synced = 0;
+    std::vector<int64_t> unwritten_indexes;  // sealed segments, by base offset
+    int64_t checkpoint_point = -1;           // the newest roll's recovery point; -1: none
+    std::string checkpoint;                  // and its checkpoint, encoded
+  };
+  RollBacklog rolls_ EVPIPE_GUARDED_BY(mu_);
   bool closed_ EVPIPE_GUARDED_BY(mu_) = false;
 
   std::atomic<int64_t> high_watermark_{0};
