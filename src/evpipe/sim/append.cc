@@ -17,7 +17,7 @@ int DecimalDigits(uint64_t v) {
 
 }  // namespace
 
-void Writer::Padded(uint64_t v, int width) {
+void Writer::PaddedWide(uint64_t v, int width) {
   int n = DecimalDigits(v);
   if (n < width) n = width;  // the leading digits come out as '0' once v is exhausted
   char* p = p_ + n;
