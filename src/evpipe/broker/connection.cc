@@ -136,8 +136,12 @@ void Connection::CheckTimers(int64_t now_ms, int64_t deadline_ms, int64_t idle_m
 }
 
 void Connection::Complete(const std::shared_ptr<Slot>& slot, std::string bytes) {
+  Complete(slot, ResponseFrame{std::move(bytes), {}, nullptr});
+}
+
+void Connection::Complete(const std::shared_ptr<Slot>& slot, ResponseFrame frame) {
   if (closed_) return;
-  slot->bytes = std::move(bytes);
+  slot->frame = std::move(frame);
   slot->ready = true;
   if (blocker_ == slot) {
     blocker_.reset();
@@ -157,7 +161,7 @@ void Connection::Complete(const std::shared_ptr<Slot>& slot, std::string bytes) 
 
 void Connection::CompleteNoResponse(const std::shared_ptr<Slot>& slot) {
   slot->no_response = true;
-  Complete(slot, {});
+  Complete(slot, ResponseFrame{});
 }
 
 void Connection::CompleteClose(const std::shared_ptr<Slot>& slot) {
@@ -165,7 +169,7 @@ void Connection::CompleteClose(const std::shared_ptr<Slot>& slot) {
   frames_.clear();
   frames_bytes_ = 0;
   SetBuffered(in_.size());
-  Complete(slot, {});
+  Complete(slot, ResponseFrame{});
 }
 
 void Connection::Flush() {
@@ -178,15 +182,26 @@ void Connection::Flush() {
       slots_.clear();
       break;
     }
-    if (!s->no_response) out_ += s->bytes;
+    if (!s->no_response) out_.push_back(std::move(s->frame));
   }
-  if (out_.empty()) {
+  out_buffers_.clear();
+  for (const ResponseFrame& f : out_) {
+    size_t at = 0;
+    for (const auto& sp : f.splices) {
+      if (sp.at > at) out_buffers_.emplace_back(f.head.data() + at, sp.at - at);
+      if (!sp.bytes.empty()) out_buffers_.emplace_back(sp.bytes.data(), sp.bytes.size());
+      at = sp.at;
+    }
+    if (f.head.size() > at) out_buffers_.emplace_back(f.head.data() + at, f.head.size() - at);
+  }
+  if (out_buffers_.empty()) {
+    out_.clear();
     if (close_after_write_) Close();
     StartRead();
     return;
   }
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(out_),
+  asio::async_write(socket_, out_buffers_,
                     [self = shared_from_this()](const asio::error_code& ec, size_t) { self->OnWrite(ec); });
 }
 
@@ -194,7 +209,10 @@ void Connection::OnWrite(const asio::error_code& ec) {
   writing_ = false;
   last_activity_ms_ = server_->NowMs();
   out_.clear();
-  if (out_.capacity() > kKeepBufferCapacity) std::string().swap(out_);
+  out_buffers_.clear();
+  if (out_buffers_.capacity() > kKeepBufferCapacity / sizeof(asio::const_buffer)) {
+    std::vector<asio::const_buffer>().swap(out_buffers_);
+  }
   if (ec) {
     Close();
     return;

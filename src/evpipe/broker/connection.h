@@ -13,17 +13,30 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "evpipe/broker/protocol/wire.h"
 
 namespace evpipe::broker {
 
 class Server;
+
+// A response frame as it is written: `head` with each splice's bytes
+// inserted at its position (kafka_protocol::Writer::Splice), so a fetch's
+// record batches go from the storage read buffer to the socket without a
+// copy into the frame. `owner` keeps the spliced bytes alive until written.
+struct ResponseFrame {
+  std::string head;
+  std::vector<kafka_protocol::Writer::Splice> splices;
+  std::shared_ptr<const void> owner;
+};
 
 // One response position on a connection; responses leave in slot order.
 struct Slot {
   bool ready = false;
   bool no_response = false;  // acks=0 produce
   bool close = false;        // close the connection when this slot is reached
-  std::string bytes;         // the whole response frame
+  ResponseFrame frame;       // the whole response frame
 };
 
 // Owned by shared_ptr: the server's set and any deferred handler (parked
@@ -34,6 +47,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start();
   // Marks `slot` done and writes every ready response at the head.
   void Complete(const std::shared_ptr<Slot>& slot, std::string bytes);
+  void Complete(const std::shared_ptr<Slot>& slot, ResponseFrame frame);
   void CompleteNoResponse(const std::shared_ptr<Slot>& slot);
   // Answers nothing more: responses before `slot` are sent, then the connection closes.
   void CompleteClose(const std::shared_ptr<Slot>& slot);
@@ -70,7 +84,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t buffered_ = 0;  // in_.size() + frames_bytes_, as counted by the server
   std::deque<std::shared_ptr<Slot>> slots_;
   std::shared_ptr<Slot> blocker_;
-  std::string out_;
+  // The frames being written (gathered, not joined) and their buffers.
+  std::vector<ResponseFrame> out_;
+  std::vector<asio::const_buffer> out_buffers_;
   int64_t last_activity_ms_ = 0;
   int64_t frame_started_ms_ = 0;  // when in_ became non-empty
   bool reading_ = false;

@@ -143,14 +143,12 @@ void Server::FinishFetch(const std::shared_ptr<PendingFetch>& pf) {
   if (pf->done) return;
   pf->done = true;
   if (pf->timer) pf->timer->cancel();
-  kp::FetchResponse resp = broker::HandleFetch(ctx_, pf->request);
-  size_t bytes = 0;  // the records and, per partition, its fixed fields
-  for (const auto& t : resp.topics) {
-    bytes += t.topic.size() + 8;
-    for (const auto& p : t.partitions) bytes += p.records.size() + 64;
-  }
-  pf->conn->Complete(pf->slot,
-                     Respond(pf->header, [&](kp::Writer& w) { resp.Encode(w, pf->header.api_version); }, bytes));
+  // The record batches are not copied into the frame: it points into resp,
+  // which it keeps alive until written.
+  auto resp = std::make_shared<const kp::FetchResponse>(broker::HandleFetch(ctx_, pf->request));
+  ResponseFrame frame = RespondSpliced(pf->header, [&](kp::Writer& w) { resp->Encode(w, pf->header.api_version); });
+  frame.owner = resp;
+  pf->conn->Complete(pf->slot, std::move(frame));
 }
 
 void Server::HandleFetch(const ConnPtr& c, const SlotPtr& s, const Header& h, kp::Reader& r) {

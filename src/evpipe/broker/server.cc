@@ -224,14 +224,31 @@ void Server::AnswerWhenDurable(const kp::ProduceResponse& response, SyncWaiters:
   sync_waiters_.Add(std::move(needs), std::move(answer));
 }
 
-std::string Server::Respond(const Header& h, const std::function<void(kp::Writer&)>& body, size_t size_hint) {
-  kp::Writer w;
-  if (size_hint > 0) w.Reserve(size_hint + 256);  // + the header's bytes
+namespace {
+
+void EncodeFrame(kp::Writer& w, const kp::RequestHeader& h, const std::function<void(kp::Writer&)>& body) {
   w.Int32(0);
   kp::EncodeResponseHeader(w, h.api_key, h.api_version, h.correlation_id);
   body(w);
   w.PatchInt32(0, static_cast<int32_t>(w.size() - 4));
+}
+
+}  // namespace
+
+std::string Server::Respond(const Header& h, const std::function<void(kp::Writer&)>& body) {
+  kp::Writer w;
+  EncodeFrame(w, h, body);
   return w.Release();
+}
+
+ResponseFrame Server::RespondSpliced(const Header& h, const std::function<void(kp::Writer&)>& body) {
+  kp::Writer w;
+  w.SpliceBytesFrom(kSpliceMinBytes);
+  EncodeFrame(w, h, body);
+  ResponseFrame f;
+  f.splices = w.ReleaseSplices();
+  f.head = w.Release();
+  return f;
 }
 
 void Server::Malformed(const ConnPtr& c, const SlotPtr& s, const Header& h, const char* what) {

@@ -85,8 +85,11 @@ class Server {
   void DrainGroupCommit();
   void WakeFetches(bool all);
 
-  // `size_hint`: the bytes the body will take, if known (a fetch's records).
-  std::string Respond(const Header& h, const std::function<void(kafka_protocol::Writer&)>& body, size_t size_hint = 0);
+  std::string Respond(const Header& h, const std::function<void(kafka_protocol::Writer&)>& body);
+  // As Respond, with byte fields of kSpliceMinBytes or more left in place
+  // (ResponseFrame): the caller sets the frame's owner to keep them alive.
+  ResponseFrame RespondSpliced(const Header& h, const std::function<void(kafka_protocol::Writer&)>& body);
+  static constexpr size_t kSpliceMinBytes = 4096;
   void Dispatch(const ConnPtr& conn, const SlotPtr& slot, const Header& h, kafka_protocol::Reader& body);
 
   // Decodes a Request, answers with handler(request) at once (dispatch.cc).

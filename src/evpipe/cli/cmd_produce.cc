@@ -321,13 +321,30 @@ Status Run(const ProduceFlags& f) {
   // librdkafka allocates each ~1 MB produce request and frees it at its
   // response: 33k minor faults for 300k records of ~650 bytes, 5k with this.
   KeepLargeBuffersOnTheHeap(size_t{64} << 20);
-  EVPIPE_ASSIGN_OR_RETURN(kafka::Config config, kafka::ProducerConfig(f.bootstrap, f.compression, f.properties));
   BlockPool pool;  // before the producer: records may point into its blocks until the producer is gone
-  int64_t message_timeout_ms = std::stoll(config.Get("message.timeout.ms"));
-  EVPIPE_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Producer> producer,
-                          kafka::Producer::Create(std::move(config), f.topic));
-  EVPIPE_RETURN_IF_ERROR(producer->client().WaitForBroker(f.timeout_ms));
-  EVPIPE_RETURN_IF_ERROR(producer->client().DescribeTopic(f.topic, f.timeout_ms).status());
+  int64_t message_timeout_ms = 0;
+  // Sized for the topic's partitions (kafka::SizeBatches), which connecting
+  // tells: a topic of more partitions than the first guess gets a second
+  // producer, made before anything is sent.
+  auto connect = [&](int partitions) -> Result<std::unique_ptr<kafka::Producer>> {
+    EVPIPE_ASSIGN_OR_RETURN(kafka::Config config,
+                            kafka::ProducerConfig(f.bootstrap, f.compression, f.properties, partitions));
+    message_timeout_ms = std::stoll(config.Get("message.timeout.ms"));
+    EVPIPE_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Producer> producer,
+                            kafka::Producer::Create(std::move(config), f.topic));
+    EVPIPE_RETURN_IF_ERROR(producer->client().WaitForBroker(f.timeout_ms));
+    return producer;
+  };
+  constexpr int kFirstGuess = kDefaultPartitions;
+  EVPIPE_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Producer> producer, connect(kFirstGuess));
+  EVPIPE_ASSIGN_OR_RETURN(kafka::TopicMetadata topic, producer->client().DescribeTopic(f.topic, f.timeout_ms));
+  const int partitions = static_cast<int>(topic.partitions.size());
+  const kafka::BatchSizing guessed = kafka::SizeBatches(kFirstGuess);
+  const kafka::BatchSizing needed = kafka::SizeBatches(partitions);
+  if (needed.batch_bytes != guessed.batch_bytes || needed.window_kbytes != guessed.window_kbytes) {
+    producer.reset();
+    EVPIPE_ASSIGN_OR_RETURN(producer, connect(partitions));
+  }
 
   struct sigaction sa{};
   sa.sa_handler = OnStopSignal;

@@ -28,7 +28,7 @@ constexpr size_t kReadChunk = 4 << 20;  // input is read in 4 MiB pieces
 // per record produced from it, plus the reader's while it parses it (and one
 // per queued chunk of lines, see LineQueue), and goes back to the pool at the
 // last delivery report. The producer's queue window
-// (kafka::kDefaultQueueKbytes) bounds how many are in use. Must outlive the
+// (kafka::SizeBatches) bounds how many are in use. Must outlive the
 // producer's Flush. Blocks are taken by the reader thread and released by the
 // producing thread: the counts are atomic and the free list has a mutex.
 class BlockPool {

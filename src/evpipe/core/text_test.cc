@@ -1,5 +1,6 @@
 // Tests of the text helpers.
 #include "evpipe/core/text.h"
+#include "evpipe/core/short_copy.h"
 
 #include <string>
 #include <utility>
@@ -8,6 +9,21 @@
 
 namespace evpipe {
 namespace {
+
+// CopyShort copies exactly n bytes for every length around its size classes,
+// at every misalignment, and writes nothing outside them.
+TEST(ShortCopyTest, CopiesExactlyNBytes) {
+  std::string src(80, '\0');
+  for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<char>('A' + i % 50);
+  for (size_t n = 0; n <= 70; ++n) {
+    for (size_t shift = 0; shift < 8; ++shift) {
+      std::string dst(96, '.');
+      CopyShort(dst.data() + shift + 4, src.data() + shift, n);
+      const std::string want = std::string(shift + 4, '.') + src.substr(shift, n) + std::string(96 - shift - 4 - n, '.');
+      ASSERT_EQ(dst, want) << "n=" << n << " shift=" << shift;
+    }
+  }
+}
 
 TEST(Utf8Test, AcceptsWellFormed) {
   EXPECT_TRUE(IsValidUtf8(""));

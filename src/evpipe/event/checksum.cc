@@ -8,7 +8,7 @@
 #include <array>
 #include <cstring>
 
-#include "evpipe/core/digit_tables.h"
+#include "evpipe/core/hex16.h"
 #include "evpipe/event/event.h"
 
 namespace evpipe::event {
@@ -19,7 +19,8 @@ void Sha256HexTo(std::string_view bytes, char out[64]) {
   SHA256_Init(&ctx);
   SHA256_Update(&ctx, bytes.data(), bytes.size());
   SHA256_Final(digest, &ctx);
-  for (int i = 0; i < 32; ++i) std::memcpy(out + 2 * i, kHexPairs.data() + 2 * digest[i], 2);
+  Hex16To(digest, out);
+  Hex16To(digest + 16, out + 32);
 }
 std::string Sha256Hex(std::string_view bytes) {
   std::string s(64, '\0');

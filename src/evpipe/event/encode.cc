@@ -7,6 +7,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "evpipe/core/short_copy.h"
 #include "evpipe/core/text.h"
 #include "evpipe/event/event.h"
 
@@ -74,7 +75,7 @@ class Writer {
  public:
   explicit Writer(char* p) : p_(p) {}
   void Raw(std::string_view s) {
-    std::memcpy(p_, s.data(), s.size());
+    CopyShort(p_, s.data(), s.size());
     p_ += s.size();
   }
   void Quoted(std::string_view s) {
@@ -204,17 +205,19 @@ void EncodeLine(const Event& e, std::string* out) { EncodeLine(ViewOf(e), out); 
 
 bool IsCleanString(std::string_view s) { return Clean(s); }
 
-size_t MaxCleanLineSize(const EventView& e) {
-  // Names, quotes, two timestamps, an int32, the strings, '}'.
-  size_t size = NamesLength() + 2 * (kTimestampLength + 2) + 11 + e.event_id.size() + e.event_type.size() + 4 +
-                e.payload.size() + 1;
-  auto add = [&](const std::optional<std::string_view>& o) { size += o ? o->size() + 2 : 4; };
-  for (auto field : kMiddleOptionals) add(e.*field);
-  add(e.checksum);
+size_t MaxCleanHeadSize(const EventView& e) {
+  // Names up to payload's, quotes, two timestamps, an int32, the strings.
+  size_t size = NamesLength() - kNames[12].size() + 2 * (kTimestampLength + 2) + 11 + e.event_id.size() +
+                e.event_type.size() + 4;
+  for (auto field : kMiddleOptionals) size += (e.*field) ? (e.*field)->size() + 2 : 4;
   return size;
 }
 
-char* EncodeCleanLineTo(const EventView& e, char* out) {
+size_t MaxCleanLineSize(const EventView& e) {
+  return MaxCleanHeadSize(e) + e.payload.size() + kNames[12].size() + (e.checksum ? e.checksum->size() + 2 : 4) + 1;
+}
+
+char* EncodeCleanHeadTo(const EventView& e, char* out) {
   Writer w(out);
   w.Raw(kNames[0]);
   w.Quoted(e.event_id);
@@ -231,6 +234,25 @@ char* EncodeCleanLineTo(const EventView& e, char* out) {
     w.Optional(e.*kMiddleOptionals[i]);
   }
   w.Raw(kNames[11]);
+  return w.end();
+}
+
+static_assert(kChecksumTailSize == kNames[12].size() + 1 + 64 + 2);
+
+char* EncodeChecksumTailTo(std::string_view payload, char* out) {
+  Writer w(out);
+  w.Raw(kNames[12]);
+  w.Raw("\"");
+  char* const hex = w.end();
+  Sha256HexTo(payload, hex);
+  out = hex + 64;
+  *out++ = '"';
+  *out++ = '}';
+  return out;
+}
+
+char* EncodeCleanLineTo(const EventView& e, char* out) {
+  Writer w(EncodeCleanHeadTo(e, out));
   w.Raw(e.payload);
   w.Raw(kNames[12]);
   w.Optional(e.checksum);

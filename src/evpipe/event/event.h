@@ -105,6 +105,17 @@ void EncodeLine(const EventView& e, std::string* out);
 // MaxCleanLineSize(e) bytes. Returns the end of the line.
 char* EncodeCleanLineTo(const EventView& e, char* out);
 size_t MaxCleanLineSize(const EventView& e);
+// The same line in two pieces around a payload its writer puts in place (no
+// copy of the payload, hashed where it lies): EncodeCleanHeadTo writes every
+// field before the payload's bytes (e.payload and e.checksum are not read),
+// at most MaxCleanHeadSize(e) bytes. After the payload, EncodeChecksumTailTo
+// writes its checksum field (Sha256Hex of `payload`) and the closing brace,
+// kChecksumTailSize bytes. Head, payload and tail are EncodeCleanLineTo's
+// bytes for that payload and its checksum.
+char* EncodeCleanHeadTo(const EventView& e, char* out);
+size_t MaxCleanHeadSize(const EventView& e);
+inline constexpr size_t kChecksumTailSize = 79;  // ,"checksum":"<64 hex digits>"}
+char* EncodeChecksumTailTo(std::string_view payload, char* out);
 // True when `s` goes between a JSON string's quotes as is (EncodeLine's test).
 bool IsCleanString(std::string_view s);
 // Sets e->checksum to Sha256Hex(e->payload).

@@ -1,6 +1,7 @@
 // Tests for the event library: time, checksum, encode/parse round trips, every validation reason, keys.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <functional>
 #include <string>
 
@@ -251,6 +252,39 @@ TEST(RoundTrip, CleanLineToIsEncodeLine) {
     ASSERT_LE(static_cast<size_t>(end - got.data()), max);
     EXPECT_EQ(std::string_view(got.data(), static_cast<size_t>(end - got.data())), want) << nulls;
     EXPECT_EQ(got.substr(max), std::string(8, '#'));  // nothing past the bound
+  }
+}
+
+// Head, a payload written in place and the checksum tail are EncodeCleanLineTo's
+// line with that payload's checksum, the head within MaxCleanHeadSize, the
+// tail kChecksumTailSize bytes; the checksum is the one LineParser checks.
+TEST(RoundTrip, HeadPayloadTailIsCleanLine) {
+  for (int nulls = 0; nulls < (1 << 6); ++nulls) {
+    const std::string payload = nulls % 2 ? R"({"order_id":"x","n":[1,2]})" : "{}";
+    Event e = SampleEvent("custom_type", payload);
+    std::optional<std::string>* optionals[] = {&e.tenant_id,   &e.user_id,       &e.session_id, &e.source_system,
+                                               &e.environment, &e.record_source};
+    for (int i = 0; i < 6; ++i) {
+      if (nulls & (1 << i)) optionals[i]->reset();
+    }
+    SetChecksum(&e);
+    std::string want;
+    EncodeLine(e, &want);
+    const EventView v = ViewOf(e);
+    const size_t max = MaxCleanHeadSize(v);
+    std::string got(max + payload.size() + kChecksumTailSize + 8, '#');
+    char* head_end = EncodeCleanHeadTo(v, got.data());
+    ASSERT_LE(static_cast<size_t>(head_end - got.data()), max);
+    std::memcpy(head_end, payload.data(), payload.size());
+    char* tail = head_end + payload.size();
+    char* end = EncodeChecksumTailTo(std::string_view(head_end, payload.size()), tail);
+    EXPECT_EQ(static_cast<size_t>(end - tail), kChecksumTailSize);
+    const std::string_view line(got.data(), static_cast<size_t>(end - got.data()));
+    EXPECT_EQ(line, want) << nulls;
+    EXPECT_EQ(std::string_view(end, 8), std::string(8, '#'));  // nothing past the tail
+    LineParser parser;
+    EventView parsed;
+    EXPECT_FALSE(parser.Parse(line, &parsed)) << line;
   }
 }
 

@@ -1,12 +1,23 @@
 // Producer.
 #include "evpipe/kafka/producer.h"
 
+#include <algorithm>
 #include <thread>
 
 namespace evpipe::kafka {
 
+BatchSizing SizeBatches(int partitions) {
+  const int64_t slots = std::max(partitions, 1) + 1;  // a batch per partition, and one more
+  const int64_t window = std::clamp(slots * kBatchBytes, kMinWindowBytes, kMaxWindowBytes);
+  BatchSizing out;
+  out.batch_bytes = std::min(kBatchBytes, window / slots);
+  out.window_kbytes = (window + 1023) / 1024;
+  return out;
+}
+
 Result<Config> ProducerConfig(const std::string& bootstrap, const std::string& compression,
-                              const std::vector<std::string>& properties) {
+                              const std::vector<std::string>& properties, int partitions) {
+  const BatchSizing sizing = SizeBatches(partitions);
   Config config;
   EVPIPE_RETURN_IF_ERROR(config.Set("bootstrap.servers", bootstrap).WithContext("--bootstrap"));
   EVPIPE_RETURN_IF_ERROR(config.Set("client.id", "evpipe-produce"));
@@ -14,10 +25,10 @@ Result<Config> ProducerConfig(const std::string& bootstrap, const std::string& c
   EVPIPE_RETURN_IF_ERROR(config.Set("acks", "all"));
   EVPIPE_RETURN_IF_ERROR(config.Set("compression.type", compression).WithContext("--compression"));
   EVPIPE_RETURN_IF_ERROR(config.Set("linger.ms", kDefaultLingerMs));
-  EVPIPE_RETURN_IF_ERROR(config.Set("batch.size", kDefaultBatchBytes));
+  EVPIPE_RETURN_IF_ERROR(config.Set("batch.size", std::to_string(sizing.batch_bytes)));
   EVPIPE_RETURN_IF_ERROR(config.Set("batch.num.messages", kDefaultBatchRecords));
   EVPIPE_RETURN_IF_ERROR(config.Set("queue.buffering.max.messages", kDefaultQueueRecords));
-  EVPIPE_RETURN_IF_ERROR(config.Set("queue.buffering.max.kbytes", kDefaultQueueKbytes));
+  EVPIPE_RETURN_IF_ERROR(config.Set("queue.buffering.max.kbytes", std::to_string(sizing.window_kbytes)));
   EVPIPE_RETURN_IF_ERROR(config.Set("partitioner", kDefaultPartitioner));
   EVPIPE_RETURN_IF_ERROR(config.Set("allow.auto.create.topics", "false"));
   EVPIPE_RETURN_IF_ERROR(config.SetProperties(properties));

@@ -33,23 +33,39 @@ inline constexpr const char* kDefaultCompression = "none";
 // 0.80 -> 0.62 s). Full batches leave at once whatever the linger; a trickle
 // of records (--rate, a slow pipe) waits up to this long: -X linger.ms=5 for latency.
 inline constexpr const char* kDefaultLingerMs = "100";
-inline constexpr const char* kDefaultBatchBytes = "1000000";
 inline constexpr const char* kDefaultBatchRecords = "100000";
 inline constexpr const char* kDefaultQueueRecords = "1000000";
-// At most 4 MiB enqueued and not yet acknowledged (a few batches per partition).
-// With idempotence librdkafka keeps at most 5 requests in flight per partition,
-// and while a full batch waits behind them its broker thread polls without
-// sleeping (76k poll(2) calls for 300k records against 250 with this window);
-// the window keeps batches from piling up behind the in-flight ones, and
-// bounds memory.
-inline constexpr const char* kDefaultQueueKbytes = "4096";
+
+// How much librdkafka batches and how much it holds enqueued and not yet
+// acknowledged (queue.buffering.max.kbytes), for a topic of `partitions`.
+// librdkafka 2.0's idempotent producer keeps one request in flight per
+// partition, and a batch leaves when full (or at linger.ms): the window must
+// hold a full batch for every partition and one more, or no partition's
+// batch fills while the others' sit in it, and every batch waits the whole
+// linger (6 partitions with a 4 MiB window: 5.4 s for 300k events, 1.4 s
+// with 7 MiB). At least 4 MiB, and not much more than that: while a full
+// batch waits behind the one in flight librdkafka's broker thread polls
+// without sleeping (76k poll(2) calls for 300k records with a 64 MiB window,
+// 250 with 4 MiB). So 3 partitions or fewer get 1 MB / 4 MiB. Past
+// kMaxWindowBytes the batches shrink instead, which bounds memory. See
+// docs/decisions/producer-defaults.md.
+struct BatchSizing {
+  int64_t batch_bytes = 0;
+  int64_t window_kbytes = 0;
+};
+inline constexpr int64_t kBatchBytes = 1'000'000;
+inline constexpr int64_t kMinWindowBytes = int64_t{4} << 20;
+inline constexpr int64_t kMaxWindowBytes = int64_t{32} << 20;
+BatchSizing SizeBatches(int partitions);
+
 // Java's default partitioner, so that evpipe, kafka-python and Java clients
 // put a key in the same partition.
 inline constexpr const char* kDefaultPartitioner = "murmur2_random";
 
-// The producer settings evpipe uses, then `properties` (-X key=value) on top.
+// The producer settings evpipe uses, batches sized for a topic of
+// `partitions` (SizeBatches), then `properties` (-X key=value) on top.
 Result<Config> ProducerConfig(const std::string& bootstrap, const std::string& compression,
-                              const std::vector<std::string>& properties);
+                              const std::vector<std::string>& properties, int partitions = 1);
 
 struct Header {
   std::string_view key;

@@ -2,6 +2,7 @@
 #include "evpipe/sim/append_internal.h"
 
 #include "evpipe/core/digit_tables.h"
+#include "evpipe/core/hex16.h"
 
 namespace evpipe::sim::internal {
 namespace {
@@ -17,7 +18,7 @@ int DecimalDigits(uint64_t v) {
 
 }  // namespace
 
-void Writer::Padded(uint64_t v, int width) {
+void Writer::PaddedWide(uint64_t v, int width) {
   int n = DecimalDigits(v);
   if (n < width) n = width;  // the leading digits come out as '0' once v is exhausted
   char* p = p_ + n;
@@ -31,6 +32,16 @@ void Writer::Padded(uint64_t v, int width) {
 }
 
 void Writer::Hex(uint64_t v, int digits) {
+  if (digits == 16) {  // a whole word (session ids): all its bytes at once
+    unsigned char bytes[16] = {};
+    const uint64_t be = __builtin_bswap64(v);
+    std::memcpy(bytes, &be, 8);
+    char hex[32];
+    Hex16To(bytes, hex);
+    std::memcpy(p_, hex, 16);
+    p_ += 16;
+    return;
+  }
   int i = digits;
   for (; i >= 2; i -= 2) {
     std::memcpy(p_ + i - 2, kHexPairs.data() + 2 * (v & 0xff), 2);
@@ -43,16 +54,26 @@ void Writer::Hex(uint64_t v, int digits) {
 void Writer::Uuid(uint64_t hi, uint64_t lo) {
   hi = (hi & ~0xf000ULL) | 0x4000ULL;
   lo = (lo & ~(3ULL << 62)) | (2ULL << 62);
-  // 8-4-4-4-12 hex digits: hi gives the first three groups, lo the last two.
-  Hex(hi >> 32, 8);
-  Char('-');
-  Hex(hi >> 16, 4);
-  Char('-');
-  Hex(hi, 4);
-  Char('-');
-  Hex(lo >> 48, 4);
-  Char('-');
-  Hex(lo, 12);
+  // The 32 hex digits of hi then lo (most significant first), in groups of
+  // 8-4-4-4-12: hi gives the first three, lo the last two.
+  unsigned char bytes[16];
+  const uint64_t hi_be = __builtin_bswap64(hi);
+  const uint64_t lo_be = __builtin_bswap64(lo);
+  std::memcpy(bytes, &hi_be, 8);
+  std::memcpy(bytes + 8, &lo_be, 8);
+  char hex[32];
+  Hex16To(bytes, hex);
+  char* p = p_;
+  std::memcpy(p, hex, 8);
+  p[8] = '-';
+  std::memcpy(p + 9, hex + 8, 4);
+  p[13] = '-';
+  std::memcpy(p + 14, hex + 12, 4);
+  p[18] = '-';
+  std::memcpy(p + 19, hex + 16, 4);
+  p[23] = '-';
+  std::memcpy(p + 24, hex + 20, 12);
+  p_ = p + 36;
 }
 
 }  // namespace evpipe::sim::internal

@@ -9,6 +9,9 @@
 #include <cstring>
 #include <string_view>
 
+#include "evpipe/core/digit_tables.h"
+#include "evpipe/core/short_copy.h"
+
 namespace evpipe::sim::internal {
 
 class Writer {
@@ -18,12 +21,26 @@ class Writer {
 
   void Char(char c) { *p_++ = c; }
   void Raw(std::string_view s) {
-    std::memcpy(p_, s.data(), s.size());
+    CopyShort(p_, s.data(), s.size());
     p_ += s.size();
   }
   void Int(int64_t v) { p_ = std::to_chars(p_, p_ + 20, v).ptr; }
-  // v in decimal, zero-padded to at least `width` digits.
-  void Padded(uint64_t v, int width);
+  // v in decimal, zero-padded to at least `width` digits. Inline: the widths
+  // are constants, so the usual case (v has at most `width` digits) becomes a
+  // fixed run of digit pairs.
+  void Padded(uint64_t v, int width) {
+    if (width < 1 || width > 19 || v >= Pow10(width)) {
+      PaddedWide(v, width);
+      return;
+    }
+    char* p = p_ + width;
+    p_ = p;
+    if (width <= 9) {
+      FixedDigits(static_cast<uint32_t>(v), width, p);
+    } else {
+      FixedDigits(v, width, p);
+    }
+  }
   // The low `digits` hex digits of v, lowercase.
   void Hex(uint64_t v, int digits);
   // The number in an order's ids (ORD-, PAY-, SHP-, RFD-): order + 1 in 11 digits.
@@ -48,6 +65,24 @@ class Writer {
   }
 
  private:
+  static constexpr uint64_t Pow10(int n) {
+    uint64_t r = 1;
+    while (n-- > 0) r *= 10;
+    return r;
+  }
+  // The low `n` digits of v, ending at `end`.
+  template <typename U>
+  static void FixedDigits(U v, int n, char* end) {
+    for (; n >= 2; n -= 2) {
+      end -= 2;
+      std::memcpy(end, kDigitPairs + 2 * (v % 100), 2);
+      v /= 100;
+    }
+    if (n == 1) end[-1] = static_cast<char>('0' + v);
+  }
+  // Padded for a v with more than `width` digits.
+  void PaddedWide(uint64_t v, int width);
+
   char* p_;
 };
 

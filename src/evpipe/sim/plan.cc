@@ -12,6 +12,7 @@ namespace {
 
 constexpr int kMaxSteps = 12;
 constexpr int64_t kBucketUs = kHour;
+static_assert(kBucketUs <= (int64_t{1} << 32), "OpenNextBucket's keys hold an offset within a bucket in 32 bits");
 
 // Emit time, then a total order on the rest (determinism: no two records tie).
 // Later is the min-heap's order, Earlier the sort's.
@@ -29,6 +30,39 @@ struct Earlier {
 };
 
 }  // namespace
+
+bool ReleasedBefore(const Planned& a, const Planned& b) { return Earlier()(a, b); }
+
+// Sorted by 64-bit keys (emit time within the bucket, position in it) instead
+// of moving 40-byte records through std::sort, then gathered; runs of equal
+// emit times (rare) are then put in ReleasedBefore's order, so the result is
+// exactly a sort by ReleasedBefore whatever order `bucket` is in.
+void SortBucket(const std::vector<Planned>& bucket, int64_t bucket_start, std::vector<uint64_t>* keys,
+                std::vector<Planned>* out) {
+  out->clear();
+  if (bucket.size() > 0xffffffffu) {  // more than the keys' 32-bit positions (not in practice)
+    out->assign(bucket.begin(), bucket.end());
+    std::sort(out->begin(), out->end(), Earlier());
+    return;
+  }
+  keys->resize(bucket.size());
+  for (size_t i = 0; i < bucket.size(); ++i) {
+    (*keys)[i] = static_cast<uint64_t>(bucket[i].emit_us - bucket_start) << 32 | i;  // both fit in 32 bits
+  }
+  std::sort(keys->begin(), keys->end());
+  out->resize(bucket.size());
+  std::vector<Planned>& sorted = *out;
+  for (size_t i = 0; i < keys->size(); ++i) sorted[i] = bucket[(*keys)[i] & 0xffffffffu];
+  for (size_t i = 0; i + 1 < sorted.size();) {
+    size_t end = i + 1;
+    while (end < sorted.size() && sorted[end].emit_us == sorted[i].emit_us) ++end;
+    if (end - i > 1) {
+      std::sort(sorted.begin() + static_cast<std::ptrdiff_t>(i), sorted.begin() + static_cast<std::ptrdiff_t>(end),
+                Earlier());
+    }
+    i = end;
+  }
+}
 
 Planner::Planner(const Options& options) : options_(options), users_per_tenant_(UsersPerTenant(options)) {
   if (options_.orders > 0) next_created_us_ = CreatedAt(0);
@@ -53,7 +87,12 @@ void Planner::Push(const Planned& p) {
     std::push_heap(heap_.begin(), heap_.end(), Later());
   } else {
     if (static_cast<int64_t>(later_.size()) <= bucket) later_.resize(static_cast<size_t>(bucket) + 64);
-    later_[static_cast<size_t>(bucket)].push_back(p);
+    std::vector<Planned>& v = later_[static_cast<size_t>(bucket)];
+    if (v.capacity() == 0 && !spare_.empty()) {  // a sorted bucket's buffer: no new allocation
+      v.swap(spare_.back());
+      spare_.pop_back();
+    }
+    v.push_back(p);
     ++later_count_;
   }
 }
@@ -65,10 +104,10 @@ void Planner::OpenNextBucket() {
   } while (later_[static_cast<size_t>(current_)].empty());
   std::vector<Planned>& next = later_[static_cast<size_t>(current_)];
   later_count_ -= static_cast<int64_t>(next.size());
-  sorted_.clear();
-  sorted_.swap(next);  // keeps both buffers' capacity for reuse
   sorted_next_ = 0;
-  std::sort(sorted_.begin(), sorted_.end(), Earlier());
+  SortBucket(next, options_.start_time_us + current_ * kBucketUs, &keys_, &sorted_);
+  next.clear();
+  spare_.push_back(std::move(next));  // its capacity, for a later bucket (Push)
 }
 
 // Plans order k's lifecycle and pushes its records.

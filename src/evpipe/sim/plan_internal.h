@@ -24,6 +24,14 @@ struct Planned {
   uint8_t poison;  // the Poison variant of a kPoison record
 };
 
+// The order records are released in: by emit time, then order, step and kind
+// (a total order: no two records tie).
+bool ReleasedBefore(const Planned& a, const Planned& b);
+// *out = `bucket` sorted by ReleasedBefore; every emit_us is in
+// [bucket_start, bucket_start + 2^32). keys: scratch, reused between calls.
+void SortBucket(const std::vector<Planned>& bucket, int64_t bucket_start, std::vector<uint64_t>* keys,
+                std::vector<Planned>* out);
+
 // Plans each order's lifecycle when it is created, then releases records in
 // ingest order through a bucketed heap. Deterministic; not thread-safe.
 class Planner {
@@ -55,9 +63,11 @@ class Planner {
   // another 8%, and popping a whole bucket from a heap ~10% more than sorting it.
   std::vector<Planned> sorted_;
   size_t sorted_next_ = 0;
+  std::vector<uint64_t> keys_;  // OpenNextBucket's sort keys (reused)
   std::vector<Planned> heap_;
   int64_t current_ = -1;
   std::vector<std::vector<Planned>> later_;
+  std::vector<std::vector<Planned>> spare_;  // emptied buckets' buffers, reused by Push
   int64_t later_count_ = 0;
 };
 

@@ -101,14 +101,17 @@ void Renderer::BuildPayload(const Planned& p, const OrderInfo& info, std::string
   w.Char('}');
 }
 
-// Writes p's event into fields_, viewed by *out_event, and sets everything of
-// *out but its line and poison reason.
-void Renderer::Build(const Planned& p, Record* out, ev::EventView* out_event) {
+// Writes the envelope's strings of p's event into fields_, viewed by
+// *out_event (all but payload and checksum), sets *parts for BuildPayload and
+// everything of *out but its line and poison reason. Returns the end of the
+// strings in fields_.
+char* Renderer::BuildEnvelope(const Planned& p, Record* out, ev::EventView* out_event, Parts* parts) {
   const bool needs_items =
       p.type == Type::kCreated || p.type == Type::kAuthorized || p.type == Type::kFailed || p.type == Type::kRefund;
-  const OrderInfo info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, p.order,
-                                     needs_items ? Facts::kAll : Facts::kParties);
-  Rng rng(StreamSeed(options_.seed, p.order, kSaltEvent, p.step));
+  parts->info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, p.order,
+                            needs_items ? Facts::kAll : Facts::kParties);
+  const OrderInfo& info = parts->info;
+  parts->rng = Rng(StreamSeed(options_.seed, p.order, kSaltEvent, p.step));
   // The envelope's strings are written into fields_ and viewed from `e`.
   char* const base = fields_.data();
   Writer w(base);
@@ -118,6 +121,7 @@ void Renderer::Build(const Planned& p, Record* out, ev::EventView* out_event) {
   char* at = w.end();
   w.OrderNumber(p.order);
   const std::string_view order_number = view(at);
+  parts->order_number = order_number;
   at = w.end();
   w.Padded(static_cast<uint64_t>(info.tenant) + 1, 2);
   const std::string_view tenant_number = view(at);
@@ -159,18 +163,24 @@ void Renderer::Build(const Planned& p, Record* out, ev::EventView* out_event) {
   e.source_system = system;
   if (!options_.environment.empty()) e.environment = options_.environment;
   e.record_source = kRecordSource;
-  at = w.end();
-  BuildPayload(p, info, order_number, rng, w);
-  e.payload = view(at);
-  at = w.end();
-  ev::Sha256HexTo(e.payload, at);
-  e.checksum = std::string_view(at, 64);
   out->key.assign("ORD-");
   out->key.append(order_number);
   out->ingest_date.resize(ev::kDateLength);
   ev::IngestDateTo(p.ingest_time_us, out->ingest_date.data());
   out->ingest_time_us = p.ingest_time_us;
   out->kind = p.kind;
+  return w.end();
+}
+
+// BuildEnvelope, then the payload and its checksum into fields_ too.
+void Renderer::Build(const Planned& p, Record* out, ev::EventView* out_event) {
+  Parts parts;
+  char* const payload = BuildEnvelope(p, out, out_event, &parts);
+  Writer w(payload);
+  BuildPayload(p, parts.info, parts.order_number, parts.rng, w);
+  out_event->payload = std::string_view(payload, static_cast<size_t>(w.end() - payload));
+  ev::Sha256HexTo(out_event->payload, w.end());
+  out_event->checksum = std::string_view(w.end(), 64);
 }
 
 void Renderer::Render(const Planned& p, Record* out) {
@@ -187,33 +197,42 @@ void Renderer::Render(const Planned& p, Record* out) {
 }
 
 size_t Renderer::RenderJoined(const Planned& p, Record* out, std::string* text, size_t at) {
+  if (p.kind != Kind::kPoison && clean_environment_) {
+    // Every string is the simulator's own text: the envelope goes straight
+    // into *text, the payload after it (hashed where it lies), then its checksum.
+    ev::EventView e;
+    Parts parts;
+    BuildEnvelope(p, out, &e, &parts);
+    out->line.clear();
+    out->poison_reason.clear();
+    const size_t need = ev::MaxCleanHeadSize(e) + kMaxPayloadSize + ev::kChecksumTailSize + 1;
+    if (text->size() - at < need) text->resize(std::max(at + need, 2 * text->size()));
+    char* const begin = text->data();
+    char* const payload = ev::EncodeCleanHeadTo(e, begin + at);
+    Writer w(payload);
+    BuildPayload(p, parts.info, parts.order_number, parts.rng, w);
+    char* end = ev::EncodeChecksumTailTo(std::string_view(payload, static_cast<size_t>(w.end() - payload)), w.end());
+    *end++ = '\n';
+    return static_cast<size_t>(end - begin);
+  }
+  // A poison line (an edit of the valid one), or one whose --environment needs
+  // escaping (EncodeLine's general path): made in scratch_line_, copied in.
   ev::EventView e;
   Build(p, out, &e);
   out->line.clear();
-  std::string_view other;  // a line made elsewhere, copied in
+  scratch_line_.clear();
   if (p.kind == Kind::kPoison) {
-    scratch_line_.clear();
-    RenderPoison(static_cast<Poison>(p.poison), e, &scratch_line_);  // edits a line of its own
+    RenderPoison(static_cast<Poison>(p.poison), e, &scratch_line_);
     out->poison_reason.assign(kPoisonReasons[p.poison]);
-    other = scratch_line_;
   } else {
+    ev::EncodeLine(e, &scratch_line_);
     out->poison_reason.clear();
-    if (!clean_environment_) {  // --environment needs escaping: EncodeLine's general path
-      scratch_line_.clear();
-      ev::EncodeLine(e, &scratch_line_);
-      other = scratch_line_;
-    }
   }
-  const size_t need = (other.empty() ? ev::MaxCleanLineSize(e) : other.size()) + 1;
+  const size_t need = scratch_line_.size() + 1;
   if (text->size() - at < need) text->resize(std::max(at + need, 2 * text->size()));
   char* const begin = text->data();
-  char* end;
-  if (other.empty()) {
-    end = ev::EncodeCleanLineTo(e, begin + at);  // every other string is the simulator's own text
-  } else {
-    std::memcpy(begin + at, other.data(), other.size());
-    end = begin + at + other.size();
-  }
+  std::memcpy(begin + at, scratch_line_.data(), scratch_line_.size());
+  char* end = begin + at + scratch_line_.size();
   *end++ = '\n';
   return static_cast<size_t>(end - begin);
 }

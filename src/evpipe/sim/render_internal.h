@@ -30,7 +30,17 @@ class Renderer {
   // bytes), a payload (its longest, order_created with 5 items of bounded
   // numbers, < 800 bytes) and a checksum (64).
   static constexpr size_t kFieldsCapacity = 4096;
+  // Room RenderJoined keeps for a payload written in place (over twice the longest).
+  static constexpr size_t kMaxPayloadSize = 2048;
 
+  // What BuildEnvelope works out for BuildPayload.
+  struct Parts {
+    OrderInfo info{};
+    Rng rng{0};
+    std::string_view order_number;  // in fields_
+  };
+
+  char* BuildEnvelope(const Planned& p, Record* out, ev::EventView* out_event, Parts* parts);
   void Build(const Planned& p, Record* out, ev::EventView* out_event);
   // order_number: Writer::OrderNumber's text for p.order.
   void BuildPayload(const Planned& p, const OrderInfo& info, std::string_view order_number, Rng& rng,

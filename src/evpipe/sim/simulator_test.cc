@@ -1,6 +1,7 @@
 // Tests for the simulator: determinism, lifecycle order, rates, poison reasons, stream order.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include <map>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "evpipe/event/event.h"
+#include "evpipe/sim/plan_internal.h"
 #include "evpipe/sim/record_stream.h"
 #include "evpipe/sim/simulator.h"
 
@@ -49,6 +51,41 @@ TEST(Simulator, SameOptionsSameBytes) {
   Options other_env = Small(seed);
   other_env.environment = "prod";
   EXPECT_FALSE(a == RunAll(other_env));
+}
+
+// The planner's bucket sort gives exactly a sort by ReleasedBefore, also when
+// many records share an emit time (their order, step and kind decide) and
+// whatever order the bucket was filled in.
+TEST(Planner, SortBucketIsTheFullOrderWithTies) {
+  std::vector<internal::Planned> bucket;
+  const int64_t start = 1'000'000'000'000;
+  uint64_t x = 12345;
+  auto next = [&x] { return x = x * 6364136223846793005ULL + 1442695040888963407ULL; };
+  for (int i = 0; i < 5000; ++i) {
+    internal::Planned p{};
+    p.emit_us = start + static_cast<int64_t>(next() % 64) * (i % 3 == 0 ? 1 : 56'000'000);  // many ties
+    p.order = next() % 40;
+    p.step = static_cast<uint8_t>(next() % 4);
+    p.kind = static_cast<Kind>(next() % 3);
+    p.aux = static_cast<uint8_t>(i);  // tells records apart that compare equal (none should)
+    bucket.push_back(p);
+  }
+  bucket.push_back(bucket[17]);  // one exact repeat: a tie even in the full order
+  std::vector<internal::Planned> want = bucket;
+  std::stable_sort(want.begin(), want.end(), internal::ReleasedBefore);
+  std::vector<uint64_t> keys;
+  std::vector<internal::Planned> got;
+  internal::SortBucket(bucket, start, &keys, &got);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i].emit_us, want[i].emit_us) << i;
+    ASSERT_EQ(got[i].order, want[i].order) << i;
+    ASSERT_EQ(got[i].step, want[i].step) << i;
+    ASSERT_EQ(got[i].kind, want[i].kind) << i;
+  }
+  int ties = 0;
+  for (size_t i = 1; i < got.size(); ++i) ties += got[i].emit_us == got[i - 1].emit_us;
+  EXPECT_GT(ties, 1000);
 }
 
 TEST(Simulator, ZeroOrdersIsEmpty) {

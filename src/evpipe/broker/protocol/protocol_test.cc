@@ -116,6 +116,38 @@ TEST(MessagesTest, TruncatedProduceRequestIsRejected) {
   }
 }
 
+// A spliced encoding, joined, is byte for byte the copied one: the broker
+// writes fetch responses this way (ResponseFrame in broker/connection.h).
+TEST(WireTest, SplicedBytesJoinToTheCopiedEncoding) {
+  FetchResponse m;
+  m.topics.push_back({"a", {{0, 0, 9, 9, 0, -1, std::string(10, 'x')}, {1, 0, 9, 9, 0, -1, std::string(5000, 'y')}}});
+  m.topics.push_back({"b", {{0, 0, 9, 9, 0, -1, std::string(4096, 'z')}, {1, 0, 9, 9, 0, -1, ""}}});
+  for (int16_t v : {int16_t{4}, int16_t{12}}) {
+    Writer copied;
+    copied.Int32(7);
+    m.Encode(copied, v);
+    Writer spliced;
+    spliced.SpliceBytesFrom(4096);
+    spliced.Int32(7);
+    m.Encode(spliced, v);
+    EXPECT_EQ(spliced.size(), copied.size()) << "v" << v;
+    std::vector<Writer::Splice> splices = spliced.ReleaseSplices();
+    ASSERT_EQ(splices.size(), 2u) << "v" << v;  // the 5000 and 4096 byte records, not the 10
+    std::string head = spliced.Release();
+    EXPECT_EQ(head.size() + 5000 + 4096, copied.size());
+    std::string joined;
+    size_t at = 0;
+    for (const auto& sp : splices) {
+      ASSERT_GE(sp.at, at);
+      joined.append(head, at, sp.at - at);
+      joined.append(sp.bytes);
+      at = sp.at;
+    }
+    joined.append(head, at);
+    EXPECT_EQ(joined, copied.buffer()) << "v" << v;
+  }
+}
+
 TEST(ApiTest, EveryApiHasASaneRange) {
   for (const ApiSupport& a : SupportedApis()) {
     EXPECT_LE(a.min_version, a.max_version) << a.name;

@@ -205,6 +205,11 @@ void Writer::Bytes(std::string_view b, bool flexible) {
   } else {
     Int32(static_cast<int32_t>(b.size()));
   }
+  if (b.size() >= splice_min_) {
+    splices_.push_back({buf_.size(), b});
+    spliced_bytes_ += b.size();
+    return;
+  }
   buf_.append(b);
 }
 

@@ -65,9 +65,19 @@ class Reader {
   bool ok_ = true;
 };
 
-// Appends big-endian Kafka primitives to a string buffer it owns.
+// Appends big-endian Kafka primitives to a string buffer it owns. With
+// SpliceBytesFrom(n), Bytes() of n bytes or more writes only its length
+// prefix and keeps a view of the bytes (a Splice) instead of copying them:
+// the encoded message is then buffer() with each splice inserted at its
+// position, and the caller keeps the viewed bytes alive until it is sent
+// (a fetch response's record batches, broker/connection.h).
 class Writer {
  public:
+  struct Splice {
+    size_t at;               // position in buffer() the bytes go before
+    std::string_view bytes;  // not owned
+  };
+
   void Int8(int8_t v) { buf_.push_back(static_cast<char>(v)); }
   void Int16(int16_t v);
   void Int32(int32_t v);
@@ -86,9 +96,12 @@ class Writer {
   // An empty tagged-field section (flexible versions only).
   void EmptyTaggedFields() { UnsignedVarint(0); }
 
-  // Overwrites 4 bytes at `pos` (a length prefix reserved earlier).
+  // Overwrites 4 bytes at `pos` (a length prefix reserved earlier, before any splice).
   void PatchInt32(size_t pos, int32_t v);
-  size_t size() const { return buf_.size(); }
+  // The encoded size, spliced bytes included.
+  size_t size() const { return buf_.size() + spliced_bytes_; }
+  void SpliceBytesFrom(size_t min_bytes) { splice_min_ = min_bytes; }
+  std::vector<Splice> ReleaseSplices() { return std::move(splices_); }
   // Room for n bytes in all, so a large body is not copied as the buffer grows.
   void Reserve(size_t n) { buf_.reserve(n); }
   std::string& buffer() { return buf_; }
@@ -96,6 +109,9 @@ class Writer {
 
  private:
   std::string buf_;
+  std::vector<Splice> splices_;
+  size_t spliced_bytes_ = 0;
+  size_t splice_min_ = SIZE_MAX;
 };
 
 // The frame length prefix, for the connection code (server.cc); the byte-order
