@@ -1,5 +1,6 @@
 // Tests of the text helpers.
 #include "evpipe/core/text.h"
+#include "evpipe/core/hex16.h"
 #include "evpipe/core/short_copy.h"
 
 #include <string>
@@ -22,6 +23,31 @@ TEST(ShortCopyTest, CopiesExactlyNBytes) {
       const std::string want = std::string(shift + 4, '.') + src.substr(shift, n) + std::string(96 - shift - 4 - n, '.');
       ASSERT_EQ(dst, want) << "n=" << n << " shift=" << shift;
     }
+  }
+}
+
+// The vectorised hex writers against a digit-at-a-time reference, over every
+// byte value in every position.
+TEST(Hex16Test, EveryByteInEveryPosition) {
+  auto reference = [](const unsigned char* bytes, size_t n) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) {
+      s += "0123456789abcdef"[bytes[i] >> 4];
+      s += "0123456789abcdef"[bytes[i] & 15];
+    }
+    return s;
+  };
+  for (int start = 0; start < 256; ++start) {
+    unsigned char bytes[16];
+    for (int i = 0; i < 16; ++i) bytes[i] = static_cast<unsigned char>(start + 17 * i);
+    char out[32];
+    Hex16To(bytes, out);
+    ASSERT_EQ(std::string(out, 32), reference(bytes, 16)) << start;
+    uint64_t hi = 0, lo = 0;
+    for (int i = 0; i < 8; ++i) hi = hi << 8 | bytes[i];
+    for (int i = 8; i < 16; ++i) lo = lo << 8 | bytes[i];
+    HexWordsTo(hi, lo, out);
+    ASSERT_EQ(std::string(out, 32), reference(bytes, 16)) << start;
   }
 }
 

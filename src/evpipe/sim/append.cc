@@ -33,11 +33,8 @@ void Writer::PaddedWide(uint64_t v, int width) {
 
 void Writer::Hex(uint64_t v, int digits) {
   if (digits == 16) {  // a whole word (session ids): all its bytes at once
-    unsigned char bytes[16] = {};
-    const uint64_t be = __builtin_bswap64(v);
-    std::memcpy(bytes, &be, 8);
     char hex[32];
-    Hex16To(bytes, hex);
+    HexWordsTo(v, 0, hex);
     std::memcpy(p_, hex, 16);
     p_ += 16;
     return;
@@ -56,13 +53,8 @@ void Writer::Uuid(uint64_t hi, uint64_t lo) {
   lo = (lo & ~(3ULL << 62)) | (2ULL << 62);
   // The 32 hex digits of hi then lo (most significant first), in groups of
   // 8-4-4-4-12: hi gives the first three, lo the last two.
-  unsigned char bytes[16];
-  const uint64_t hi_be = __builtin_bswap64(hi);
-  const uint64_t lo_be = __builtin_bswap64(lo);
-  std::memcpy(bytes, &hi_be, 8);
-  std::memcpy(bytes + 8, &lo_be, 8);
   char hex[32];
-  Hex16To(bytes, hex);
+  HexWordsTo(hi, lo, hex);
   char* p = p_;
   std::memcpy(p, hex, 8);
   p[8] = '-';
