@@ -102,6 +102,22 @@ TEST(Time, Dates) {
   EXPECT_FALSE(ParseDate("2026-2-5").ok());
 }
 
+// ParseTimestamp keeps the last valid date per thread: the same date with other
+// times, a bad date between two good ones and a changed date parse as alone.
+TEST(Time, ConsecutiveTimestampsOfOneDateParseAsAlone) {
+  const int64_t day = 1770249600LL * 1000000;  // 2026-02-05
+  EXPECT_EQ(Ts("2026-02-05T00:00:01Z"), day + 1000000);
+  EXPECT_EQ(Ts("2026-02-05T23:59:59.5Z"), day + 86399500000);
+  EXPECT_EQ(Ts("2026-02-05T10:00:00+10:00"), day);
+  EXPECT_TRUE(Rejected("2026-02-05T24:00:00Z"));  // the cached date does not skip the time checks
+  EXPECT_TRUE(Rejected("2026-02-05T10:00:00"));
+  EXPECT_TRUE(Rejected("2026-02-29T10:00:00Z"));  // another date: checked in full
+  EXPECT_EQ(Ts("2026-02-06T00:00:00Z"), day + 86400LL * 1000000);
+  EXPECT_EQ(Ts("2026-02-05T00:00:00Z"), day);
+  EXPECT_TRUE(Rejected("2026-02-0xT00:00:00Z"));
+  EXPECT_EQ(Ts("2024-02-29T00:00:00Z"), *ParseDate("2024-02-29"));
+}
+
 // ---------------------------------------------------------------- checksum
 
 TEST(Checksum, KnownSha256Vectors) {

@@ -157,10 +157,21 @@ Result<int64_t> ParseDate(std::string_view date) {
 Result<int64_t> ParseTimestamp(std::string_view text) {
   const char* p = text.data();
   const size_t n = text.size();
-  int y, mo, d, h, mi, s;
+  int h, mi, s;
   if (n < 20) return BadTime(text, "too short for YYYY-MM-DDThh:mm:ssZ");
-  if (!Digits(p, 4, &y) || p[4] != '-' || !Digits(p + 5, 2, &mo) || p[7] != '-' ||
-      !Digits(p + 8, 2, &d)) {
+  // Timestamps parsed one after another mostly share their date: each thread
+  // keeps the last valid date's text and day number (a date that matches it
+  // passed every date check before, so the checks and reasons are the same).
+  struct LastDate {
+    char text[kDateLength] = {};
+    int64_t days = 0;
+    bool valid = false;
+  };
+  thread_local LastDate last;
+  const bool same_date = last.valid && std::memcmp(p, last.text, kDateLength) == 0;
+  int y = 0, mo = 0, d = 0;
+  if (!same_date && (!Digits(p, 4, &y) || p[4] != '-' || !Digits(p + 5, 2, &mo) || p[7] != '-' ||
+                     !Digits(p + 8, 2, &d))) {
     return BadTime(text, "want YYYY-MM-DD");
   }
   if (p[10] != 'T' && p[10] != 't' && p[10] != ' ') return BadTime(text, "want 'T' after the date");
@@ -168,9 +179,14 @@ Result<int64_t> ParseTimestamp(std::string_view text) {
       !Digits(p + 17, 2, &s)) {
     return BadTime(text, "want hh:mm:ss");
   }
-  if (mo < 1 || mo > 12) return BadTime(text, "month out of range");
-  if (d < 1 || static_cast<unsigned>(d) > DaysInMonth(y, static_cast<unsigned>(mo))) {
-    return BadTime(text, "no such day");
+  if (!same_date) {
+    if (mo < 1 || mo > 12) return BadTime(text, "month out of range");
+    if (d < 1 || static_cast<unsigned>(d) > DaysInMonth(y, static_cast<unsigned>(mo))) {
+      return BadTime(text, "no such day");
+    }
+    std::memcpy(last.text, p, kDateLength);
+    last.days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    last.valid = true;
   }
   if (h > 23 || mi > 59) return BadTime(text, "time of day out of range");
   if (s > 59) return BadTime(text, "seconds out of range (leap seconds are not accepted)");
@@ -203,8 +219,7 @@ Result<int64_t> ParseTimestamp(std::string_view text) {
     return BadTime(text, "want 'Z' or an offset");
   }
   if (i != n) return BadTime(text, "trailing characters");
-  const int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  const int64_t local = days * kMicrosPerDay +
+  const int64_t local = last.days * kMicrosPerDay +
                         (static_cast<int64_t>(h) * 3600 + mi * 60 + s) * kMicrosPerSecond + frac;
   const int64_t utc = local - offset_minutes * 60 * kMicrosPerSecond;
   if (utc < kMinDays * kMicrosPerDay || utc >= kMaxDays * kMicrosPerDay) {

@@ -17,6 +17,32 @@ constexpr size_t kMaxPageBytes = std::numeric_limits<int32_t>::max();
 // columns of distinct values).
 constexpr size_t kDictionaryProbeValues = 1024;
 constexpr size_t kBlockBytes = 1 << 20;
+
+// The dictionary's hash: only places values in the table (entries keep their
+// first-appearance order), so any hash gives the same file. Dictionary values
+// are short (types, tenants, systems): two overlapping 8-byte loads and a
+// multiply instead of std::hash's byte loop; longer values use std::hash.
+inline uint64_t DictionaryHash(std::string_view v) {
+  const size_t n = v.size();
+  if (n > 16) return std::hash<std::string_view>{}(v);
+  uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    std::memcpy(&a, v.data(), 8);
+    std::memcpy(&b, v.data() + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t x, y;
+    std::memcpy(&x, v.data(), 4);
+    std::memcpy(&y, v.data() + n - 4, 4);
+    a = x;
+    b = y;
+  } else if (n > 0) {
+    a = static_cast<unsigned char>(v[0]) | static_cast<uint64_t>(static_cast<unsigned char>(v[n / 2])) << 8 |
+        static_cast<uint64_t>(static_cast<unsigned char>(v[n - 1])) << 16;
+  }
+  uint64_t h = (a ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL;
+  h ^= (b + n) * 0x94D049BB133111EBULL;
+  return h ^ (h >> 31);
+}
 }
 
 ColumnWriter::ColumnWriter(const Column& column, const WriterOptions& options, Compressor* compressor,
@@ -79,7 +105,7 @@ void ColumnWriter::DictionaryGrow() {
 }
 
 int64_t ColumnWriter::DictionaryIndex(std::string_view v) {
-  uint64_t h = std::hash<std::string_view>{}(v);
+  uint64_t h = DictionaryHash(v);
   size_t mask = slots_.size() - 1;
   size_t i = h & mask;
   while (uint32_t s = slots_[i]) {
@@ -127,8 +153,14 @@ Status ColumnWriter::AppendStrings(const ColumnValues& values, size_t begin, siz
     }
     std::string_view v = values.strings[r];
     bool encoded = false;
+    // A value already in the dictionary was added to the range when it went in,
+    // so the chunk's min/max need only new entries (the same min/max; page
+    // statistics need every value of their page).
+    bool in_range = false;
     if (dict_mode_) {
+      const size_t entries = entries_.size();
       int64_t idx = DictionaryIndex(v);
+      in_range = !options_.page_statistics && entries_.size() == entries;
       if (idx >= 0) {
         indices_.push_back(static_cast<uint32_t>(idx));
         page_plain_bytes_ += 4 + v.size();
@@ -163,7 +195,9 @@ Status ColumnWriter::AppendStrings(const ColumnValues& values, size_t begin, siz
       }
       PlainByteArray(&plain_, v);
     }
-    if (!have_range) {
+    if (in_range && encoded) {
+      // Already in the dictionary: already in the range.
+    } else if (!have_range) {
       lo = hi = v;
       have_range = true;
     } else if (BytesLess(v, lo)) {

@@ -107,6 +107,50 @@ TEST(FileWriter, DeterministicAcrossRunsAndBatchSizes) {
   EXPECT_NE(f->size(), a->size());  // page statistics did change the file
 }
 
+// Dictionary values are added to the statistics when they enter the
+// dictionary; the chunk's min/max must still cover values met only as repeats
+// in later pages, and page statistics must cover every value of their page.
+TEST(FileWriter, StatisticsCoverRepeatedDictionaryValues) {
+  testing::TempDir dir;
+  const Schema schema{{Column::String("tag")}};
+  const std::string a = "a0-aaaaaaa", m = "m1-mmmmmmm", z = "z9-zzzzzzz";
+  // Pages of 6 rows: [m a z m a z] [m a m m a m] [z m a z m a]; the dictionary holds m, a, z.
+  const std::vector<std::string_view> tags = {m, a, z, m, a, z, m, a, m, m, a, m, z, m, a, z, m, a};
+  auto write = [&](bool page_statistics) -> std::string {
+    WriterOptions opts;
+    opts.codec = Codec::kUncompressed;
+    opts.page_max_rows = 6;
+    opts.page_statistics = page_statistics;
+    auto w = FileWriter::Open(io::FileSystem::Default(), dir.path() + "/s.parquet", schema, opts);
+    EXPECT_TRUE(w.ok());
+    const std::vector<ColumnValues> cols = {ColumnValues::Strings(tags)};
+    EXPECT_TRUE((*w)->WriteBatch(tags.size(), cols).ok());
+    EXPECT_TRUE((*w)->Close().ok());
+    auto bytes = io::FileSystem::Default().ReadFile(dir.path() + "/s.parquet");
+    EXPECT_TRUE(bytes.ok());
+    return bytes.ok() ? *bytes : std::string();
+  };
+  auto count = [](const std::string& hay, std::string_view needle) {
+    int n = 0;
+    for (size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + 1)) ++n;
+    return n;
+  };
+  const std::string plain = write(false);
+  ASSERT_GT(plain.size(), 8u);
+  uint32_t footer_len;
+  std::memcpy(&footer_len, plain.data() + plain.size() - 8, 4);
+  const std::string footer = plain.substr(plain.size() - 8 - footer_len, footer_len);
+  EXPECT_EQ(count(plain, m), 1);  // only in the dictionary page: the values are indices
+  EXPECT_EQ(count(footer, a), 1);  // the chunk's min
+  EXPECT_EQ(count(footer, z), 1);  // the chunk's max
+  EXPECT_EQ(count(footer, m), 0);
+  // With page statistics: page 2 (repeats only) has min a and max m in its header.
+  const std::string paged = write(true);
+  EXPECT_EQ(count(paged, m), 1 + 1);          // dictionary, page 2's max
+  EXPECT_EQ(count(paged, a), 1 + 3 + 1);      // dictionary, three page minimums, the chunk's min
+  EXPECT_EQ(count(paged, z), 1 + 2 + 1);      // dictionary, pages 1 and 3, the chunk's max
+}
+
 TEST(FileWriter, EachCodecWrites) {
   testing::TempDir dir;
   Rows rows(1000, 7);

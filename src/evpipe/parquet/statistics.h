@@ -3,7 +3,9 @@
 // byte-wise for BYTE_ARRAY. Not thread-safe; one per column writer.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -61,7 +63,21 @@ class StatisticsAccumulator {
 };
 
 // Unsigned byte-wise comparison (memcmp order), the order of BYTE_ARRAY/STRING.
+// The first 8 bytes are compared as one big-endian word first: ids and
+// checksums almost always differ there, and the writer compares every value.
 inline bool BytesLess(std::string_view a, std::string_view b) {
+  if (a.size() >= 8 && b.size() >= 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data(), 8);
+    std::memcpy(&y, b.data(), 8);
+    if (x != y) {
+      if constexpr (std::endian::native == std::endian::little) {
+        x = __builtin_bswap64(x);
+        y = __builtin_bswap64(y);
+      }
+      return x < y;
+    }
+  }
   return a.compare(b) < 0;  // char_traits<char>::compare uses memcmp: unsigned bytes
 }
 

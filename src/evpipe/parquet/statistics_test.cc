@@ -3,6 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+
 namespace evpipe::parquet {
 namespace {
 
@@ -38,6 +44,27 @@ TEST(Statistics, StringsAreUnsignedBytewise) {
   EXPECT_FALSE(e.legacy_min_max);
   EXPECT_TRUE(e.min_exact);
   EXPECT_TRUE(e.max_exact);
+}
+
+TEST(Statistics, BytesLessIsMemcmpOrder) {
+  const uint32_t seed = 1201;
+  std::printf("seed %u\n", seed);
+  std::mt19937 rng(seed);
+  const char alphabet[] = {'a', 'b', '\x00', '\x7f', '\x80', '\xff'};  // equal prefixes are likely
+  auto random_string = [&] {
+    std::string s(rng() % 20, 'a');
+    for (char& c : s) c = alphabet[rng() % sizeof alphabet];
+    return s;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    const std::string a = random_string(), b = random_string();
+    const int c = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
+    const bool want = c < 0 || (c == 0 && a.size() < b.size());
+    ASSERT_EQ(BytesLess(a, b), want) << i;
+  }
+  EXPECT_TRUE(BytesLess("abcdefgh1", "abcdefgh2"));  // equal first words, then memcmp
+  EXPECT_TRUE(BytesLess("abcdefgh", "abcdefghi"));
+  EXPECT_FALSE(BytesLess("\x80" "bcdefgh", "zbcdefgh"));  // unsigned bytes
 }
 
 TEST(Statistics, AllNullsHasNoMinMax) {
