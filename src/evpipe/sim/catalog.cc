@@ -11,8 +11,8 @@ int64_t UsersPerTenant(const Options& options) {
   return std::max<int64_t>(20, options.orders / (3 * options.tenants));
 }
 
-OrderInfo DeriveOrder(uint64_t seed, int64_t users_per_tenant, int tenants, uint64_t order, Facts facts) {
-  Rng rng(StreamSeed(seed, order, kSaltOrder));
+OrderInfo DeriveOrder(const Streams& streams, int64_t users_per_tenant, int tenants, uint64_t order, Facts facts) {
+  Rng rng(streams.Seed(order, kSaltOrder));
   OrderInfo info;
   // Tenants are skewed: tenant 1 gets the most orders.
   const double skew = rng.Unit();

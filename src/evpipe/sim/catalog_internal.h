@@ -102,8 +102,12 @@ struct OrderInfo {
 // the same (the items are drawn last).
 enum class Facts { kParties, kAll };
 
-// The facts of order `order` (a pure function of the seed, the order and users_per_tenant).
-OrderInfo DeriveOrder(uint64_t seed, int64_t users_per_tenant, int tenants, uint64_t order, Facts facts = Facts::kAll);
+class Streams;
+
+// The facts of order `order` (a pure function of the seed, the order and
+// users_per_tenant); streams: the seed's (rng_internal.h).
+OrderInfo DeriveOrder(const Streams& streams, int64_t users_per_tenant, int tenants, uint64_t order,
+                      Facts facts = Facts::kAll);
 // Users per tenant for these options (at least 20).
 int64_t UsersPerTenant(const Options& options);
 

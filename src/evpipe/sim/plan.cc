@@ -64,17 +64,21 @@ void SortBucket(const std::vector<Planned>& bucket, int64_t bucket_start, std::v
   }
 }
 
-Planner::Planner(const Options& options) : options_(options), users_per_tenant_(UsersPerTenant(options)) {
+Planner::Planner(const Options& options)
+    : options_(options),
+      streams_(options.seed),
+      users_per_tenant_(UsersPerTenant(options)),
+      slot_us_(options.orders > 0 ? static_cast<double>(options.span_days) * static_cast<double>(kDay) /
+                                        static_cast<double>(options.orders)
+                                  : 0.0) {
   if (options_.orders > 0) next_created_us_ = CreatedAt(0);
 }
 
 // Creation time of order k: one per slot of span/orders, jittered inside its
 // slot, so creation times ascend with k.
 int64_t Planner::CreatedAt(int64_t k) const {
-  const double slot = static_cast<double>(options_.span_days) * static_cast<double>(kDay) /
-                      static_cast<double>(options_.orders);
-  Rng rng(StreamSeed(options_.seed, static_cast<uint64_t>(k), kSaltCreate));
-  return options_.start_time_us + static_cast<int64_t>((static_cast<double>(k) + rng.Unit()) * slot);
+  Rng rng(streams_.Seed(static_cast<uint64_t>(k), kSaltCreate));
+  return options_.start_time_us + static_cast<int64_t>((static_cast<double>(k) + rng.Unit()) * slot_us_);
 }
 
 // Every emit time is at or after options_.start_time_us.
@@ -110,11 +114,11 @@ void Planner::OpenNextBucket() {
   spare_.push_back(std::move(next));  // its capacity, for a later bucket (Push)
 }
 
-// Plans order k's lifecycle and pushes its records.
-void Planner::StartOrder(int64_t k) {
+// Plans order k's lifecycle (created at CreatedAt(k)) and pushes its records.
+void Planner::StartOrder(int64_t k, int64_t created_us) {
   const uint64_t order = static_cast<uint64_t>(k);
-  Rng rng(StreamSeed(options_.seed, order, kSaltPlan));
-  const OrderInfo info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, order, Facts::kParties);
+  Rng rng(streams_.Seed(order, kSaltPlan));
+  const OrderInfo info = DeriveOrder(streams_, users_per_tenant_, options_.tenants, order, Facts::kParties);
   struct Step {
     Type type;
     uint8_t aux;
@@ -122,7 +126,7 @@ void Planner::StartOrder(int64_t k) {
   };
   std::array<Step, kMaxSteps> steps;
   int n = 0;
-  int64_t t = CreatedAt(k);
+  int64_t t = created_us;
   auto add = [&](Type type, uint8_t aux) { steps[n++] = {type, aux, t}; };
   auto after = [&](int64_t lo, int64_t hi) { t += rng.Between(lo, hi); };
 
@@ -214,7 +218,8 @@ bool Planner::Next(Planned* out) {
       return true;
     }
     if (next_order_ >= options_.orders) return false;
-    StartOrder(next_order_++);
+    StartOrder(next_order_, next_created_us_);  // next_created_us_ is CreatedAt(next_order_)
+    ++next_order_;
     next_created_us_ = next_order_ < options_.orders ? CreatedAt(next_order_) : INT64_MAX;
   }
 }

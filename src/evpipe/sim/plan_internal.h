@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "evpipe/sim/catalog_internal.h"
+#include "evpipe/sim/rng_internal.h"
 #include "evpipe/sim/simulator.h"
 
 namespace evpipe::sim::internal {
@@ -47,10 +48,12 @@ class Planner {
   int64_t BucketOf(int64_t us) const;
   void Push(const Planned& p);
   void OpenNextBucket();
-  void StartOrder(int64_t k);
+  void StartOrder(int64_t k, int64_t created_us);
 
   Options options_;
+  Streams streams_;
   int64_t users_per_tenant_;
+  double slot_us_;  // span / orders: each order's creation slot (CreatedAt)
   int64_t next_order_ = 0;
   int64_t next_created_us_ = INT64_MAX;  // creation time of order next_order_
   // Pending records live in hour-wide buckets of emit time (indexed from the

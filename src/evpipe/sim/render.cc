@@ -11,6 +11,7 @@ namespace evpipe::sim::internal {
 
 Renderer::Renderer(const Options& options)
     : options_(options),
+      streams_(options.seed),
       users_per_tenant_(UsersPerTenant(options)),
       clean_environment_(ev::IsCleanString(options.environment)),
       fields_(kFieldsCapacity, '\0') {}
@@ -73,7 +74,7 @@ void Renderer::BuildPayload(const Planned& p, const OrderInfo& info, std::string
       w.Char('-');
       w.Int(aux);
       w.Char('"');
-      Rng carrier(StreamSeed(options_.seed, p.order, kSaltEvent, 1000 + aux));
+      Rng carrier(streams_.Seed(p.order, kSaltEvent, 1000 + aux));
       w.StringField("carrier", kCarriers[carrier.Below(std::size(kCarriers))]);
       if (p.type == Type::kShipped) {
         w.Field("tracking_number");
@@ -108,16 +109,16 @@ void Renderer::BuildPayload(const Planned& p, const OrderInfo& info, std::string
 char* Renderer::BuildEnvelope(const Planned& p, Record* out, ev::EventView* out_event, Parts* parts) {
   const bool needs_items =
       p.type == Type::kCreated || p.type == Type::kAuthorized || p.type == Type::kFailed || p.type == Type::kRefund;
-  parts->info = DeriveOrder(options_.seed, users_per_tenant_, options_.tenants, p.order,
+  parts->info = DeriveOrder(streams_, users_per_tenant_, options_.tenants, p.order,
                             needs_items ? Facts::kAll : Facts::kParties);
   const OrderInfo& info = parts->info;
-  parts->rng = Rng(StreamSeed(options_.seed, p.order, kSaltEvent, p.step));
+  parts->rng = Rng(streams_.Seed(p.order, kSaltEvent, p.step));
   // The envelope's strings are written into fields_ and viewed from `e`.
   char* const base = fields_.data();
   Writer w(base);
   auto view = [&](char* begin) { return std::string_view(begin, static_cast<size_t>(w.end() - begin)); };
   ev::EventView& e = *out_event;
-  const uint64_t id_salt = p.kind == Kind::kPoison ? kSaltPoisonId : kSaltId;
+  const Salt id_salt = p.kind == Kind::kPoison ? kSaltPoisonId : kSaltId;
   char* at = w.end();
   w.OrderNumber(p.order);
   const std::string_view order_number = view(at);
@@ -126,7 +127,7 @@ char* Renderer::BuildEnvelope(const Planned& p, Record* out, ev::EventView* out_
   w.Padded(static_cast<uint64_t>(info.tenant) + 1, 2);
   const std::string_view tenant_number = view(at);
   at = w.end();
-  w.Uuid(StreamSeed(options_.seed, p.order, id_salt, 2 * p.step), StreamSeed(options_.seed, p.order, id_salt, 2 * p.step + 1));
+  w.Uuid(streams_.Seed(p.order, id_salt, 2 * p.step), streams_.Seed(p.order, id_salt, 2 * p.step + 1));
   e.event_id = view(at);
   e.event_type = kTypeNames[static_cast<int>(p.type)];
   e.schema_version = ev::kSchemaVersion;

@@ -49,6 +49,7 @@ class Renderer {
   void RenderPoison(Poison variant, const ev::EventView& valid, std::string* line);
 
   Options options_;
+  Streams streams_;
   int64_t users_per_tenant_;
   bool clean_environment_;  // --environment needs no JSON escaping (every other string is ours)
   std::string fields_;    // the strings an event's EventView points into, rewritten for every line

@@ -55,6 +55,21 @@ inline uint64_t StreamSeed(uint64_t seed, uint64_t order, uint64_t salt, uint64_
   return Mix(Mix(Mix(seed ^ (salt << 56)) ^ order) ^ index);
 }
 
+// StreamSeed for one seed, with its first step (which depends only on the
+// seed and the salt) done once: the renderer and the planner draw several
+// streams per record. Seed(order, salt, index) == StreamSeed(seed, order, salt, index).
+class Streams {
+ public:
+  explicit Streams(uint64_t seed) {
+    for (uint64_t salt = 0; salt < kSalts; ++salt) salted_[salt] = Mix(seed ^ (salt << 56));
+  }
+  uint64_t Seed(uint64_t order, Salt salt, uint64_t index = 0) const { return Mix(Mix(salted_[salt] ^ order) ^ index); }
+
+ private:
+  static constexpr uint64_t kSalts = kSaltCreate + 1;
+  uint64_t salted_[kSalts];
+};
+
 constexpr int64_t kSecond = 1000000;
 constexpr int64_t kMinute = 60 * kSecond;
 constexpr int64_t kHour = 60 * kMinute;
