@@ -339,9 +339,7 @@ Status Run(const ProduceFlags& f) {
   EVPIPE_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Producer> producer, connect(kFirstGuess));
   EVPIPE_ASSIGN_OR_RETURN(kafka::TopicMetadata topic, producer->client().DescribeTopic(f.topic, f.timeout_ms));
   const int partitions = static_cast<int>(topic.partitions.size());
-  const kafka::BatchSizing guessed = kafka::SizeBatches(kFirstGuess);
-  const kafka::BatchSizing needed = kafka::SizeBatches(partitions);
-  if (needed.batch_bytes != guessed.batch_bytes || needed.window_kbytes != guessed.window_kbytes) {
+  if (kafka::SizeBatches(partitions) != kafka::SizeBatches(kFirstGuess)) {
     producer.reset();
     EVPIPE_ASSIGN_OR_RETURN(producer, connect(partitions));
   }

@@ -52,6 +52,7 @@ inline constexpr const char* kDefaultQueueRecords = "1000000";
 struct BatchSizing {
   int64_t batch_bytes = 0;
   int64_t window_kbytes = 0;
+  bool operator==(const BatchSizing&) const = default;
 };
 inline constexpr int64_t kBatchBytes = 1'000'000;
 inline constexpr int64_t kMinWindowBytes = int64_t{4} << 20;

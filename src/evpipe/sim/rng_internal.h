@@ -51,13 +51,10 @@ enum Salt : uint64_t {
   kSaltCreate = 6,
 };
 
-inline uint64_t StreamSeed(uint64_t seed, uint64_t order, uint64_t salt, uint64_t index = 0) {
-  return Mix(Mix(Mix(seed ^ (salt << 56)) ^ order) ^ index);
-}
-
-// StreamSeed for one seed, with its first step (which depends only on the
-// seed and the salt) done once: the renderer and the planner draw several
-// streams per record. Seed(order, salt, index) == StreamSeed(seed, order, salt, index).
+// The seed of one random stream: Seed(order, salt, index) is
+// Mix(Mix(Mix(seed ^ (salt << 56)) ^ order) ^ index). The first step depends
+// only on the seed and the salt, so it is done once per salt: the renderer and
+// the planner draw several streams per record.
 class Streams {
  public:
   explicit Streams(uint64_t seed) {

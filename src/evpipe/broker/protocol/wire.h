@@ -102,8 +102,6 @@ class Writer {
   size_t size() const { return buf_.size() + spliced_bytes_; }
   void SpliceBytesFrom(size_t min_bytes) { splice_min_ = min_bytes; }
   std::vector<Splice> ReleaseSplices() { return std::move(splices_); }
-  // Room for n bytes in all, so a large body is not copied as the buffer grows.
-  void Reserve(size_t n) { buf_.reserve(n); }
   std::string& buffer() { return buf_; }
   std::string Release() { return std::move(buf_); }
 
